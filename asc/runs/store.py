@@ -1,0 +1,384 @@
+"""The run store: an embedded SQLite database with one row per finished solver run.
+
+Why SQLite in WAL mode
+----------------------
+The harness may be killed at any moment (SIGKILL, out-of-memory killer, a cluster
+job hitting its wall time). Every run is committed in its own transaction as soon
+as it ends, so a kill loses at most the runs still in flight and SQLite's journal
+guarantees the file is never left half-written. WAL mode lets ``asc runs summary``
+read the store while ``asc collect`` is writing it.
+
+``synchronous=NORMAL`` rather than ``FULL``: in WAL mode NORMAL never corrupts the
+database and never loses a commit when the *process* dies (the WAL pages are
+already in the operating system's cache); only a power cut or kernel crash can
+roll back the last few commits, and resuming simply reruns those runs. FULL would
+add an fsync to every run (measured by ``benchmarks/harness_overhead.py``) to
+protect against power loss, which the resume logic already covers.
+
+Only the coordinating process writes the store; workers (local threads, processes
+or Dask workers) send their results back to it. A second writer is refused through
+an advisory lock on ``<db>.lock`` that the kernel releases when its holder dies.
+"""
+
+from __future__ import annotations
+
+import enum
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from asc.errors import InputError, UsageError
+
+#: Version of the schema below; bumped whenever a table or column changes.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS campaigns (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at   REAL NOT NULL,
+    host         TEXT NOT NULL,
+    cutoff_time  REAL NOT NULL,
+    mem_limit_mb REAL NOT NULL,
+    environment  TEXT NOT NULL      -- JSON: versions, platform, command line
+);
+CREATE TABLE IF NOT EXISTS instances (
+    hash      TEXT PRIMARY KEY,
+    path      TEXT NOT NULL,        -- as given to asc collect (first seen)
+    name      TEXT NOT NULL,        -- readable id used in exports
+    expected  TEXT                  -- SAT / UNSAT when known, else NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    instance_hash  TEXT NOT NULL,
+    algorithm      TEXT NOT NULL,
+    configuration  TEXT NOT NULL,
+    seed           INTEGER NOT NULL,
+    repetition     INTEGER NOT NULL,
+    status         TEXT NOT NULL,
+    cpu_time       REAL,
+    wall_time      REAL,
+    peak_memory_mb REAL,
+    model_checked  INTEGER NOT NULL,
+    message        TEXT NOT NULL,
+    started_at     REAL,
+    ended_at       REAL,
+    host           TEXT NOT NULL,
+    campaign_id    INTEGER REFERENCES campaigns(id),
+    PRIMARY KEY (instance_hash, algorithm, configuration, seed, repetition)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS path_hashes (
+    -- cache of content hashes so that resuming a large campaign does not
+    -- re-read every instance: valid while size and mtime are unchanged
+    path     TEXT PRIMARY KEY,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash     TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, order=True)
+class RunKey:
+    """What identifies a run: the same key is never run twice in one store."""
+
+    instance_hash: str
+    algorithm: str
+    configuration: str
+    seed: int
+    repetition: int
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One finished run as stored.
+
+    Times are seconds, memory is MiB; ``status`` is a :class:`asc.runs.status.RunStatus`
+    value kept as its string so that the store does not depend on the runner.
+    """
+
+    instance_hash: str
+    algorithm: str
+    configuration: str
+    seed: int
+    repetition: int
+    status: str
+    cpu_time: float | None
+    wall_time: float | None
+    peak_memory_mb: float | None
+    model_checked: bool
+    message: str
+    started_at: float | None
+    ended_at: float | None
+    host: str
+    campaign_id: int | None = None
+
+    @property
+    def key(self) -> RunKey:
+        """The run's identity."""
+        return RunKey(self.instance_hash, self.algorithm, self.configuration, self.seed, self.repetition)
+
+
+@dataclass(frozen=True)
+class InstanceRecord:
+    """An instance known to the store, by content hash."""
+
+    hash: str
+    path: str
+    name: str
+    expected: str | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One invocation of ``asc collect``: its limits and environment, recorded once."""
+
+    id: int
+    started_at: float
+    host: str
+    cutoff_time: float
+    mem_limit_mb: float
+    environment: Mapping[str, Any]
+
+
+_RUN_COLUMNS = tuple(f.name for f in fields(RunRecord))
+
+
+class RunStore:
+    """A run store on disk; use as a context manager.
+
+    Parameters
+    ----------
+    path
+        The SQLite file; created (with its folder) when missing.
+    write
+        Open for writing: takes the single-writer lock and creates the schema.
+        Readers never lock and may open the store while a campaign writes it.
+
+    Raises
+    ------
+    InputError
+        The file is not an ``asc`` run store, or has a newer schema.
+    UsageError
+        ``write`` is set and another process is already writing the store.
+    """
+
+    def __init__(self, path: str | Path, *, write: bool = False) -> None:
+        self.path = Path(path)
+        self.writable = write
+        self._lock_fd: int | None = None
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._take_lock()
+        elif not self.path.is_file():
+            raise InputError("expected an asc run store (SQLite file written by `asc collect`); not found", self.path)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per run.
+            uri = self.path.resolve().as_uri() + ("" if write else "?mode=ro")
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            if write:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._create_schema()
+            self._check_schema()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise InputError(f"expected an asc run store (SQLite database): {exc}", self.path) from None
+
+    # -- life cycle -------------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UsageError(f"{self.path}: another process is writing this run store") from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Close the database and release the writer lock (idempotent)."""
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _create_schema(self) -> None:
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?)", (str(time.time()),))
+
+    def _check_schema(self) -> None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is None:
+            raise InputError("expected an asc run store; the file has no schema_version", self.path)
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"run store schema version {version} is newer than this asc supports ({SCHEMA_VERSION}); upgrade asc",
+                self.path,
+            )
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _transaction(self) -> RunStore._Tx:
+        if not self.writable:
+            raise UsageError(f"{self.path}: run store opened read-only")
+        return RunStore._Tx(self._db)
+
+    # -- writing ----------------------------------------------------------------
+
+    def start_campaign(self, cutoff_time: float, mem_limit_mb: float, environment: Mapping[str, Any]) -> Campaign:
+        """Record a new campaign (one ``asc collect`` invocation) and return it."""
+        started = time.time()
+        host = str(environment.get("host", ""))
+        with self._transaction() as db:
+            cur = db.execute(
+                "INSERT INTO campaigns(started_at, host, cutoff_time, mem_limit_mb, environment) VALUES (?,?,?,?,?)",
+                (started, host, float(cutoff_time), float(mem_limit_mb), json.dumps(dict(environment), sort_keys=True)),
+            )
+            cid = int(cur.lastrowid)
+        return Campaign(cid, started, host, float(cutoff_time), float(mem_limit_mb), dict(environment))
+
+    def add_instances(self, instances: Iterable[InstanceRecord]) -> None:
+        """Register instances (first path and name win for a content hash seen before)."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO instances(hash, path, name, expected) VALUES (?,?,?,?) "
+                "ON CONFLICT(hash) DO UPDATE SET expected = COALESCE(instances.expected, excluded.expected)",
+                [(i.hash, i.path, i.name, i.expected) for i in instances],
+            )
+
+    def add(self, record: RunRecord) -> None:
+        """Store one finished run in its own transaction (durable once this returns).
+
+        A key already present is replaced: it can only come back when a caller
+        deliberately reruns it (the campaign skips finished keys).
+        """
+        values = tuple(_to_sql(getattr(record, c)) for c in _RUN_COLUMNS)
+        placeholders = ",".join("?" * len(_RUN_COLUMNS))
+        with self._transaction() as db:
+            db.execute(f"INSERT OR REPLACE INTO runs({','.join(_RUN_COLUMNS)}) VALUES ({placeholders})", values)
+
+    def set_status(self, keys: Iterable[RunKey], status: str, message: str) -> int:
+        """Change the status of stored runs (e.g. to WRONG after a cross-check); returns rows changed."""
+        rows = [(status, message, k.instance_hash, k.algorithm, k.configuration, k.seed, k.repetition) for k in keys]
+        with self._transaction() as db:
+            cur = db.executemany(
+                "UPDATE runs SET status = ?, message = ? WHERE instance_hash = ? AND algorithm = ? "
+                "AND configuration = ? AND seed = ? AND repetition = ?",
+                rows,
+            )
+            return cur.rowcount
+
+    def cached_hash(self, path: str | Path) -> str | None:
+        """The content hash recorded for ``path`` if the file has not changed since."""
+        st = os.stat(path)
+        row = self._db.execute(
+            "SELECT hash FROM path_hashes WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (str(Path(path).resolve()), st.st_size, st.st_mtime_ns),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def cache_hashes(self, items: Iterable[tuple[str | Path, str]]) -> None:
+        """Remember content hashes of files (keyed by resolved path, size and mtime)."""
+        rows = []
+        for path, digest in items:
+            st = os.stat(path)
+            rows.append((str(Path(path).resolve()), st.st_size, st.st_mtime_ns, digest))
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO path_hashes(path, size, mtime_ns, hash) VALUES (?,?,?,?)", rows)
+
+    # -- reading ----------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version stored in the file."""
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+
+    def finished_keys(self) -> set[RunKey]:
+        """Keys of every stored run (what a resumed campaign skips)."""
+        cur = self._db.execute("SELECT instance_hash, algorithm, configuration, seed, repetition FROM runs")
+        return {RunKey(*row) for row in cur}
+
+    def runs(self, instance_hash: str | None = None) -> Iterator[RunRecord]:
+        """Stored runs in key order, optionally of one instance only."""
+        sql = f"SELECT {','.join(_RUN_COLUMNS)} FROM runs"
+        args: tuple[Any, ...] = ()
+        if instance_hash is not None:
+            sql += " WHERE instance_hash = ?"
+            args = (instance_hash,)
+        sql += " ORDER BY instance_hash, algorithm, configuration, seed, repetition"
+        for row in self._db.execute(sql, args):
+            data = dict(zip(_RUN_COLUMNS, row))
+            data["model_checked"] = bool(data["model_checked"])
+            yield RunRecord(**data)
+
+    def count(self) -> int:
+        """Number of stored runs."""
+        return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def instances(self) -> dict[str, InstanceRecord]:
+        """Known instances by content hash."""
+        cur = self._db.execute("SELECT hash, path, name, expected FROM instances ORDER BY name")
+        return {row[0]: InstanceRecord(*row) for row in cur}
+
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign recorded, oldest first."""
+        cur = self._db.execute(
+            "SELECT id, started_at, host, cutoff_time, mem_limit_mb, environment FROM campaigns ORDER BY id"
+        )
+        return [Campaign(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in cur]
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
+        return "\n".join(str(r[0]) for r in self._db.execute("PRAGMA integrity_check"))
+
+
+def _to_sql(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value  # RunStatus is a str Enum; sqlite3 wants the plain str
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def record_as_dict(record: RunRecord) -> dict[str, Any]:
+    """A plain dict of a record (for CSV/JSON output)."""
+    return asdict(record)
