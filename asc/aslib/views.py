@@ -1,0 +1,238 @@
+"""Derived views of a :class:`~asc.aslib.Scenario`, each with an explicit, named policy.
+
+**Solved.** A run counts as solved iff its runstatus is ``ok`` and its runtime is at
+most the cutoff. Real scenarios store the cutoff, ten times the cutoff or the measured
+time for timed-out runs, so the stored value of a non-``ok`` run is never used.
+
+**Cost (runtime scenarios).** PAR-k: the runtime of a solved run, ``k x cutoff``
+otherwise (``k = 10`` by default, PAR10). A missing run (no row) counts as unsolved.
+
+**Cost (quality scenarios).** The measure itself when minimised, its negation when
+maximised, so that lower is always better. A run that is not ``ok`` or has no value
+costs the worst cost seen on that instance (policy ``worst-on-instance``).
+
+**Repetitions** are aggregated per (instance, algorithm) after costs are computed, by one
+of :data:`AGGREGATES` (``mean`` by default, as LLAMA does).
+
+**Feature steps.** A requested set of steps is closed under ``requires`` and ordered as
+the description lists them. An instance's feature cost is the sum of its step costs in
+that order, stopping after a step that ``presolved`` it (later steps never ran); a
+missing cost (``?``) counts as 0. An instance is *presolved* when one of the steps
+presolved it: the selector then needs no algorithm run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from asc.aslib.scenario import Scenario
+from asc.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+AGGREGATES = ("mean", "median", "min", "max", "first")
+
+
+def _aggregate(long: pd.DataFrame, value: str, how: str, scenario: Scenario) -> pd.DataFrame:
+    if how not in AGGREGATES:
+        raise UsageError(f"unknown repetition policy {how!r} (expected one of {', '.join(AGGREGATES)})")
+    grouped = long.groupby(["instance_id", "algorithm"], sort=False)[value]
+    agg = grouped.first() if how == "first" else grouped.agg(how)
+    matrix = agg.unstack("algorithm")
+    return matrix.reindex(index=list(scenario.instances), columns=list(scenario.algorithms))
+
+
+def cutoff_of(scenario: Scenario) -> float:
+    """The runtime cutoff; when the description has none, the largest ok runtime (with a warning)."""
+    cutoff = scenario.cutoff
+    if cutoff is not None and cutoff > 0:
+        return float(cutoff)
+    measure = scenario.description.performance_measures[0]
+    ok = scenario.runs.loc[scenario.runs["runstatus"] == "ok", measure]
+    fallback = float(ok.max()) if len(ok) else 1.0
+    log.warning("%s: no algorithm_cutoff_time; using the largest ok runtime %.6g as cutoff", scenario.name, fallback)
+    return fallback
+
+
+def _solved_long(scenario: Scenario) -> pd.Series:
+    runs = scenario.runs
+    ok = runs["runstatus"] == "ok"
+    if not scenario.description.is_runtime:
+        measure = scenario.description.performance_measures[0]
+        return ok & runs[measure].notna()
+    runtime = runs[scenario.description.performance_measures[0]]
+    return ok & runtime.notna() & (runtime <= cutoff_of(scenario))
+
+
+def solved_matrix(scenario: Scenario, aggregate: str = "mean") -> pd.DataFrame:
+    """Instances x algorithms: fraction of repetitions solved (1.0/0.0 without repetitions).
+
+    A missing run is unsolved (0.0).
+    """
+    long = scenario.runs[["instance_id", "algorithm"]].copy()
+    long["solved"] = _solved_long(scenario).astype(float)
+    return _aggregate(long, "solved", aggregate, scenario).fillna(0.0)
+
+
+def cost_matrix(scenario: Scenario, par: float = 10.0, aggregate: str = "mean",
+                measure: str | None = None) -> pd.DataFrame:
+    """Instances x algorithms cost matrix, lower is better.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    par
+        Penalty factor k of PAR-k for unsolved runs of runtime scenarios.
+    aggregate
+        Repetition policy, one of :data:`AGGREGATES`.
+    measure
+        Performance measure (default: the first one of the description).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``scenario.instances``, columns ``scenario.algorithms``, float costs, no NaN.
+    """
+    desc = scenario.description
+    measure = measure or desc.performance_measures[0]
+    if measure not in desc.performance_measures:
+        raise UsageError(f"unknown performance measure {measure!r} (scenario has {', '.join(desc.performance_measures)})")
+    index = desc.performance_measures.index(measure)
+    runs = scenario.runs
+    long = runs[["instance_id", "algorithm"]].copy()
+    if desc.performance_type[index] == "runtime":
+        cutoff = cutoff_of(scenario)
+        solved = _solved_long(scenario)
+        long["cost"] = np.where(solved, runs[measure].to_numpy(dtype=float), par * cutoff)
+        matrix = _aggregate(long, "cost", aggregate, scenario)
+        return matrix.fillna(par * cutoff)
+    sign = -1.0 if desc.maximize[index] else 1.0
+    values = runs[measure].to_numpy(dtype=float) * sign
+    valid = (runs["runstatus"] == "ok").to_numpy() & ~np.isnan(values)
+    long["cost"] = np.where(valid, values, np.nan)
+    worst_on_instance = long.groupby("instance_id")["cost"].transform("max")
+    global_worst = np.nanmax(long["cost"].to_numpy()) if valid.any() else 0.0
+    long["cost"] = long["cost"].fillna(worst_on_instance).fillna(global_worst)
+    matrix = _aggregate(long, "cost", aggregate, scenario)
+    return matrix.apply(lambda row: row.fillna(row.max()), axis=1).fillna(global_worst)
+
+
+def resolve_steps(scenario: Scenario, steps: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The requested instance-feature steps closed under ``requires``, in description order.
+
+    ``None`` means the scenario's default steps. Algorithm-feature steps (``-ALGO``
+    scenarios list them among the defaults) are not instance features and are dropped.
+    """
+    desc = scenario.description
+    known = desc.feature_steps
+    wanted = list(desc.default_steps if steps is None else steps)
+    wanted = [s for s in wanted if s not in desc.algorithm_feature_steps or s in known]
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise UsageError(f"unknown feature step {unknown[0]!r} (scenario has {', '.join(known) or 'none'})")
+    closed: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        step = stack.pop()
+        if step in closed:
+            continue
+        closed.add(step)
+        for required in known[step].requires:
+            if required not in known:
+                raise UsageError(f"feature step {step!r} requires unknown step {required!r}")
+            stack.append(required)
+    return _ordered(known, closed)
+
+
+def _ordered(known, chosen: set[str]) -> tuple[str, ...]:
+    """Description order, but every step after the steps it requires."""
+    order: list[str] = []
+
+    def visit(step: str, trail: tuple[str, ...]) -> None:
+        if step in order:
+            return
+        if step in trail:
+            raise UsageError(f"feature steps require each other in a cycle: {' -> '.join(trail + (step,))}")
+        for required in known[step].requires:
+            visit(required, trail + (step,))
+        order.append(step)
+
+    for step in known:
+        if step in chosen:
+            visit(step, ())
+    return tuple(order)
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    """Features of a set of steps, aligned with ``scenario.instances``.
+
+    Attributes
+    ----------
+    X
+        Instances x features (float; NaN where a value is missing).
+    cost
+        Per instance, seconds charged for computing the steps (see module policy).
+    presolved
+        Per instance, True when a step solved the instance.
+    status
+        Instances x steps feature runstatus (``"ok"`` where the scenario has no status file).
+    steps
+        The steps, closed under ``requires``, in computation order.
+    """
+
+    X: pd.DataFrame
+    cost: pd.Series
+    presolved: pd.Series
+    status: pd.DataFrame
+    steps: tuple[str, ...]
+
+
+def feature_matrix(scenario: Scenario, steps: Sequence[str] | None = None) -> FeatureView:
+    """Build the :class:`FeatureView` for ``steps`` (default: the scenario's default steps)."""
+    desc = scenario.description
+    chosen = resolve_steps(scenario, steps)
+    instances = list(scenario.instances)
+    provided: list[str] = []
+    for step in chosen:
+        provided.extend(f for f in desc.feature_steps[step].provides if f not in provided)
+    if scenario.feature_values is None:
+        X = pd.DataFrame(index=instances, columns=provided, dtype=float)
+    else:
+        values = scenario.feature_values.drop(columns="repetition").groupby("instance_id").mean()
+        columns = [f for f in provided if f in values.columns]
+        X = values.reindex(index=instances, columns=columns).astype(float)
+    X.index.name = "instance_id"
+
+    if scenario.feature_runstatus is not None and chosen:
+        status = (scenario.feature_runstatus.drop(columns="repetition").groupby("instance_id").first()
+                  .reindex(index=instances, columns=list(chosen)))
+        status = status.astype("object").where(status.notna(), "ok")
+    else:
+        status = pd.DataFrame("ok", index=instances, columns=list(chosen), dtype="object")
+
+    if scenario.feature_costs is not None and chosen:
+        costs = (scenario.feature_costs.drop(columns="repetition").groupby("instance_id").mean()
+                 .reindex(index=instances))
+        costs = costs.reindex(columns=list(chosen)).fillna(0.0).to_numpy(dtype=float)
+    else:
+        costs = np.zeros((len(instances), len(chosen)))
+
+    presolved_step = (status.to_numpy() == "presolved") if chosen else np.zeros((len(instances), 0), bool)
+    # A step after the one that presolved the instance never ran: charge nothing for it.
+    after_presolve = np.cumsum(presolved_step, axis=1) - presolved_step > 0
+    charged = np.where(after_presolve, 0.0, costs).sum(axis=1)
+    return FeatureView(
+        X=X,
+        cost=pd.Series(charged, index=pd.Index(instances, name="instance_id"), name="feature_cost"),
+        presolved=pd.Series(presolved_step.any(axis=1), index=pd.Index(instances, name="instance_id"),
+                            name="presolved"),
+        status=status,
+        steps=chosen,
+    )
