@@ -1,0 +1,545 @@
+"""A collection campaign: which runs to do, and doing them on a local pool or a Dask cluster.
+
+The coordinating process (the one calling :func:`run_campaign`) is the only one
+that writes the run store. Workers only execute :func:`asc.runs.runner.execute`
+and send the :class:`~asc.runs.runner.RunResult` back; each result is committed
+as soon as it arrives, so a kill loses at most the runs in flight.
+
+At most ``window`` runs are submitted ahead of the results, so memory stays
+bounded on campaigns of millions of runs and a kill loses little scheduled work.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import logging
+import os
+import platform
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from asc.errors import InputError, UsageError
+from asc.runs.store import InstanceRecord, RunKey, RunRecord, RunStore
+
+log = logging.getLogger(__name__)
+
+#: File name suffixes recognised as CNF instances when a directory is scanned.
+CNF_SUFFIXES: tuple[str, ...] = (".cnf", ".cnf.gz", ".cnf.bz2", ".cnf.xz", ".cnf.lzma")
+
+#: Statuses that are answers (the solver decided the instance).
+SOLVED = frozenset({"SAT", "UNSAT"})
+
+
+# -- instances ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstanceFile:
+    """An instance file chosen for a campaign.
+
+    ``name`` is the readable id used in summaries and exports: the path relative to
+    the instance directory (or to the common folder of a list's entries).
+    """
+
+    path: Path
+    name: str
+    expected: str | None = None
+
+
+def _is_cnf(path: Path) -> bool:
+    return path.name.lower().endswith(CNF_SUFFIXES)
+
+
+def find_instances(spec: str | Path) -> list[InstanceFile]:
+    """The instances named by ``--instances``: a directory (searched recursively) or a list file.
+
+    A list file holds one path per line (relative paths are relative to the list's
+    folder; blank lines and ``#`` comments are skipped). Expected answers are read
+    from a ``MANIFEST.csv`` beside the instances (columns ``file`` and ``expected``
+    or ``known_status``), as shipped with ``instances/`` and ``../shared/instances``.
+
+    Raises
+    ------
+    InputError
+        The path does not exist, the directory holds no CNF file, a list file is
+        unreadable or names a file that does not exist.
+    """
+    spec = Path(spec)
+    if spec.is_dir():
+        files = sorted(p for p in spec.rglob("*") if p.is_file() and _is_cnf(p))
+        if not files:
+            raise InputError(f"expected CNF files ({', '.join('*' + s for s in CNF_SUFFIXES)}) in the directory; found none", spec)
+        root = spec
+    elif spec.is_file():
+        if _is_cnf(spec):
+            files, root = [spec], spec.parent
+        else:
+            files = _read_list(spec)
+            root = Path(os.path.commonpath([str(p.resolve().parent) for p in files]))
+    else:
+        raise InputError("expected an instance directory or a list file (one path per line); not found", spec)
+    expected = _manifest_answers(files)
+    out = []
+    for p in files:
+        try:
+            name = p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = p.name
+        out.append(InstanceFile(p, name, expected.get(p.resolve())))
+    return out
+
+
+def _read_list(path: Path) -> list[Path]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"expected a readable text file with one instance path per line: {exc}", path) from None
+    files = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        p = Path(line)
+        if not p.is_absolute():
+            p = path.parent / p
+        if not p.is_file():
+            raise InputError(f"expected an existing instance file; {line!r} not found", path, lineno)
+        files.append(p)
+    if not files:
+        raise InputError("expected at least one instance path in the list; found none", path)
+    return files
+
+
+def _manifest_answers(files: Sequence[Path]) -> dict[Path, str]:
+    """Expected answers from MANIFEST.csv files found in the instances' folders or their parents."""
+    answers: dict[Path, str] = {}
+    seen: set[Path] = set()
+    for folder in {p.resolve().parent for p in files}:
+        for d in (folder, *folder.parents):
+            m = d / "MANIFEST.csv"
+            if m in seen or not m.is_file():
+                continue
+            seen.add(m)
+            try:
+                with m.open(newline="", encoding="utf-8") as fh:
+                    for row in csv.DictReader(fh):
+                        answer = (row.get("expected") or row.get("known_status") or "").strip().upper()
+                        if row.get("file") and answer in SOLVED:
+                            answers.setdefault((d / row["file"]).resolve(), answer)
+            except (OSError, csv.Error, UnicodeDecodeError) as exc:
+                log.warning("ignoring unreadable manifest %s: %s", m, exc)
+    return answers
+
+
+def hash_instances(files: Sequence[InstanceFile], store: RunStore | None = None) -> list[InstanceRecord]:
+    """Content hashes of the instances, reusing those cached in the store for unchanged files."""
+    from asc.instances import instance_hash
+
+    records, fresh = [], []
+    for f in files:
+        digest = store.cached_hash(f.path) if store is not None else None
+        if digest is None:
+            digest = instance_hash(f.path)
+            fresh.append((f.path, digest))
+        records.append(InstanceRecord(digest, str(f.path), f.name, f.expected))
+    if store is not None and store.writable and fresh:
+        store.cache_hashes(fresh)
+    return records
+
+
+# -- the run list ------------------------------------------------------------------
+
+
+def algorithm_key(algorithm: Any) -> tuple[str, str]:
+    """(name, configuration string) of an algorithm as used in run keys."""
+    name = str(getattr(algorithm, "name"))
+    conf = getattr(algorithm, "configuration", "")
+    if callable(conf):
+        conf = conf()
+    if isinstance(conf, dict):
+        conf = " ".join(f"-{k} {v}" for k, v in sorted(conf.items()))
+    return name, str(conf or "")
+
+
+def run_seed(base_seed: int, repetition: int) -> int:
+    """The solver seed of a repetition: explicit and the same for every instance and algorithm."""
+    return int(base_seed) + int(repetition) - 1
+
+
+def plan_runs(
+    instances: Sequence[InstanceRecord],
+    algorithms: Sequence[Any],
+    *,
+    cutoff_time: float,
+    mem_limit_mb: float,
+    repetitions: int = 1,
+    seed: int = 0,
+) -> list[Any]:
+    """Every run of the campaign as a :class:`~asc.runs.runner.RunRequest`, in a fixed order.
+
+    Instances with the same content are run once (the first path is used).
+    """
+    from asc.runs.runner import RunRequest
+
+    if repetitions < 1:
+        raise UsageError(f"--repetitions must be at least 1, got {repetitions}")
+    seen: set[str] = set()
+    unique = [i for i in instances if not (i.hash in seen or seen.add(i.hash))]  # type: ignore[func-returns-value]
+    requests = []
+    for inst in unique:
+        for algo in algorithms:
+            for rep in range(1, repetitions + 1):
+                requests.append(
+                    RunRequest(
+                        instance=inst.path,
+                        instance_hash=inst.hash,
+                        algorithm=algo,
+                        seed=run_seed(seed, rep),
+                        repetition=rep,
+                        cutoff_time=float(cutoff_time),
+                        mem_limit_mb=float(mem_limit_mb),
+                        expected=inst.expected,
+                    )
+                )
+    return requests
+
+
+def request_key(request: Any) -> RunKey:
+    """The store key a request will produce."""
+    name, conf = algorithm_key(request.algorithm)
+    return RunKey(request.instance_hash, name, conf, int(request.seed), int(request.repetition))
+
+
+def environment(cutoff_time: float, mem_limit_mb: float, **extra: Any) -> dict[str, Any]:
+    """What is recorded once per campaign: host, versions, limits and how the runs were scheduled."""
+    import asc
+
+    def version(dist: str) -> str | None:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    env = {
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "asc": asc.__version__,
+        "python-sat": version("python-sat"),
+        "cutoff_time": float(cutoff_time),
+        "mem_limit_mb": float(mem_limit_mb),
+        "argv": sys.argv,
+    }
+    env.update(extra)
+    return env
+
+
+# -- converting results ------------------------------------------------------------
+
+
+def record_from_result(result: Any, campaign_id: int | None = None) -> RunRecord:
+    """The stored form of a :class:`~asc.runs.runner.RunResult`."""
+    status = getattr(result, "status")
+    status = getattr(status, "value", status)
+    algorithm = getattr(result, "algorithm")
+    if not isinstance(algorithm, str):
+        algorithm = algorithm_key(algorithm)[0]
+    return RunRecord(
+        instance_hash=str(result.instance_hash),
+        algorithm=str(algorithm),
+        configuration=str(getattr(result, "configuration", "") or ""),
+        seed=int(result.seed),
+        repetition=int(result.repetition),
+        status=str(status),
+        cpu_time=_opt_float(getattr(result, "cpu_time", None)),
+        wall_time=_opt_float(getattr(result, "wall_time", None)),
+        peak_memory_mb=_opt_float(getattr(result, "peak_memory_mb", None)),
+        model_checked=bool(getattr(result, "model_checked", False)),
+        message=str(getattr(result, "message", "") or ""),
+        started_at=_opt_float(getattr(result, "started_at", None)),
+        ended_at=_opt_float(getattr(result, "ended_at", None)),
+        host=str(getattr(result, "host", "") or ""),
+        campaign_id=campaign_id,
+    )
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+class ContradictionTracker:
+    """Flags UNSAT answers contradicted by a checked model of another run on the same instance.
+
+    Kept incrementally in the coordinating process (seeded from the store on resume)
+    because results arrive one at a time and are stored at once: a later checked SAT
+    model turns earlier UNSAT rows WRONG in the store.
+    """
+
+    def __init__(self, store: RunStore) -> None:
+        self._sat: set[str] = set()
+        self._unsat: dict[str, list[RunKey]] = {}
+        for r in store.runs():
+            self._note(r)
+
+    def _note(self, r: RunRecord) -> None:
+        if r.status == "SAT" and r.model_checked:
+            self._sat.add(r.instance_hash)
+        elif r.status == "UNSAT":
+            self._unsat.setdefault(r.instance_hash, []).append(r.key)
+
+    def check(self, record: RunRecord) -> tuple[RunRecord, list[RunKey]]:
+        """The record to store (WRONG if it contradicts) and earlier keys it makes WRONG."""
+        h = record.instance_hash
+        if record.status == "UNSAT" and h in self._sat:
+            msg = "UNSAT contradicted by a checked model of another run"
+            record = RunRecord(**{**record.__dict__, "status": "WRONG", "message": _join(record.message, msg)})
+            return record, []
+        stale: list[RunKey] = []
+        if record.status == "SAT" and record.model_checked:
+            stale = self._unsat.pop(h, [])
+        self._note(record)
+        return record, stale
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+# -- executors ---------------------------------------------------------------------
+
+
+class Scheduler(Protocol):
+    """Runs ``fn`` on each item, yielding ``(item, result_or_exception)`` as runs finish."""
+
+    slots: int
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalScheduler:
+    """A local pool of ``jobs`` workers.
+
+    ``kind="thread"`` (the default): each thread supervises one solver child process,
+    which is where the work happens, so threads cost less than worker processes
+    (no interpreter start-up, no pickling); ``benchmarks/harness_overhead.py``
+    measures both. ``kind="process"`` isolates the supervising code too.
+    """
+
+    def __init__(self, jobs: int = 1, kind: str = "thread", window: int | None = None) -> None:
+        if jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {jobs}")
+        self.slots = jobs
+        self.window = window or 2 * jobs
+        if kind == "thread":
+            self._pool: Executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-run")
+        elif kind == "process":
+            self._pool = ProcessPoolExecutor(max_workers=jobs)
+        else:
+            raise UsageError(f"unknown local pool kind {kind!r}; expected 'thread' or 'process'")
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        it = iter(items)
+        pending: dict[Future, Any] = {}
+
+        def top_up() -> None:
+            while len(pending) < self.window:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    return
+                pending[self._pool.submit(fn, item)] = item
+
+        top_up()
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = pending.pop(fut)
+                    exc = fut.exception()
+                    yield item, (exc if exc is not None else fut.result())
+                top_up()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskScheduler:
+    """Runs on a Dask distributed cluster at ``address`` (or on a given ``Client``).
+
+    Results come back to this process, which alone writes the store.
+    """
+
+    def __init__(self, address: str | Any, window: int | None = None) -> None:
+        from distributed import Client
+
+        if isinstance(address, str):
+            try:
+                self._client = Client(address, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+            self._own = True
+        else:
+            self._client, self._own = address, False
+        threads = sum(self._client.nthreads().values()) or 1
+        self.slots = threads
+        self.window = window or 2 * threads
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        from distributed import as_completed
+
+        it = iter(items)
+        meta: dict[str, Any] = {}
+
+        def submit(item: Any) -> Any:
+            # pure=False: a rerun of the same request is a new measurement, never a cache hit.
+            fut = self._client.submit(fn, item, pure=False)
+            meta[fut.key] = item
+            return fut
+
+        first = [submit(item) for _, item in zip(range(self.window), it)]
+        ac = as_completed(first, with_results=False)
+        try:
+            for fut in ac:
+                item = meta.pop(fut.key)
+                if fut.status == "finished":
+                    result: Any = fut.result()
+                else:
+                    result = fut.exception() or RuntimeError(f"run {fut.status}")
+                fut.release()
+                yield item, result
+                nxt = next(it, None)
+                if nxt is not None:
+                    ac.add(submit(nxt))
+        finally:
+            for key in list(meta):
+                meta.pop(key)
+            ac.clear()
+
+    def close(self) -> None:
+        if self._own:
+            self._client.close()
+
+
+# -- the campaign ------------------------------------------------------------------
+
+
+@dataclass
+class CampaignReport:
+    """What a campaign did: counts by status, runs skipped (already stored) and harness errors."""
+
+    planned: int = 0
+    skipped: int = 0
+    done: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def check_limits(store: RunStore, cutoff_time: float, mem_limit_mb: float) -> None:
+    """Refuse to mix limits in one store: a TIMEOUT at 1 s is not a finished run at 10 s."""
+    if store.count() == 0:
+        return
+    for c in store.campaigns():
+        if (c.cutoff_time, c.mem_limit_mb) != (float(cutoff_time), float(mem_limit_mb)):
+            raise UsageError(
+                f"{store.path} holds runs collected with --cutoff-time {c.cutoff_time:g} --mem-limit "
+                f"{c.mem_limit_mb:g}; use the same limits to resume, or another --db"
+            )
+
+
+def run_campaign(
+    store: RunStore,
+    requests: Sequence[Any],
+    scheduler: Scheduler,
+    *,
+    campaign_id: int | None = None,
+    execute: Callable[[Any], Any] | None = None,
+    progress: bool = True,
+    on_result: Callable[[RunRecord], None] | None = None,
+) -> CampaignReport:
+    """Run every request whose key is not in the store yet, storing each result as it ends.
+
+    Parameters
+    ----------
+    store
+        The run store, open for writing.
+    requests
+        The planned runs (from :func:`plan_runs`).
+    scheduler
+        Where runs execute (:class:`LocalScheduler` or :class:`DaskScheduler`).
+    campaign_id
+        The campaign the new rows belong to.
+    execute
+        The function run for each request; defaults to :func:`asc.runs.runner.execute`.
+    progress
+        Show a progress bar on stderr.
+    on_result
+        Called with each stored record (after any contradiction check).
+    """
+    if execute is None:
+        from asc.runs.runner import execute as _execute
+
+        execute = _execute
+    t0 = time.perf_counter()
+    finished = store.finished_keys()
+    todo = [r for r in requests if request_key(r) not in finished]
+    report = CampaignReport(planned=len(requests), skipped=len(requests) - len(todo))
+    if report.skipped:
+        log.info("resuming: %d of %d runs already in %s", report.skipped, len(requests), store.path)
+    tracker = ContradictionTracker(store)
+    bar = _progress_bar(len(todo), progress)
+    try:
+        for request, result in scheduler.map_unordered(execute, todo):
+            if isinstance(result, BaseException):
+                # A harness-side failure (worker lost, bug) is not a solver result:
+                # nothing is stored, so the run is retried when the campaign resumes.
+                key = request_key(request)
+                report.errors.append(f"{key}: {type(result).__name__}: {result}")
+                log.warning("run %s failed in the harness: %s", key, result)
+                report.by_status["ERROR"] += 1
+            else:
+                record, stale = tracker.check(record_from_result(result, campaign_id))
+                store.add(record)
+                if stale:
+                    store.set_status(stale, "WRONG", "UNSAT contradicted by a checked model of another run")
+                    report.by_status["UNSAT"] -= len(stale)
+                    report.by_status["WRONG"] += len(stale)
+                report.by_status[record.status] += 1
+                report.done += 1
+                if on_result is not None:
+                    on_result(record)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(_counts(report.by_status), refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+        report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _counts(c: Counter) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(c.items()) if v)
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    # stderr: stdout is kept for results (house rule).
+    return tqdm(total=total, file=sys.stderr, unit="run", dynamic_ncols=True, smoothing=0.1, mininterval=0.5)
