@@ -1,0 +1,212 @@
+"""Cross-validation of a selector over a scenario's folds.
+
+For each fold, a fresh clone of the selector is fitted on the other folds' instances
+(features of the protocol's steps, cost matrix with PAR-k) and asked to choose an
+algorithm for each held-out instance. The choices are scored per instance against the
+actual runs (see :func:`asc.evaluation.metrics.runtime_outcome`), and summarised per
+fold and over all instances, beside the single best (global and per-fold) and the
+virtual best.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+
+from asc.aslib.folds import make_folds
+from asc.aslib.scenario import Scenario
+from asc.aslib.views import cutoff_of
+from asc.evaluation.metrics import Outcome, gap_closed, misclassification_penalty, runtime_outcome
+from asc.evaluation.protocol import Protocol
+from asc.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What a cross-validation produced.
+
+    Attributes
+    ----------
+    scenario, selector
+        Names of the scenario and the selector.
+    protocol
+        The protocol used.
+    per_instance
+        One row per instance: ``fold``, ``choice``, ``cost`` (PAR-k or quality cost),
+        ``solved``, ``feature_cost``, ``presolved``, ``vbs``, ``sbs_global``,
+        ``sbs_per_fold``, ``penalty`` (misclassification penalty).
+    per_fold
+        One row per fold: ``n``, ``cost``, ``par1``, ``solved``, ``sbs``, ``vbs``,
+        ``gap_closed`` (against the protocol's SBS).
+    summary
+        Overall figures (means over all instances) and the per-fold spread.
+    """
+
+    scenario: str
+    selector: str
+    protocol: Protocol
+    per_instance: pd.DataFrame
+    per_fold: pd.DataFrame
+    summary: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready representation."""
+        return {
+            "scenario": self.scenario,
+            "selector": self.selector,
+            "protocol": asdict(self.protocol),
+            "summary": self.summary,
+            "per_fold": self.per_fold.reset_index().to_dict("records"),
+        }
+
+
+def _folds(scenario: Scenario, protocol: Protocol) -> pd.Series:
+    folds = scenario.folds(protocol.cv_repetition)
+    if folds is None:
+        log.info("%s has no cv.arff: drawing %d folds with seed %d", scenario.name, protocol.n_folds, protocol.seed)
+        cv = make_folds(scenario.instances, protocol.n_folds, protocol.seed)
+        folds = cv.set_index("instance_id")["fold"].reindex(scenario.instances)
+    if folds.isna().any():
+        missing = folds.index[folds.isna()][0]
+        raise UsageError(f"instance {missing!r} has no fold in cv repetition {protocol.cv_repetition}")
+    return folds.astype(int)
+
+
+def _with_seed(selector: BaseEstimator, seed: int) -> BaseEstimator:
+    model = clone(selector)
+    params = model.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None:
+        model.set_params(random_state=seed)
+    return model
+
+
+def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
+                   name: str | None = None) -> EvaluationResult:
+    """Cross-validate ``selector`` on ``scenario`` under ``protocol``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    selector
+        An unfitted selector (scikit-learn estimator with ``fit(X, C)`` and ``predict``);
+        cloned for every fold. Its ``random_state`` is set to ``protocol.seed`` when unset.
+    protocol
+        Evaluation settings; the default reproduces the ASlib website's protocol.
+    name
+        Label of the selector in the result (default: its class name).
+    """
+    protocol = protocol or Protocol()
+    is_runtime = scenario.description.is_runtime
+    algorithms = list(scenario.algorithms)
+    instances = list(scenario.instances)
+    cost = scenario.cost_matrix(par=protocol.par, aggregate=protocol.aggregate)
+    C = cost.to_numpy(dtype=float)
+    view = scenario.feature_matrix(protocol.steps)
+    X = view.X
+    charge = protocol.charge_feature_costs and is_runtime
+    feature_cost = view.cost.to_numpy(dtype=float) if charge else None
+    presolved = view.presolved.to_numpy(dtype=bool) if charge else None
+    folds = _folds(scenario, protocol).to_numpy()
+
+    choice = np.full(len(instances), -1, dtype=np.int64)
+    sbs_fold_choice = np.full(len(instances), -1, dtype=np.int64)
+    for fold in np.unique(folds):
+        test, train = folds == fold, folds != fold
+        model = _with_seed(selector, protocol.seed)
+        model.fit(X.iloc[train], cost.iloc[train])
+        if getattr(model, "requires_test_costs", False):
+            predicted = model.predict(X.iloc[test], cost.iloc[test])
+        else:
+            predicted = model.predict(X.iloc[test])
+        index = {a: i for i, a in enumerate(algorithms)}
+        choice[test] = [index[str(p)] for p in predicted]
+        sbs_fold_choice[test] = int(np.argmin(C[train].mean(axis=0)))
+
+    sbs_global = int(np.argmin(C.mean(axis=0)))
+    vbs_choice = C.argmin(axis=1)
+    if is_runtime:
+        cutoff = cutoff_of(scenario)
+        runtime = scenario.cost_matrix(par=1.0, aggregate=protocol.aggregate).to_numpy(dtype=float)
+        solved = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float)
+
+        def score(ch: np.ndarray, charged: bool) -> Outcome:
+            return runtime_outcome(ch, runtime, solved, cutoff, protocol.par,
+                                   feature_cost if charged else None, presolved if charged else None)
+    else:
+        cutoff = float("nan")
+        ok = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float) >= 0.5
+
+        def score(ch: np.ndarray, charged: bool) -> Outcome:
+            rows = np.arange(len(ch))
+            return Outcome(time=np.full(len(ch), np.nan), solved=ok[rows, ch], cost=C[rows, ch])
+
+    sel = score(choice, charge)
+    vbs = score(vbs_choice, False)
+    sbs_g = score(np.full(len(instances), sbs_global), False)
+    sbs_f = score(sbs_fold_choice, False)
+    penalty = misclassification_penalty(choice, C)
+    sbs_ref = sbs_g if protocol.sbs == "global" else sbs_f
+
+    per_instance = pd.DataFrame({
+        "fold": folds,
+        "choice": [algorithms[i] for i in choice],
+        "cost": sel.cost,
+        "solved": sel.solved,
+        "feature_cost": feature_cost if feature_cost is not None else 0.0,
+        "presolved": presolved if presolved is not None else False,
+        "vbs": vbs.cost,
+        "sbs_global": sbs_g.cost,
+        "sbs_per_fold": sbs_f.cost,
+        "penalty": penalty,
+    }, index=pd.Index(instances, name="instance_id"))
+
+    rows = []
+    for fold in np.unique(folds):
+        m = folds == fold
+        rows.append({
+            "fold": int(fold),
+            "n": int(m.sum()),
+            "cost": float(sel.cost[m].mean()),
+            "par1": float(np.where(sel.solved[m], sel.time[m], cutoff).mean()) if is_runtime else float("nan"),
+            "solved": int(sel.solved[m].sum()),
+            "sbs": float(sbs_ref.cost[m].mean()),
+            "vbs": float(vbs.cost[m].mean()),
+            "gap_closed": gap_closed(float(sel.cost[m].mean()), float(sbs_ref.cost[m].mean()),
+                                     float(vbs.cost[m].mean())),
+        })
+    per_fold = pd.DataFrame(rows).set_index("fold")
+
+    measure = f"par{protocol.par:g}" if is_runtime else "cost"
+    summary: dict[str, Any] = {
+        "measure": measure,
+        "instances": len(instances),
+        "algorithms": len(algorithms),
+        "steps": list(view.steps),
+        "feature_costs_charged": bool(charge),
+        "cost": float(sel.cost.mean()),
+        "par1": float(np.where(sel.solved, sel.time, cutoff).mean()) if is_runtime else None,
+        "solved": int(sel.solved.sum()),
+        "misclassification_penalty": float(penalty.mean()),
+        "vbs_cost": float(vbs.cost.mean()),
+        "vbs_solved": int(vbs.solved.sum()),
+        "sbs_global": algorithms[sbs_global],
+        "sbs_global_cost": float(sbs_g.cost.mean()),
+        "sbs_global_solved": int(sbs_g.solved.sum()),
+        "sbs_per_fold_cost": float(sbs_f.cost.mean()),
+        "sbs_policy": protocol.sbs,
+        "gap_closed": gap_closed(float(sel.cost.mean()), float(sbs_ref.cost.mean()), float(vbs.cost.mean())),
+        "gap_closed_global_sbs": gap_closed(float(sel.cost.mean()), float(sbs_g.cost.mean()), float(vbs.cost.mean())),
+        "gap_closed_per_fold_sbs": gap_closed(float(sel.cost.mean()), float(sbs_f.cost.mean()),
+                                              float(vbs.cost.mean())),
+        "fold_cost_std": float(per_fold["cost"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
+        "fold_gap_closed_std": float(per_fold["gap_closed"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
+    }
+    return EvaluationResult(scenario.name, name or type(selector).__name__, protocol, per_instance, per_fold, summary)

@@ -1,0 +1,96 @@
+"""Scores of algorithm choices: PAR-k, solved, misclassification penalty, gap closed.
+
+Everything here works on aligned numpy arrays, one entry per instance, so that the
+same code scores a selector, the single best and the virtual best.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per-instance result of running the chosen algorithms (arrays of equal length).
+
+    Attributes
+    ----------
+    time
+        Seconds spent (feature cost plus the algorithm's runtime) for solved instances.
+    solved
+        True when the instance was solved within the cutoff.
+    cost
+        The score used for ranking: PAR-k for runtime scenarios, the cost (lower is
+        better) for quality scenarios.
+    """
+
+    time: np.ndarray
+    solved: np.ndarray
+    cost: np.ndarray
+
+
+def runtime_outcome(
+    choice: np.ndarray,
+    runtime: np.ndarray,
+    solved: np.ndarray,
+    cutoff: float,
+    par: float,
+    feature_cost: np.ndarray | None = None,
+    presolved: np.ndarray | None = None,
+) -> Outcome:
+    """Outcome of picking algorithm ``choice[i]`` on instance ``i`` of a runtime scenario.
+
+    Parameters
+    ----------
+    choice
+        Column index of the chosen algorithm per instance.
+    runtime, solved
+        Instances x algorithms runtimes and solved flags (solved is 0..1 with repetitions;
+        at least 0.5 counts as solved).
+    cutoff, par
+        The cutoff and the PAR factor.
+    feature_cost, presolved
+        Charged feature cost and presolved flag per instance (``None``: not charged).
+
+    Notes
+    -----
+    As in LLAMA with feature costs: the feature cost is added to the algorithm's
+    runtime, and a run whose total exceeds the cutoff is unsolved. An instance
+    presolved by a feature step is solved at its feature cost (if within the cutoff).
+    """
+    rows = np.arange(len(choice))
+    time = runtime[rows, choice].astype(float)
+    ok = solved[rows, choice] >= 0.5
+    if feature_cost is not None:
+        time = time + feature_cost
+        if presolved is not None:
+            time = np.where(presolved, feature_cost, time)
+            ok = np.where(presolved, True, ok)
+    ok = ok & (time <= cutoff)
+    cost = np.where(ok, time, par * cutoff)
+    return Outcome(time=np.where(ok, time, cutoff), solved=ok, cost=cost)
+
+
+def par_k(outcome: Outcome, cutoff: float, k: float) -> float:
+    """Mean penalised average runtime with factor ``k`` (PAR1, PAR10, ...)."""
+    return float(np.mean(np.where(outcome.solved, outcome.time, k * cutoff))) if len(outcome.solved) else float("nan")
+
+
+def gap_closed(selector: float, sbs: float, vbs: float) -> float:
+    """Fraction of the single-best-to-oracle gap closed: ``(SBS - selector) / (SBS - VBS)``.
+
+    1 is the oracle, 0 the single best, negative worse than the single best; NaN when
+    the single best already is the oracle.
+    """
+    gap = sbs - vbs
+    if abs(gap) < 1e-12:
+        return float("nan")
+    return float((sbs - selector) / gap)
+
+
+def misclassification_penalty(choice: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Per instance, how much worse the chosen algorithm is than the best one (no feature costs)."""
+    rows = np.arange(len(choice))
+    return costs[rows, choice] - costs.min(axis=1)
