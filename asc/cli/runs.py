@@ -1,0 +1,111 @@
+"""``asc runs``: look into a run store (``summary``) and hand it on (``export``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``asc runs summary`` and ``asc runs export``."""
+    p = subparsers.add_parser("runs", help="summarise or export a run store", description=__doc__)
+    sub = p.add_subparsers(dest="runs_command", metavar="ACTION")
+    sub.required = True
+
+    s = sub.add_parser("summary", help="per-algorithm results and the per-instance virtual best solver")
+    s.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
+    s.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    s.add_argument("--par", type=float, default=10.0, help="penalty factor of unsolved runs (default 10: PAR10)")
+    s.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="time measure (default cpu_time)")
+    s.add_argument("--instances", action="store_true", help="also list every instance with its best algorithm")
+    s.set_defaults(func=run_summary)
+
+    e = sub.add_parser("export", help="export the runs as an ASlib scenario, CSV or Parquet")
+    e.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
+    what = e.add_argument_group("targets (at least one)")
+    what.add_argument("--aslib", metavar="DIR", help="write an ASlib scenario folder")
+    what.add_argument("--csv", metavar="FILE", help="write every run as CSV")
+    what.add_argument("--parquet", metavar="FILE", help="write every run as Parquet")
+    e.add_argument("--features", metavar="DIR|CSV", help="features to include in the ASlib scenario (from `asc features`)")
+    e.add_argument("--scenario-id", default=None, help="ASlib scenario id (default: the folder name)")
+    e.add_argument("--folds", type=int, default=10, help="cross-validation folds in cv.arff (default 10)")
+    e.add_argument("--fold-seed", type=int, default=0, help="seed of the fold assignment (default 0)")
+    e.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="runtime measure (default cpu_time)")
+    e.set_defaults(func=run_export)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """Print the summary of a store."""
+    from asc.runs.export import summarize
+    from asc.runs.store import RunStore
+
+    with RunStore(args.db) as store:
+        data = summarize(store, par=args.par, measure=args.measure)
+    if args.format == "json":
+        print(json.dumps(data, indent=2))
+    else:
+        _print_table(data, show_instances=args.instances)
+    return 0
+
+
+def _print_table(data: dict[str, Any], show_instances: bool) -> None:
+    par = f"par{data['par']:g}"
+    print(f"{data['db']}: {data['runs']} runs, cutoff {data['cutoff_time']:g} s, memory {data['mem_limit_mb']:g} MiB, "
+          f"{data['measure']}")
+    if not data["algorithms"]:
+        return
+    head = ("algorithm", "runs", "solved", "sat", "unsat", "timeout", "memout", "crash", "wrong", "unknown", par.upper())
+    rows = [
+        (a["algorithm"], a["runs"], a["solved"], a["sat"], a["unsat"], a["timeout"], a["memout"], a["crash"],
+         a["wrong"], a["unknown"], f"{a[par]:.2f}")
+        for a in sorted(data["algorithms"], key=lambda a: a[par])
+    ]
+    _table(head, rows)
+    vbs, sbs = data["vbs"], data["sbs"]
+    print(f"\nVBS: {par.upper()} {vbs[par]:.2f}, solves {vbs['solved']} of {vbs['instances']} instances")
+    print(f"SBS: {sbs['algorithm']}, {par.upper()} {sbs[par]:.2f}, solves {sbs['solved']}")
+    wins: dict[str, int] = {}
+    for inst in data["instances"]:
+        if inst["best"]:
+            wins[inst["best"]] = wins.get(inst["best"], 0) + 1
+    print("VBS picks: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+    if show_instances:
+        print()
+        _table(("instance", "best", "cost", "solved_by"),
+               [(i["instance"], i["best"] or "-", f"{i['best_cost']:.3f}", i["solved_by"]) for i in data["instances"]])
+
+
+def _table(head: tuple, rows: list[tuple]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    fmt = lambda r: "  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(r, widths)))  # noqa: E731
+    print(fmt(head))
+    for r in rows:
+        print(fmt(r))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the requested exports and name them on stdout."""
+    from pathlib import Path
+
+    from asc.errors import UsageError
+    from asc.runs import export
+    from asc.runs.store import RunStore
+
+    if not (args.aslib or args.csv or args.parquet):
+        raise UsageError("asc runs export needs at least one of --aslib DIR, --csv FILE, --parquet FILE")
+    if args.features and not args.aslib:
+        raise UsageError("--features only applies to --aslib")
+    with RunStore(args.db) as store:
+        if args.csv:
+            print(f"csv: {export.write_csv(store, args.csv)}")
+        if args.parquet:
+            print(f"parquet: {export.write_parquet(store, args.parquet)}")
+        if args.aslib:
+            sid = args.scenario_id or Path(args.aslib).resolve().name
+            out = export.write_aslib(store, args.aslib, scenario_id=sid, features=args.features,
+                                     n_folds=args.folds, fold_seed=args.fold_seed, measure=args.measure)
+            print(f"aslib: {out}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,412 @@
+"""Views of a run store: the runs table, the summary, and ASlib / CSV / Parquet export.
+
+Runtime is the solver's CPU time by default: on a shared machine wall time also
+counts the time other processes held the CPU, so CPU time is the honest measure of
+the solver alone for single-threaded solvers. ``measure="wall_time"`` is available
+for solvers that use several threads. An unsolved run (TIMEOUT, MEMOUT, CRASH,
+WRONG, UNKNOWN) costs ``par`` times the cutoff in PAR scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from asc.errors import InputError, UsageError
+from asc.runs.store import RunStore
+
+#: Runner status -> ASlib runstatus level.
+ASLIB_STATUS: Mapping[str, str] = {
+    "SAT": "ok",
+    "UNSAT": "ok",
+    "TIMEOUT": "timeout",
+    "MEMOUT": "memout",
+    "CRASH": "crash",
+    "WRONG": "other",
+    "UNKNOWN": "other",
+}
+
+SOLVED = ("SAT", "UNSAT")
+MEASURES = ("cpu_time", "wall_time")
+
+_RUN_COLUMNS = [
+    "instance_id", "instance_hash", "algorithm", "configuration", "seed", "repetition", "status",
+    "cpu_time", "wall_time", "peak_memory_mb", "model_checked", "message", "started_at", "ended_at",
+    "host", "campaign_id", "instance_path", "expected",
+]
+
+
+def runs_frame(store: RunStore) -> pd.DataFrame:
+    """Every stored run as a table, with the instance's readable id, path and expected answer."""
+    instances = store.instances()
+    rows = []
+    for r in store.runs():
+        inst = instances.get(r.instance_hash)
+        row = r.__dict__.copy()
+        row["instance_id"] = inst.name if inst else r.instance_hash
+        row["instance_path"] = inst.path if inst else None
+        row["expected"] = inst.expected if inst else None
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
+    return frame.astype({"seed": "int64", "repetition": "int64", "model_checked": "bool"}) if rows else frame
+
+
+def cutoff_of(store: RunStore) -> tuple[float, float]:
+    """(cutoff time, memory limit) of the store's campaigns (one pair per store, see ``check_limits``)."""
+    campaigns = store.campaigns()
+    if not campaigns:
+        raise InputError("expected a run store with at least one campaign; it is empty", store.path)
+    return campaigns[-1].cutoff_time, campaigns[-1].mem_limit_mb
+
+
+def algorithm_labels(frame: pd.DataFrame) -> pd.Series:
+    """One label per (algorithm, configuration): the name, suffixed when a name has several configurations."""
+    pairs = frame[["algorithm", "configuration"]].drop_duplicates()
+    several = pairs["algorithm"].value_counts()
+    labels = {}
+    for name, conf in pairs.itertuples(index=False):
+        if several[name] > 1 and conf:
+            labels[(name, conf)] = f"{name}@{hashlib.sha1(conf.encode()).hexdigest()[:8]}"
+        else:
+            labels[(name, conf)] = name
+    return pd.Series([labels[(a, c)] for a, c in zip(frame["algorithm"], frame["configuration"])], index=frame.index)
+
+
+def _costs(frame: pd.DataFrame, cutoff: float, par: float, measure: str) -> pd.Series:
+    solved = frame["status"].isin(SOLVED)
+    return frame[measure].where(solved, par * cutoff).astype(float)
+
+
+# -- summary -----------------------------------------------------------------------
+
+
+def summarize(store: RunStore, par: float = 10.0, measure: str = "cpu_time") -> dict[str, Any]:
+    """Per-algorithm results and per-instance virtual best solver.
+
+    Returns a JSON-ready dict: ``cutoff``, ``algorithms`` (one entry per algorithm:
+    runs, solved, status counts, PAR score, mean time of solved runs),
+    ``vbs`` (PAR score and solved count of the per-instance best), ``sbs`` (the best
+    single algorithm) and ``instances`` (per instance: best algorithm and its cost).
+    Repetitions are averaged per instance and algorithm before taking the best.
+    """
+    if measure not in MEASURES:
+        raise UsageError(f"unknown time measure {measure!r}; expected one of {', '.join(MEASURES)}")
+    cutoff, mem = cutoff_of(store)
+    frame = runs_frame(store)
+    out: dict[str, Any] = {"db": str(store.path), "cutoff_time": cutoff, "mem_limit_mb": mem, "par": par,
+                           "measure": measure, "runs": int(len(frame)), "algorithms": [], "instances": []}
+    if frame.empty:
+        return out
+    frame["label"] = algorithm_labels(frame)
+    frame["cost"] = _costs(frame, cutoff, par, measure)
+    frame["solved"] = frame["status"].isin(SOLVED)
+    for label, g in frame.groupby("label", sort=True):
+        counts = g["status"].value_counts()
+        solved_times = g.loc[g["solved"], measure]
+        out["algorithms"].append({
+            "algorithm": label,
+            "runs": int(len(g)),
+            "solved": int(g["solved"].sum()),
+            **{s.lower(): int(counts.get(s, 0)) for s in ("SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN")},
+            "models_checked": int(g["model_checked"].sum()),
+            f"par{par:g}": float(g["cost"].mean()),
+            "mean_solved_time": float(solved_times.mean()) if len(solved_times) else None,
+        })
+    per = frame.groupby(["instance_id", "label"], sort=True).agg(cost=("cost", "mean"), solved=("solved", "mean"))
+    cost = per["cost"].unstack("label")
+    solved = per["solved"].unstack("label")
+    best = cost.idxmin(axis=1)
+    for inst in cost.index:
+        b = best[inst]
+        out["instances"].append({
+            "instance": inst,
+            "best": b if solved.loc[inst, b] > 0 else None,
+            "best_cost": float(cost.loc[inst, b]),
+            "solved_by": int((solved.loc[inst] > 0).sum()),
+        })
+    mean_cost = cost.mean(axis=0)
+    sbs = str(mean_cost.idxmin())
+    out["vbs"] = {f"par{par:g}": float(cost.min(axis=1).mean()), "solved": int((solved.max(axis=1) > 0).sum()),
+                  "instances": int(len(cost))}
+    out["sbs"] = {"algorithm": sbs, f"par{par:g}": float(mean_cost[sbs]), "solved": int((solved[sbs] > 0).sum())}
+    return out
+
+
+# -- flat exports ------------------------------------------------------------------
+
+
+def write_csv(store: RunStore, path: str | Path) -> Path:
+    """Every run, one row each, as CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    runs_frame(store).to_csv(path, index=False)
+    return path
+
+
+def write_parquet(store: RunStore, path: str | Path) -> Path:
+    """Every run, one row each, as Parquet (pyarrow)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    runs_frame(store).to_parquet(path, index=False, engine="pyarrow")
+    return path
+
+
+# -- ASlib -------------------------------------------------------------------------
+
+
+def to_scenario(
+    store: RunStore,
+    *,
+    scenario_id: str = "asc-collected",
+    features: str | Path | None = None,
+    n_folds: int = 10,
+    fold_seed: int = 0,
+    measure: str = "cpu_time",
+) -> Any:
+    """The store as an ASlib :class:`~asc.aslib.Scenario`.
+
+    ``runtime`` is the measured time of solved runs and the cutoff otherwise (so that
+    readers that ignore ``runstatus`` still see unsolved runs at the cutoff); the
+    ASlib ``runstatus`` says which. Repetitions are the store's repetitions.
+    Ground truth (``satunsat``) comes from the manifests' expected answers, else from
+    the runs' answers (checked SAT models first, then UNSAT answers not marked WRONG).
+
+    Parameters
+    ----------
+    features
+        Features to include: an ASlib folder holding ``feature_values.arff`` (with
+        ``feature_costs.arff``, ``feature_runstatus.arff`` and ``description.txt``
+        when present), or a CSV file with an ``instance_id`` column.
+    n_folds, fold_seed
+        Cross-validation folds written to ``cv.arff``.
+    """
+    from asc.aslib import AlgorithmInfo, Description, FeatureStep, Scenario
+    from asc.aslib.folds import make_folds
+
+    if measure not in MEASURES:
+        raise UsageError(f"unknown time measure {measure!r}; expected one of {', '.join(MEASURES)}")
+    cutoff, mem = cutoff_of(store)
+    frame = runs_frame(store)
+    if frame.empty:
+        raise InputError("expected stored runs to export; the run store has none", store.path)
+    frame["label"] = algorithm_labels(frame)
+    solved = frame["status"].isin(SOLVED)
+    runs = pd.DataFrame({
+        "instance_id": frame["instance_id"].astype(str),
+        "repetition": frame["repetition"].astype("int64"),
+        "algorithm": frame["label"].astype(str),
+        "runtime": frame[measure].where(solved, cutoff).astype(float).clip(upper=cutoff),
+        "runstatus": frame["status"].map(ASLIB_STATUS).fillna("other"),
+    })
+    algos = {}
+    for label, g in frame.groupby("label", sort=True):
+        # Repetitions with different seeds mean the algorithm is run as stochastic.
+        algos[str(label)] = AlgorithmInfo(configuration=str(g["configuration"].iloc[0]),
+                                          deterministic=g["seed"].nunique() <= 1)
+    instance_ids = sorted(runs["instance_id"].unique())
+
+    feat = _load_features(features, frame) if features is not None else _size_features(frame)
+    steps: dict[str, Any] = {}
+    det: tuple[str, ...] = ()
+    fcut = fmem = None
+    fvalues = fstatus = fcosts = None
+    default_steps: tuple[str, ...] = ()
+    if feat is not None:
+        fvalues, fstatus, fcosts, steps, det, default_steps, fcut, fmem = feat
+        fvalues = fvalues[fvalues["instance_id"].isin(instance_ids)]
+        fstatus = None if fstatus is None else fstatus[fstatus["instance_id"].isin(instance_ids)]
+        fcosts = None if fcosts is None else fcosts[fcosts["instance_id"].isin(instance_ids)]
+
+    desc = Description(
+        scenario_id=scenario_id,
+        performance_measures=("runtime",),
+        maximize=(False,),
+        performance_type=("runtime",),
+        algorithm_cutoff_time=cutoff,
+        algorithm_cutoff_memory=mem,
+        features_cutoff_time=fcut,
+        features_cutoff_memory=fmem,
+        features_deterministic=det,
+        features_stochastic=(),
+        algorithms=algos,
+        feature_steps={k: FeatureStep(tuple(v.provides), tuple(v.requires)) for k, v in steps.items()},
+        default_steps=default_steps,
+    )
+    return Scenario(
+        description=desc,
+        runs=runs,
+        feature_values=fvalues,
+        feature_runstatus=fstatus,
+        feature_costs=fcosts,
+        cv=make_folds(instance_ids, n_folds=n_folds, seed=fold_seed),
+        ground_truth=_ground_truth(frame),
+    )
+
+
+def write_aslib(store: RunStore, directory: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`to_scenario` of the store as an ASlib folder."""
+    from asc.aslib import write_scenario
+
+    return write_scenario(to_scenario(store, **kwargs), directory)
+
+
+def _ground_truth(frame: pd.DataFrame) -> pd.DataFrame:
+    truth: dict[str, str] = {}
+    for inst, g in frame.groupby("instance_id", sort=True):
+        expected = g["expected"].dropna()
+        if len(expected):
+            truth[str(inst)] = str(expected.iloc[0])
+        elif ((g["status"] == "SAT") & g["model_checked"]).any():
+            truth[str(inst)] = "SAT"
+        elif (g["status"] == "UNSAT").any():
+            truth[str(inst)] = "UNSAT"
+    ids = sorted(frame["instance_id"].unique())
+    # ASlib ground truth levels; instances no run decided are left missing.
+    return pd.DataFrame({"instance_id": ids, "satunsat": [truth.get(i) for i in ids]})
+
+
+def _aliases(frame: pd.DataFrame) -> dict[str, str]:
+    """Names under which a feature file may refer to an instance -> our instance_id."""
+    alias: dict[str, str] = {}
+    for inst, h, path in frame[["instance_id", "instance_hash", "instance_path"]].drop_duplicates().itertuples(index=False):
+        names = {inst, h}
+        if path:
+            p = Path(path)
+            names |= {str(path), p.name, str(p.resolve())}
+            stem = p.name
+            for suffix in (".xz", ".gz", ".bz2", ".lzma"):
+                stem = stem.removesuffix(suffix)
+            names |= {stem, stem.removesuffix(".cnf")}
+        for n in names:
+            alias.setdefault(str(n), str(inst))
+    return alias
+
+
+def _load_features(source: str | Path, frame: pd.DataFrame):
+    """Feature tables (values, runstatus, costs) re-keyed to our instance ids, plus step metadata."""
+    from asc.aslib.reader import load_feature_costs, load_feature_runstatus, load_feature_values
+
+    source = Path(source)
+    alias = _aliases(frame)
+    steps: dict[str, Any] = {}
+    default_steps: tuple[str, ...] = ()
+    fcut = fmem = None
+    fstatus = fcosts = None
+    if source.is_dir():
+        fv_path = source / "feature_values.arff"
+        if not fv_path.is_file():
+            raise InputError("expected feature_values.arff in the features folder; not found", source)
+        fvalues = load_feature_values(fv_path).frame
+        if (source / "feature_runstatus.arff").is_file():
+            fstatus = load_feature_runstatus(source / "feature_runstatus.arff").frame
+        if (source / "feature_costs.arff").is_file():
+            fcosts = load_feature_costs(source / "feature_costs.arff").frame
+        if (source / "description.txt").is_file():
+            from asc.aslib import read_description
+
+            d = read_description(source / "description.txt")
+            steps, default_steps = dict(d.feature_steps), tuple(d.default_steps)
+            fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
+    elif source.is_file():
+        try:
+            fvalues = pd.read_csv(source)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"expected a CSV file of features with an instance_id column: {exc}", source) from None
+        if "instance_id" not in fvalues.columns:
+            raise InputError(f"expected an instance_id column; found {', '.join(map(str, fvalues.columns[:5]))}", source, 1)
+        if "repetition" not in fvalues.columns:
+            fvalues.insert(1, "repetition", 1)
+    else:
+        raise InputError("expected a features folder (ASlib) or CSV file; not found", source)
+
+    def rekey(t: pd.DataFrame | None) -> pd.DataFrame | None:
+        if t is None:
+            return None
+        t = t.copy()
+        t["instance_id"] = t["instance_id"].astype(str).map(lambda s: alias.get(s, alias.get(Path(s).name, s)))
+        return t.drop_duplicates(["instance_id", "repetition"])
+
+    fvalues, fstatus, fcosts = rekey(fvalues), rekey(fstatus), rekey(fcosts)
+    names = [c for c in fvalues.columns if c not in ("instance_id", "repetition")]
+    fvalues[names] = fvalues[names].apply(pd.to_numeric, errors="coerce")
+    if not steps:
+        from asc.aslib import FeatureStep
+
+        steps = {"all": FeatureStep(tuple(names), ())}
+        default_steps = ("all",)
+    if fcosts is not None:
+        fcosts = fcosts[["instance_id", "repetition", *[c for c in fcosts.columns if c in steps]]]
+    if fstatus is not None:
+        fstatus = fstatus[["instance_id", "repetition", *[c for c in fstatus.columns if c in steps]]]
+    matched = int(fvalues["instance_id"].isin(set(frame["instance_id"])).sum())
+    if matched == 0:
+        raise InputError("expected features of the collected instances; no instance id matched", source)
+    if fstatus is None:
+        fstatus = _status_from_values(fvalues, steps)
+    return fvalues, fstatus, fcosts, steps, tuple(names), default_steps, fcut, fmem
+
+
+def _status_from_values(fvalues: pd.DataFrame, steps: Mapping[str, Any]) -> pd.DataFrame:
+    """Feature runstatus when the source has none: ok where every feature of the step is present."""
+    status = fvalues[["instance_id", "repetition"]].copy()
+    for name, step in steps.items():
+        cols = [c for c in step.provides if c in fvalues.columns]
+        present = fvalues[cols].notna().all(axis=1) if cols else pd.Series(True, index=fvalues.index)
+        status[name] = present.map({True: "ok", False: "other"})
+    return status
+
+
+def _size_features(frame: pd.DataFrame):
+    """A minimal feature step (``size``: variables, clauses, their ratio) read from each DIMACS header.
+
+    ASlib requires feature_values.arff and feature_runstatus.arff; when no features
+    are given this cheap step keeps the exported scenario valid and usable. The
+    header is found in the first kilobytes, so the cost is the time to read them.
+    """
+    import time as _time
+
+    from asc.aslib import FeatureStep
+
+    names = ("num_vars", "num_clauses", "clause_var_ratio")
+    values, status, costs = [], [], []
+    for inst, path in frame[["instance_id", "instance_path"]].drop_duplicates("instance_id").itertuples(index=False):
+        t0 = _time.perf_counter()
+        header = _dimacs_header(path) if path else None
+        cost = _time.perf_counter() - t0
+        if header is None:
+            values.append((inst, 1, None, None, None))
+            status.append((inst, 1, "other"))
+        else:
+            v, c = header
+            values.append((inst, 1, float(v), float(c), c / v if v else 0.0))
+            status.append((inst, 1, "ok"))
+        costs.append((inst, 1, cost))
+    fvalues = pd.DataFrame(values, columns=["instance_id", "repetition", *names])
+    fstatus = pd.DataFrame(status, columns=["instance_id", "repetition", "size"])
+    fcosts = pd.DataFrame(costs, columns=["instance_id", "repetition", "size"])
+    steps = {"size": FeatureStep(names, ())}
+    return fvalues, fstatus, fcosts, steps, names, ("size",), None, None
+
+
+def _dimacs_header(path: str) -> tuple[int, int] | None:
+    """(variables, clauses) of a possibly compressed DIMACS file, or None when unreadable."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener: Any = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}.get(Path(path).suffix, open)
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                parts = line.split()
+                if parts[:2] == ["p", "cnf"] and len(parts) >= 4:
+                    return int(parts[2]), int(parts[3])
+                if parts and parts[0] not in ("c", "%") and not line.startswith("c"):
+                    return None
+    except (OSError, EOFError, ValueError, lzma.LZMAError):
+        return None
+    return None
