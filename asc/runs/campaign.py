@@ -377,6 +377,9 @@ class LocalScheduler:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+_END = object()
+
+
 class DaskScheduler:
     """Runs on a Dask distributed cluster at ``address`` (or on a given ``Client``).
 
@@ -402,32 +405,32 @@ class DaskScheduler:
         from distributed import as_completed
 
         it = iter(items)
-        meta: dict[str, Any] = {}
+        pending: dict[str, tuple[Any, Any]] = {}
+        ac = as_completed()
 
-        def submit(item: Any) -> Any:
+        def submit(item: Any) -> None:
             # pure=False: a rerun of the same request is a new measurement, never a cache hit.
             fut = self._client.submit(fn, item, pure=False)
-            meta[fut.key] = item
-            return fut
+            pending[fut.key] = (fut, item)
+            ac.add(fut)
 
-        first = [submit(item) for _, item in zip(range(self.window), it)]
-        ac = as_completed(first, with_results=False)
+        for _, item in zip(range(self.window), it):
+            submit(item)
         try:
             for fut in ac:
-                item = meta.pop(fut.key)
+                _, item = pending.pop(fut.key)
                 if fut.status == "finished":
                     result: Any = fut.result()
                 else:
                     result = fut.exception() or RuntimeError(f"run {fut.status}")
                 fut.release()
                 yield item, result
-                nxt = next(it, None)
-                if nxt is not None:
-                    ac.add(submit(nxt))
+                nxt = next(it, _END)
+                if nxt is not _END:
+                    submit(nxt)
         finally:
-            for key in list(meta):
-                meta.pop(key)
-            ac.clear()
+            if pending:
+                self._client.cancel([f for f, _ in pending.values()])
 
     def close(self) -> None:
         if self._own:
