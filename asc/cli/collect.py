@@ -1,0 +1,115 @@
+"""``asc collect``: run a portfolio on instances under limits and store every run.
+
+Resume is the default: the same command run again skips the runs already in the
+store, so a killed campaign is continued by simply running it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``asc collect``."""
+    p = subparsers.add_parser(
+        "collect",
+        help="run a portfolio on instances and store the runs (resumable)",
+        description=(
+            "Run every algorithm of a portfolio on every instance, each run in its own process under "
+            "a time and memory limit, and store each run in a SQLite run store as it ends. Running the "
+            "same command again skips the runs already stored."
+        ),
+    )
+    p.add_argument("--portfolio", required=True, metavar="FILE", help="portfolio file (portfolios/*.toml)")
+    p.add_argument(
+        "--instances", required=True, metavar="DIR|LIST",
+        help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
+    )
+    p.add_argument("--cutoff-time", required=True, type=float, metavar="S", help="time limit per run, seconds")
+    p.add_argument("--mem-limit", required=True, type=float, metavar="MB", help="memory limit per run, MiB")
+    p.add_argument("--repetitions", type=int, default=1, metavar="K", help="runs per instance and algorithm (default 1)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of repetition 1; repetition k uses N+k-1 (default 0)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel runs on this machine (default 1)")
+    where.add_argument("--scheduler", metavar="ADDR", help="address of a Dask scheduler (tcp://host:8786) to run on")
+    p.add_argument("--pool", choices=("thread", "process"), default="thread", help=argparse.SUPPRESS)
+    p.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="format of the final report on stdout")
+    p.set_defaults(func=run)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    # SIGTERM (e.g. a cluster job at its time limit) ends the campaign like Ctrl-C:
+    # runs in flight are abandoned, everything already stored stays.
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan the campaign, skip what is stored, run the rest and report counts."""
+    from asc.errors import UsageError
+    from asc.portfolios import load_portfolio
+    from asc.runs import campaign as cp
+    from asc.runs.store import RunStore
+
+    if args.cutoff_time <= 0 or args.mem_limit <= 0:
+        raise UsageError("--cutoff-time and --mem-limit must be positive")
+    portfolio = load_portfolio(args.portfolio)
+    files = cp.find_instances(args.instances)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with RunStore(args.db, write=True) as store:
+            cp.check_limits(store, args.cutoff_time, args.mem_limit)
+            instances = cp.hash_instances(files, store)
+            store.add_instances(instances)
+            requests = cp.plan_runs(
+                instances, list(portfolio.algorithms), cutoff_time=args.cutoff_time,
+                mem_limit_mb=args.mem_limit, repetitions=args.repetitions, seed=args.seed,
+            )
+            env = cp.environment(
+                args.cutoff_time, args.mem_limit, portfolio=str(args.portfolio), instances=str(args.instances),
+                scheduler=args.scheduler or f"local:{args.pool}", jobs=args.jobs, repetitions=args.repetitions,
+                seed=args.seed, planned_runs=len(requests),
+            )
+            campaign = store.start_campaign(args.cutoff_time, args.mem_limit, env)
+            if args.scheduler:
+                scheduler: Any = cp.DaskScheduler(args.scheduler)
+            else:
+                scheduler = cp.LocalScheduler(args.jobs, kind=args.pool)
+            try:
+                report = cp.run_campaign(
+                    store, requests, scheduler, campaign_id=campaign.id, progress=not args.no_progress
+                )
+            finally:
+                scheduler.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _print_report(report, args)
+    if report.errors:
+        print(
+            f"asc: {len(report.errors)} runs failed in the harness and were not stored; "
+            "run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _print_report(report: Any, args: argparse.Namespace) -> None:
+    counts = {k: v for k, v in sorted(report.by_status.items()) if v}
+    if args.format == "json":
+        data = {
+            "db": str(args.db), "planned": report.planned, "skipped": report.skipped, "stored": report.done,
+            "errors": len(report.errors), "by_status": counts, "seconds": round(report.seconds, 3),
+        }
+        print(json.dumps(data, indent=2))
+        return
+    status = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"
+    print(
+        f"{args.db}: {report.done} runs stored, {report.skipped} already there, {report.planned} planned "
+        f"({status}) in {report.seconds:.1f} s"
+    )
