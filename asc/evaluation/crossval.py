@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 
 from asc.aslib.folds import make_folds
@@ -87,8 +88,17 @@ def _with_seed(selector: BaseEstimator, seed: int) -> BaseEstimator:
     return model
 
 
+def _fit_predict(selector: BaseEstimator, seed: int, X_train: pd.DataFrame, C_train: pd.DataFrame,
+                 X_test: pd.DataFrame, C_test: pd.DataFrame) -> np.ndarray:
+    model = _with_seed(selector, seed)
+    model.fit(X_train, C_train)
+    if getattr(model, "requires_test_costs", False):
+        return np.asarray(model.predict(X_test, C_test))
+    return np.asarray(model.predict(X_test))
+
+
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
-                   name: str | None = None) -> EvaluationResult:
+                   name: str | None = None, n_jobs: int | None = None) -> EvaluationResult:
     """Cross-validate ``selector`` on ``scenario`` under ``protocol``.
 
     Parameters
@@ -102,6 +112,9 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         Evaluation settings; the default reproduces the ASlib website's protocol.
     name
         Label of the selector in the result (default: its class name).
+    n_jobs
+        Folds fitted in parallel processes (joblib; ``-1`` for all cores). Results do
+        not depend on it: every fold's model gets the same seed either way.
     """
     protocol = protocol or Protocol()
     is_runtime = scenario.description.is_runtime
@@ -111,22 +124,23 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     C = cost.to_numpy(dtype=float)
     view = scenario.feature_matrix(protocol.steps)
     X = view.X
-    charge = protocol.charge_feature_costs and is_runtime
+    # Selectors that ignore the features (SBS, VBS) do not pay for computing them.
+    charge = protocol.charge_feature_costs and is_runtime and getattr(selector, "uses_features", True)
     feature_cost = view.cost.to_numpy(dtype=float) if charge else None
     presolved = view.presolved.to_numpy(dtype=bool) if charge else None
     folds = _folds(scenario, protocol).to_numpy()
 
     choice = np.full(len(instances), -1, dtype=np.int64)
     sbs_fold_choice = np.full(len(instances), -1, dtype=np.int64)
-    for fold in np.unique(folds):
+    fold_ids = np.unique(folds)
+    predictions = Parallel(n_jobs=n_jobs or 1)(
+        delayed(_fit_predict)(selector, protocol.seed, X.iloc[folds != fold], cost.iloc[folds != fold],
+                              X.iloc[folds == fold], cost.iloc[folds == fold])
+        for fold in fold_ids
+    )
+    index = {a: i for i, a in enumerate(algorithms)}
+    for fold, predicted in zip(fold_ids, predictions, strict=True):
         test, train = folds == fold, folds != fold
-        model = _with_seed(selector, protocol.seed)
-        model.fit(X.iloc[train], cost.iloc[train])
-        if getattr(model, "requires_test_costs", False):
-            predicted = model.predict(X.iloc[test], cost.iloc[test])
-        else:
-            predicted = model.predict(X.iloc[test])
-        index = {a: i for i, a in enumerate(algorithms)}
         choice[test] = [index[str(p)] for p in predicted]
         sbs_fold_choice[test] = int(np.argmin(C[train].mean(axis=0)))
 

@@ -1,0 +1,60 @@
+"""Selectors by name, as the CLI and experiment specs refer to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sklearn.base import BaseEstimator
+
+from asc.errors import UsageError
+
+
+def _sbs() -> BaseEstimator:
+    from asc.selectors.baselines import SingleBest
+
+    return SingleBest()
+
+
+def _vbs() -> BaseEstimator:
+    from asc.selectors.baselines import VirtualBest
+
+    return VirtualBest()
+
+
+def _rf_log() -> BaseEstimator:
+    from asc.selectors.regression import PerAlgorithmRegressor
+
+    return PerAlgorithmRegressor(target="log")
+
+
+def _rf_raw() -> BaseEstimator:
+    from asc.selectors.regression import PerAlgorithmRegressor
+
+    return PerAlgorithmRegressor(target="raw")
+
+
+def _pairwise() -> BaseEstimator:
+    from asc.selectors.pairwise import PairwiseClassifier
+
+    return PairwiseClassifier()
+
+
+SELECTORS: dict[str, tuple[Callable[[], BaseEstimator], str]] = {
+    "sbs": (_sbs, "single best solver: lowest mean training cost, ignores features"),
+    "vbs": (_vbs, "virtual best solver (oracle): the best algorithm of each instance"),
+    "rf-regression": (_rf_log, "per-algorithm random-forest regression of log10 PAR10"),
+    "rf-regression-raw": (_rf_raw, "per-algorithm random-forest regression of PAR10"),
+    "pairwise-rf": (_pairwise, "SATzilla 2012 pairwise cost-sensitive random-forest classification"),
+}
+
+
+def make_selector(name: str, **params: object) -> BaseEstimator:
+    """A new, unfitted selector by registry name, with optional hyperparameters."""
+    try:
+        factory, _ = SELECTORS[name]
+    except KeyError:
+        raise UsageError(f"unknown selector {name!r} (available: {', '.join(SELECTORS)})") from None
+    selector = factory()
+    if params:
+        selector.set_params(**params)
+    return selector
