@@ -51,15 +51,21 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan the campaign, skip what is stored, run the rest and report counts."""
-    from asc.errors import UsageError
-    from asc.portfolios import load_portfolio
+    from pathlib import Path
+
+    from asc.errors import InputError, UsageError
     from asc.runs import campaign as cp
     from asc.runs.store import RunStore
 
     if args.cutoff_time <= 0 or args.mem_limit <= 0:
         raise UsageError("--cutoff-time and --mem-limit must be positive")
-    portfolio = load_portfolio(args.portfolio)
+    if not Path(args.portfolio).is_file():
+        raise InputError("expected a portfolio file (e.g. portfolios/pysat.toml); not found", args.portfolio)
+    # Instances first: a typo there should not wait for the portfolio's imports.
     files = cp.find_instances(args.instances)
+    from asc.portfolios import load_portfolio
+
+    portfolio = load_portfolio(args.portfolio)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with RunStore(args.db, write=True) as store:
