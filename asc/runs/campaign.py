@@ -504,7 +504,7 @@ def run_campaign(
     if report.skipped:
         log.info("resuming: %d of %d runs already in %s", report.skipped, len(requests), store.path)
     tracker = ContradictionTracker(store)
-    bar = _progress_bar(len(todo), progress)
+    bar = _progress_bar(len(requests), report.skipped, progress)
     try:
         for request, result in scheduler.map_unordered(execute, todo):
             if isinstance(result, BaseException):
@@ -539,10 +539,12 @@ def _counts(c: Counter) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(c.items()) if v)
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
+def _progress_bar(total: int, already: int, enabled: bool) -> Any:
     if not enabled:
         return None
     from tqdm import tqdm
 
-    # stderr: stdout is kept for results (house rule).
-    return tqdm(total=total, file=sys.stderr, unit="run", dynamic_ncols=True, smoothing=0.1, mininterval=0.5)
+    # stderr: stdout is kept for results (house rule). Runs found in the store count
+    # as done from the start; tqdm's rate and ETA only use the runs of this session.
+    return tqdm(total=total, initial=already, file=sys.stderr, unit="run", dynamic_ncols=True,
+                smoothing=0.1, mininterval=0.5)
