@@ -1,0 +1,111 @@
+"""Selectors follow scikit-learn's estimator contract and learn what they should."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from asc.errors import UsageError
+from asc.selectors import SELECTORS, make_selector
+from asc.selectors.pairwise import PairwiseClassifier
+
+
+def make_problem(n: int = 80, seed: int = 0):
+    """Feature x0 decides the winner: 'fast_low' when x0 < 0, 'fast_high' otherwise; 'never' times out."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=["x0", "x1", "x2", "x3"])
+    low = X["x0"].to_numpy() < 0
+    C = pd.DataFrame({
+        "fast_low": np.where(low, 1.0, 400.0) + rng.random(n),
+        "fast_high": np.where(low, 400.0, 1.0) + rng.random(n),
+        "never": np.full(n, 1000.0),
+    })
+    return X, C
+
+
+@pytest.mark.parametrize("name", [n for n in SELECTORS if n != "vbs"])
+def test_contract(name):
+    X, C = make_problem()
+    selector = make_selector(name)
+    params = selector.get_params()
+    assert clone(selector).get_params() == params  # __init__ only stores hyperparameters
+    assert not [k for k in vars(selector) if k.endswith("_") and not k.startswith("_")]
+    assert selector.fit(X, C) is selector
+    learned = [k for k in vars(selector) if k.endswith("_")]
+    assert "algorithms_" in learned
+    predicted = selector.predict(X)
+    assert predicted.shape == (len(X),) and set(predicted) <= set(C.columns)
+    assert selector.predict_scores(X).shape == (len(X), 3)
+
+
+@pytest.mark.parametrize("name", ["rf-regression", "rf-regression-raw", "pairwise-rf"])
+def test_learns_the_rule(name):
+    X, C = make_problem(n=200)
+    Xt, Ct = make_problem(n=100, seed=1)
+    selector = make_selector(name, random_state=0).fit(X, C)
+    accuracy = (selector.predict(Xt) == Ct.idxmin(axis=1).to_numpy()).mean()
+    assert accuracy > 0.9
+
+
+def test_single_best_ignores_features():
+    X, C = make_problem()
+    C["fast_low"] -= 100  # now best on average everywhere
+    predicted = make_selector("sbs").fit(X, C).predict(X)
+    assert set(predicted) == {"fast_low"}
+
+
+def test_virtual_best_needs_costs():
+    X, C = make_problem()
+    vbs = make_selector("vbs").fit(X, C)
+    assert (vbs.predict(X, C) == C.idxmin(axis=1).to_numpy()).all()
+    with pytest.raises(TypeError, match="true costs"):
+        vbs.predict(X)
+
+
+def test_same_seed_same_predictions():
+    X, C = make_problem()
+    a = make_selector("pairwise-rf", random_state=5).fit(X, C).predict_scores(X)
+    b = make_selector("pairwise-rf", random_state=5).fit(X, C).predict_scores(X)
+    assert np.array_equal(a, b)
+
+
+def test_imputation_is_fitted_on_training_data_only():
+    X, C = make_problem()
+    X.loc[:9, "x1"] = np.nan
+    selector = make_selector("rf-regression", n_estimators=5, random_state=0).fit(X, C)
+    train_median = X["x1"].median()
+    assert selector.preprocessor_.named_steps["impute"].statistics_[1] == pytest.approx(train_median)
+    test = X.copy()
+    test["x1"] = 1e6  # extreme test values must not move the fitted imputer
+    selector.predict(test)
+    assert selector.preprocessor_.named_steps["impute"].statistics_[1] == pytest.approx(train_median)
+
+
+def test_pairwise_weights_and_constant_pairs():
+    X, C = make_problem()
+    model = PairwiseClassifier(n_estimators=5, random_state=0).fit(X, C)
+    pairs = dict(zip(model.pairs_, model.models_, strict=True))
+    # 'never' loses every comparison: no forest is needed for its pairs.
+    assert pairs[(0, 2)] == 0 and pairs[(1, 2)] == 1
+    assert hasattr(pairs[(0, 1)], "predict_proba")
+
+
+def test_bad_inputs():
+    X, C = make_problem()
+    with pytest.raises(UsageError, match="unknown selector"):
+        make_selector("magic")
+    with pytest.raises(UsageError, match="rows"):
+        make_selector("sbs").fit(X.iloc[:5], C)
+    with pytest.raises(UsageError, match="missing values"):
+        make_selector("sbs").fit(X, C.where(C < 500))
+    fitted = make_selector("rf-regression", n_estimators=3).fit(X, C)
+    with pytest.raises(UsageError, match="features"):
+        fitted.predict(X.iloc[:, :2])
+
+
+def test_numpy_cost_matrix_names_columns_by_index():
+    X, C = make_problem()
+    predicted = make_selector("sbs").fit(X.to_numpy(), C.to_numpy()).predict(X.to_numpy())
+    assert set(predicted) <= {"0", "1", "2"}
