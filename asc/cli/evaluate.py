@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "website's: cv.arff repetition 1, PAR10 over all instances, the selector charged the "
                     "feature costs of the default steps, global single best.",
     )
-    p.add_argument("scenario", metavar="DIR", help="ASlib scenario folder")
+    p.add_argument("scenario", metavar="DIR", nargs="?", help="ASlib scenario folder")
     p.add_argument("--selector", default="pairwise-rf",
                    help="selector name (default: pairwise-rf; 'asc evaluate --list' names all)")
     p.add_argument("--list", action="store_true", help="list the selectors and exit")
@@ -40,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
         for name, (_, text) in SELECTORS.items():
             print(f"{name:20s} {text}")
         return 0
+
+    from asc.errors import UsageError
+
+    if args.scenario is None:
+        raise UsageError("asc evaluate needs a scenario folder (asc evaluate DIR --selector NAME)")
 
     from asc.aslib import read_scenario
     from asc.cli.output import print_json, print_table

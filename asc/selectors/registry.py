@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from sklearn.base import BaseEstimator
+from typing import TYPE_CHECKING
 
 from asc.errors import UsageError
+
+if TYPE_CHECKING:  # scikit-learn loads only when a selector is built
+    from sklearn.base import BaseEstimator
 
 
 def _sbs() -> BaseEstimator:
@@ -39,7 +41,7 @@ def _pairwise() -> BaseEstimator:
     return PairwiseClassifier()
 
 
-SELECTORS: dict[str, tuple[Callable[[], BaseEstimator], str]] = {
+SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "sbs": (_sbs, "single best solver: lowest mean training cost, ignores features"),
     "vbs": (_vbs, "virtual best solver (oracle): the best algorithm of each instance"),
     "rf-regression": (_rf_log, "per-algorithm random-forest regression of log10 PAR10"),
