@@ -97,8 +97,9 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"features        {info['features']} in {len(steps)} steps; default steps {','.join(view.steps)} "
           f"(mean cost {info['mean_default_feature_cost']:.2f} s)")
     print(f"repetitions     {info['repetitions']}; cv folds {info['cv_folds'] or 'none (drawn when evaluating)'}")
-    print(f"single best     {sbs}: {measure} {info['sbs'][measure]:.1f}, solved {info['sbs']['solved']}")
-    print(f"virtual best    {measure} {info['vbs'][measure]:.1f}, solved {info['vbs']['solved']}")
+    fmt = ".1f" if desc.is_runtime else ".6g"
+    print(f"single best     {sbs}: {measure} {info['sbs'][measure]:{fmt}}, solved {info['sbs']['solved']}")
+    print(f"virtual best    {measure} {info['vbs'][measure]:{fmt}}, solved {info['vbs']['solved']}")
     print()
     print_table(["step", "features", "requires", "default", "mean cost (s)"],
                 [[s["step"], s["features"], ",".join(s["requires"]) or "-", s["default"],
