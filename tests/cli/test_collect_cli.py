@@ -34,3 +34,73 @@ def test_bad_limits_and_missing_store(run_cli, tmp_path):
     assert res.code == 2 and "missing.sqlite" in res.err
     res = run_cli("runs", "export", "--db", tmp_path / "missing.sqlite")
     assert res.code == 2 and "--aslib" in res.err
+
+
+def _bundled_subset(tmp_path, names):
+    """A list file naming a few bundled instances (their manifest gives expected answers)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "instances"
+    lst = tmp_path / "instances.txt"
+    lst.write_text("".join(f"{root / n}\n" for n in names))
+    return lst
+
+
+def test_sigkill_mid_campaign_loses_and_repeats_nothing(asc_exe, tmp_path):
+    """SIGKILL the harness while it writes, rerun: finished runs stay, none is run twice."""
+    import json
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    portfolio = Path(__file__).resolve().parents[2] / "portfolios" / "pysat.toml"
+    if not portfolio.is_file():
+        pytest.skip("portfolios/pysat.toml not there yet")
+    lst = _bundled_subset(tmp_path, ["generated/php-8-7.cnf.xz", "generated/subsetcard-8-s1.cnf.xz",
+                                     "generated/tseitin-grid4x6.cnf.xz", "generated/parity-9.cnf.xz"])
+    db = tmp_path / "runs.sqlite"
+    cmd = [*asc_exe, "collect", "--portfolio", str(portfolio), "--instances", str(lst), "--cutoff-time", "5",
+           "--mem-limit", "1024", "--jobs", "2", "--db", str(db), "--no-progress", "--format", "json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    count = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+                count = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+                con.close()
+            except sqlite3.OperationalError:
+                continue  # schema not created yet
+        if count >= 4:
+            break
+    assert proc.poll() is None, "the campaign ended before it could be killed: make it longer"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    before = {tuple(r[:5]): r[5:] for r in con.execute(
+        "SELECT instance_hash, algorithm, configuration, seed, repetition, started_at, ended_at, status FROM runs")}
+    con.close()
+    assert len(before) >= 4
+
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["skipped"] == len(before)  # nothing finished was lost ...
+    assert report["stored"] == report["planned"] - len(before)  # ... or run again
+
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    after = {tuple(r[:5]): r[5:] for r in con.execute(
+        "SELECT instance_hash, algorithm, configuration, seed, repetition, started_at, ended_at, status FROM runs")}
+    con.close()
+    assert len(after) == report["planned"]
+    assert all(after[k] == v for k, v in before.items())  # the same measurements, not re-runs
