@@ -56,10 +56,11 @@ def _print_table(data: dict[str, Any], show_instances: bool) -> None:
           f"{data['measure']}")
     if not data["algorithms"]:
         return
-    head = ("algorithm", "runs", "solved", "sat", "unsat", "timeout", "memout", "crash", "wrong", "unknown", par.upper())
+    head = ("algorithm", "runs", "solved", "sat", "checked", "unsat", "timeout", "memout", "crash", "wrong",
+            "unknown", par.upper())
     rows = [
-        (a["algorithm"], a["runs"], a["solved"], a["sat"], a["unsat"], a["timeout"], a["memout"], a["crash"],
-         a["wrong"], a["unknown"], f"{a[par]:.2f}")
+        (a["algorithm"], a["runs"], a["solved"], a["sat"], a["models_checked"], a["unsat"], a["timeout"], a["memout"],
+         a["crash"], a["wrong"], a["unknown"], f"{a[par]:.2f}")
         for a in sorted(data["algorithms"], key=lambda a: a[par])
     ]
     _table(head, rows)
