@@ -19,7 +19,8 @@ class PairwiseClassifier(BaseSelector):
     solver contributions to portfolio-based algorithm selectors", SAT 2012). Instances
     on which both algorithms cost the same carry no weight and are left out. A new
     instance goes to the algorithm that wins the most pairwise votes; ties are broken
-    by the summed vote probabilities, then by the lower mean training cost.
+    by the summed vote probabilities, then by the lower mean training cost. With
+    ``voting="soft"`` the summed probabilities decide first.
 
     Parameters
     ----------
@@ -29,10 +30,14 @@ class PairwiseClassifier(BaseSelector):
         Seed of the forests.
     n_jobs
         Threads per forest.
+    voting
+        ``"hard"`` (count of pairwise wins, SATzilla's rule) or ``"soft"`` (sum of win probabilities).
     """
 
     def __init__(self, n_estimators: int = 50, max_features: float | str | None = "sqrt",
-                 min_samples_leaf: int = 1, random_state: int | None = None, n_jobs: int | None = None) -> None:
+                 min_samples_leaf: int = 1, random_state: int | None = None, n_jobs: int | None = None,
+                 voting: str = "hard") -> None:
+        self.voting = voting
         self.n_estimators = n_estimators
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
@@ -77,6 +82,9 @@ class PairwiseClassifier(BaseSelector):
             votes[:, b] += ~a_wins
             prob[:, a] += p_a
             prob[:, b] += 1.0 - p_a
-        # Lower is better: most votes first, then most probability mass, then the lower mean cost.
+        # Lower is better. Hard voting: most wins; ties by probability mass (< 1 vote in
+        # total), then by the lower mean training cost (far below any probability gap).
         rank_cost = np.argsort(np.argsort(self.mean_costs_)) / (10.0 * k * k)
+        if self.voting == "soft":
+            return -(prob + 1e-6 * votes - 1e-9 * rank_cost)
         return -(votes + prob / (k + 1.0) - rank_cost / (k + 1.0) ** 2)

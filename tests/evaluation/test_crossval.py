@@ -62,7 +62,7 @@ def test_quality_scenario_evaluates(shared_dir):
     from asc.aslib import read_scenario
 
     scenario = read_scenario(shared_dir / "aslib" / "OPENML-WEKA-2017")
-    result = cross_validate(scenario, make_selector("rf-regression", n_estimators=20))
+    result = cross_validate(scenario, make_selector("rf-regression", n_estimators=5), n_jobs=2)
     s = result.summary
     assert s["measure"] == "cost" and not s["feature_costs_charged"]
     assert s["vbs_cost"] <= s["cost"]
