@@ -1,0 +1,192 @@
+"""Numba kernels of the DIMACS reader: byte-level scans with no per-line Python loop.
+
+The kernels only find positions and fill arrays; every message is built in
+:mod:`asc.instances.cnf`, which turns the returned error code and byte offset into
+a file:line message. Keeping them free of strings keeps them fast and cacheable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Error codes returned by the kernels (0 = fine).
+OK = 0
+ERR_NO_HEADER = 1  # end of input before any 'p' line
+ERR_BEFORE_HEADER = 2  # a line that is neither a comment nor the header before the header
+ERR_BAD_TOKEN = 3  # a token in the body that is not a signed integer
+ERR_EMPTY_LITERAL = 4  # a '-' with no digits after it
+ERR_LITERAL_RANGE = 5  # |literal| > 2**31 - 1
+ERR_SECOND_HEADER = 6  # a 'p' token in the body
+ERR_NEGATIVE_ZERO = 7  # '-0'
+
+INT32_MAX = 2147483647
+
+_SPACE, _TAB, _LF, _VT, _FF, _CR = 32, 9, 10, 11, 12, 13
+_C, _P, _PERCENT, _MINUS, _ZERO, _NINE = 99, 112, 37, 45, 48, 57
+
+
+@njit(cache=True, inline="always")
+def _is_space(b: int) -> bool:
+    return b == _SPACE or b == _TAB or b == _LF or b == _CR or b == _VT or b == _FF
+
+
+@njit(cache=True)
+def find_header(buf: np.ndarray) -> tuple[int, int, int]:
+    """Locate the ``p`` line, skipping blank lines and ``c`` comment lines before it.
+
+    Returns
+    -------
+    (code, start, end)
+        ``code`` is OK and ``[start, end)`` the header line (without its newline), or
+        an error code with ``start`` the offending byte offset.
+    """
+    n = buf.size
+    i = 0
+    while i < n:
+        j = i
+        while j < n and (buf[j] == _SPACE or buf[j] == _TAB or buf[j] == _CR or buf[j] == _VT or buf[j] == _FF):
+            j += 1
+        if j >= n:
+            break
+        e = j
+        while e < n and buf[e] != _LF:
+            e += 1
+        b = buf[j]
+        if b == _LF:
+            i = j + 1
+        elif b == _C:
+            i = e + 1
+        elif b == _P:
+            return OK, j, e
+        else:
+            return ERR_BEFORE_HEADER, j, e
+    return ERR_NO_HEADER, n, n
+
+
+@njit(cache=True)
+def scan_body(buf: np.ndarray, start: int, fill: bool, literals: np.ndarray,
+              offsets: np.ndarray) -> tuple[int, int, int, int, int, int]:
+    """Tokenize the clauses from byte ``start`` on; count them, or fill the arrays.
+
+    Called twice: once with ``fill=False`` to size the arrays exactly (so peak memory
+    is the input plus the final arrays, not an upper-bound guess), then with
+    ``fill=True``. ``c`` starts a comment up to the end of its line anywhere in the
+    body; ``%`` (SATLIB's end marker) ends the formula; a last clause without its
+    terminating ``0`` is closed at end of input.
+
+    Returns
+    -------
+    (code, error_offset, nliterals, nclauses, max_variable, unterminated)
+    """
+    n = buf.size
+    i = start
+    nlit = 0
+    ncl = 0
+    cur = 0
+    maxvar = 0
+    if fill:
+        offsets[0] = 0
+    while i < n:
+        b = buf[i]
+        if _is_space(b):
+            i += 1
+            continue
+        if b == _MINUS or (b >= _ZERO and b <= _NINE):
+            neg = b == _MINUS
+            j = i + 1 if neg else i
+            val = 0
+            big = False
+            while j < n and buf[j] >= _ZERO and buf[j] <= _NINE:
+                if not big:
+                    val = val * 10 + (buf[j] - _ZERO)
+                    if val > INT32_MAX:
+                        big = True
+                j += 1
+            if j < n and not _is_space(buf[j]):
+                return ERR_BAD_TOKEN, i, nlit, ncl, maxvar, 0
+            if j == i + 1 and neg:
+                return ERR_EMPTY_LITERAL, i, nlit, ncl, maxvar, 0
+            if big:
+                return ERR_LITERAL_RANGE, i, nlit, ncl, maxvar, 0
+            if val == 0:
+                if neg:
+                    return ERR_NEGATIVE_ZERO, i, nlit, ncl, maxvar, 0
+                ncl += 1
+                if fill:
+                    offsets[ncl] = nlit
+                cur = 0
+            else:
+                if fill:
+                    literals[nlit] = -val if neg else val
+                nlit += 1
+                cur += 1
+                if val > maxvar:
+                    maxvar = val
+            i = j
+            continue
+        if b == _C:
+            while i < n and buf[i] != _LF:
+                i += 1
+            continue
+        if b == _PERCENT:
+            break
+        if b == _P:
+            return ERR_SECOND_HEADER, i, nlit, ncl, maxvar, 0
+        return ERR_BAD_TOKEN, i, nlit, ncl, maxvar, 0
+    unterminated = 0
+    if cur > 0:
+        ncl += 1
+        if fill:
+            offsets[ncl] = nlit
+        unterminated = 1
+    return OK, 0, nlit, ncl, maxvar, unterminated
+
+
+@njit(cache=True)
+def render_clauses(literals: np.ndarray, offsets: np.ndarray, first: int, out: np.ndarray) -> tuple[int, int]:
+    """Write clauses ``first, first+1, ...`` as GBD-normalized text into ``out``.
+
+    The text is every literal and every clause's closing ``0`` in decimal, separated
+    by single spaces (a space also precedes every clause but the very first one).
+    Stops before a clause that would not fit, so the caller can hash in chunks with
+    bounded memory; a clause is at most 12 bytes per literal plus 2.
+
+    Returns
+    -------
+    (next_clause, nbytes)
+    """
+    ncl = offsets.size - 1
+    pos = 0
+    cap = out.size
+    digits = np.empty(12, np.uint8)
+    c = first
+    while c < ncl:
+        lo = offsets[c]
+        hi = offsets[c + 1]
+        need = (hi - lo) * 12 + 2
+        if pos + need > cap and pos > 0:
+            break
+        for k in range(lo, hi + 1):
+            if c > 0 or k > lo:
+                out[pos] = _SPACE
+                pos += 1
+            if k == hi:
+                out[pos] = _ZERO
+                pos += 1
+                continue
+            v = np.int64(literals[k])
+            if v < 0:
+                out[pos] = _MINUS
+                pos += 1
+                v = -v
+            nd = 0
+            while v > 0:
+                digits[nd] = _ZERO + v % 10
+                v //= 10
+                nd += 1
+            for d in range(nd - 1, -1, -1):
+                out[pos] = digits[d]
+                pos += 1
+        c += 1
+    return c, pos

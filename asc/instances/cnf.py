@@ -1,0 +1,231 @@
+"""DIMACS CNF formulas as compact arrays, and a fast, tolerant reader.
+
+Accepted dialect (what real files contain): ``c`` comment lines anywhere (before the
+header, and in the body a ``c`` token comments out the rest of its line), blank lines,
+tabs, CRLF, clauses spanning lines and several clauses per line, SATLIB's ``%`` end
+marker (it and everything after it are ignored), a last clause without its final
+``0``, and header counts that disagree with the body (a warning; the body wins).
+
+Rejected, with :class:`CNFFormatError` naming the file, the line and what was
+expected: no ``p cnf`` header, text other than comments before it, a malformed or
+negative header count, a second header, a token that is not a signed integer, a lone
+``-``, ``-0``, and literals beyond ``2**31 - 1``.
+
+The tokenizer is a Numba kernel over the raw bytes (two passes: count, then fill
+exactly sized arrays), so peak memory is the uncompressed text plus the final arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from asc.errors import InputError
+
+log = logging.getLogger(__name__)
+
+INT32_MAX = 2**31 - 1
+
+
+class CNFFormatError(InputError):
+    """A CNF file that cannot be read; names the file, the line and what was expected."""
+
+
+class CNFHeaderWarning(UserWarning):
+    """The ``p cnf`` header's counts disagree with the clauses (the clauses win)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CNF:
+    """A CNF formula as flat arrays (treat the arrays as read-only).
+
+    Attributes
+    ----------
+    nvars
+        Number of variables: the larger of the header's count and the largest
+        variable occurring in a clause.
+    literals
+        int32, every clause's literals concatenated, DIMACS signed integers, no 0s.
+    offsets
+        int64, length ``nclauses + 1``; clause ``i`` is ``literals[offsets[i]:offsets[i+1]]``.
+    header_nvars, header_nclauses
+        The counts of the ``p cnf`` line (``None`` when built without one).
+    source
+        Path or name, for messages.
+    """
+
+    nvars: int
+    literals: np.ndarray
+    offsets: np.ndarray
+    header_nvars: int | None = None
+    header_nclauses: int | None = None
+    source: str | None = None
+
+    @property
+    def nclauses(self) -> int:
+        """Number of clauses (duplicates and empty clauses included)."""
+        return int(self.offsets.size - 1)
+
+    @property
+    def nliterals(self) -> int:
+        """Total number of literal occurrences."""
+        return int(self.literals.size)
+
+    def clause(self, i: int) -> np.ndarray:
+        """Literals of clause ``i`` (a view)."""
+        return self.literals[self.offsets[i]:self.offsets[i + 1]]
+
+    def to_lists(self) -> list[list[int]]:
+        """The clauses as Python lists (for tests and small formulas)."""
+        lits = self.literals.tolist()
+        offs = self.offsets.tolist()
+        return [lits[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+
+    @classmethod
+    def from_clauses(cls, clauses: list[list[int]] | tuple, nvars: int | None = None,
+                     source: str | None = None) -> CNF:
+        """Build a formula from a sequence of integer clauses (no header counts)."""
+        lengths = np.fromiter((len(c) for c in clauses), dtype=np.int64, count=len(clauses))
+        offsets = np.zeros(len(clauses) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        literals = np.fromiter((lit for c in clauses for lit in c), dtype=np.int64, count=int(offsets[-1]))
+        if literals.size and (np.any(literals == 0) or np.abs(literals).max() > INT32_MAX):
+            raise ValueError("literals must be non-zero and fit in int32")
+        body_max = int(np.abs(literals).max()) if literals.size else 0
+        return cls(max(body_max, nvars or 0), literals.astype(np.int32), offsets, nvars, None, source)
+
+
+def _line_of(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def _token_at(data: bytes, pos: int) -> str:
+    end = pos
+    while end < len(data) and end - pos < 24 and data[end:end + 1] not in (b" ", b"\t", b"\n", b"\r", b"\v", b"\f"):
+        end += 1
+    text = data[pos:end].decode("utf-8", errors="replace")
+    return repr(text + ("..." if end - pos >= 24 else ""))
+
+
+_HEADER_FORM = "'p cnf <variables> <clauses>'"
+
+
+def _parse_header(line: bytes, source: str, lineno: int) -> tuple[int, int]:
+    words = line.split()
+    if len(words) < 2 or words[0] != b"p" or words[1] != b"cnf":
+        found = line.decode("utf-8", errors="replace").strip()[:60]
+        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {found!r}", source, lineno)
+    if len(words) != 4:
+        raise CNFFormatError(f"expected a header {_HEADER_FORM} with two counts, found {len(words) - 2}",
+                             source, lineno)
+    counts = []
+    for what, word in (("variable", words[2]), ("clause", words[3])):
+        text = word.decode("utf-8", errors="replace")
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise CNFFormatError(f"expected the {what} count as a non-negative integer in the header, "
+                                 f"found {text!r}", source, lineno) from None
+        if value < 0:
+            raise CNFFormatError(f"expected a non-negative {what} count in the header, found {value}",
+                                 source, lineno)
+        counts.append(value)
+    if counts[0] > INT32_MAX:
+        raise CNFFormatError(f"expected at most {INT32_MAX} variables in the header, found {counts[0]}",
+                             source, lineno)
+    return counts[0], counts[1]
+
+
+def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
+    """Parse DIMACS CNF text (already uncompressed).
+
+    Parameters
+    ----------
+    data
+        The file's content.
+    source
+        Path or name used in messages and stored in the result.
+
+    Returns
+    -------
+    CNF
+
+    Raises
+    ------
+    CNFFormatError
+        The text is not a readable CNF formula (see the module docstring).
+    """
+    from asc.instances import _dimacs_kernels as k
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    code, hstart, hend = k.find_header(buf)
+    if code == k.ERR_NO_HEADER:
+        what = "an empty file" if not data.strip() else "only comments"
+        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))
+    if code == k.ERR_BEFORE_HEADER:
+        raise CNFFormatError(f"expected a comment line ('c ...') or the header {_HEADER_FORM} before the "
+                             f"clauses, found {_token_at(data, hstart)}", source, _line_of(data, hstart))
+    header_line = _line_of(data, hstart)
+    hv, hc = _parse_header(bytes(data[hstart:hend]), source, header_line)
+
+    empty32 = np.empty(0, np.int32)
+    empty64 = np.zeros(1, np.int64)
+    code, pos, nlit, ncl, maxvar, _ = k.scan_body(buf, hend, False, empty32, empty64)
+    if code != k.OK:
+        _raise_body_error(code, data, pos, source)
+    literals = np.empty(nlit, np.int32)
+    offsets = np.empty(ncl + 1, np.int64)
+    code, pos, nlit2, ncl2, maxvar, unterminated = k.scan_body(buf, hend, True, literals, offsets)
+    assert code == k.OK and nlit2 == nlit and ncl2 == ncl  # same input, same scan
+
+    if maxvar > hv:
+        _warn(f"{source}: the header declares {hv} variables but the clauses use variable {maxvar}; "
+              f"using {maxvar}")
+    if ncl != hc:
+        _warn(f"{source}: the header declares {hc} clauses but the file has {ncl}; using the {ncl} clauses")
+    if unterminated:
+        log.debug("%s: last clause has no terminating 0; closed at end of file", source)
+    return CNF(max(hv, maxvar), literals, offsets, hv, hc, source)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, CNFHeaderWarning, stacklevel=3)
+
+
+def _raise_body_error(code: int, data: bytes, pos: int, source: str) -> None:
+    from asc.instances import _dimacs_kernels as k
+
+    token = _token_at(data, pos)
+    messages = {
+        k.ERR_BAD_TOKEN: f"expected a literal (a signed integer) or 0, found {token}",
+        k.ERR_EMPTY_LITERAL: f"expected digits after '-', found {token}",
+        k.ERR_LITERAL_RANGE: f"expected a literal between -{INT32_MAX} and {INT32_MAX}, found {token}",
+        k.ERR_SECOND_HEADER: f"expected a literal or 0, found a second header line starting {token}",
+        k.ERR_NEGATIVE_ZERO: f"expected a literal or 0, found {token}",
+    }
+    raise CNFFormatError(messages.get(code, f"unreadable input at {token}"), source, _line_of(data, pos))
+
+
+def read_cnf(path: str | os.PathLike) -> CNF:
+    """Read a DIMACS CNF file: plain, gzip, bzip2, xz or lzma (by magic bytes, else extension).
+
+    Raises
+    ------
+    CNFFormatError
+        The file cannot be read, decompressed or parsed; the message names the file
+        and, where it applies, the line.
+    """
+    from asc.instances.compression import read_bytes
+
+    source = os.fspath(path)
+    try:
+        data = read_bytes(path)
+    except CNFFormatError:
+        raise
+    except InputError as exc:
+        raise CNFFormatError(exc.message, source) from None
+    return parse_cnf(data, source)

@@ -1,0 +1,163 @@
+"""The DIMACS reader on tiny inputs built in code: every dialect and every broken case."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asc.errors import InputError
+from asc.instances import CNF, CNFFormatError, CNFHeaderWarning, parse_cnf, read_cnf
+
+
+def make_dimacs(clauses: list[list[int]], nvars: int | None = None, comments: tuple[str, ...] = (),
+                newline: str = "\n", sep: str = " ") -> bytes:
+    """DIMACS text of ``clauses`` with a header computed from them unless given."""
+    nv = nvars if nvars is not None else max((abs(x) for c in clauses for x in c), default=0)
+    lines = [f"c {c}" for c in comments] + [f"p cnf {nv} {len(clauses)}"]
+    lines += [sep.join(str(x) for x in c + [0]) for c in clauses]
+    return (newline.join(lines) + newline).encode()
+
+
+def make_cnf_file(tmp_path: Path, data: bytes, name: str = "f.cnf", compress: str | None = None) -> Path:
+    """Write ``data`` to ``tmp_path/name``, compressed with gzip/bz2/xz/lzma if asked."""
+    packers = {None: lambda d: d, "gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress,
+               "lzma": lambda d: lzma.compress(d, format=lzma.FORMAT_ALONE)}
+    path = tmp_path / name
+    path.write_bytes(packers[compress](data))
+    return path
+
+
+CLAUSES = [[1, -2, 3], [-1], [2, 3], [-3, 1, 2, -4]]
+
+
+def test_plain_clauses_and_arrays():
+    cnf = parse_cnf(make_dimacs(CLAUSES))
+    assert cnf.to_lists() == CLAUSES
+    assert cnf.nvars == 4 and cnf.nclauses == 4 and cnf.nliterals == 10
+    assert cnf.literals.dtype == np.int32 and cnf.offsets.dtype == np.int64
+    assert cnf.offsets.tolist() == [0, 3, 4, 6, 10]
+    assert (cnf.header_nvars, cnf.header_nclauses) == (4, 4)
+
+
+@pytest.mark.parametrize("text", [
+    b"c a\nc p is not a header\nc problem\np cnf 3 2\n1 2 0\nc mid comment\n-3 0\n",   # comment words with p
+    b"p cnf 3 2\r\n1 2 0\r\n-3 0\r\n",                                                 # CRLF
+    b"p\tcnf\t3\t2\n1\t2\t0\t-3\t0\n",                                                  # tabs, two per line
+    b"p cnf 3 2\n1\n2\n0\n-3\n0\n",                                                     # spanning lines
+    b"p cnf 3 2\n1 2 0\n-3",                                                            # no final 0
+    b"p cnf 3 2\n1 2 0\n-3 0\n%\n0\n\n",                                                # SATLIB end marker
+    b"p cnf 3 2\n1 2 0 c trailing comment 7 8 0\n-3 0\n",                               # comment after clause
+    b"\n\n  c indented comment\n   p cnf 3 2   \n  1   2 0\n\n-3 0",                     # blank lines, indents
+    b"p cnf 3 2\n001 02 0\n-3 0\n",                                                     # leading zeros
+])
+def test_dialects_give_the_same_clauses(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cnf = parse_cnf(text)
+    assert cnf.to_lists() == [[1, 2], [-3]]
+    assert cnf.nvars == 3
+
+
+def test_empty_formula_and_empty_clause():
+    cnf = parse_cnf(b"p cnf 0 0\n")
+    assert cnf.nvars == 0 and cnf.nclauses == 0 and cnf.literals.size == 0
+    cnf = parse_cnf(b"p cnf 0 1\n0\n")
+    assert cnf.to_lists() == [[]]
+    cnf = parse_cnf(b"p cnf 2 3\n1 0 0 -2 0\n")
+    assert cnf.to_lists() == [[1], [], [-2]]
+
+
+def test_header_disagreeing_with_body_warns_and_body_wins():
+    with pytest.warns(CNFHeaderWarning, match="declares 1 variables but the clauses use variable 5"):
+        cnf = parse_cnf(b"p cnf 1 1\n5 0\n")
+    assert cnf.nvars == 5
+    with pytest.warns(CNFHeaderWarning, match="declares 7 clauses but the file has 1"):
+        cnf = parse_cnf(b"p cnf 5 7\n5 0\n")
+    assert cnf.nclauses == 1 and cnf.header_nclauses == 7
+
+
+def test_unused_declared_variables_count_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cnf = parse_cnf(b"p cnf 10 1\n1 -2 0\n")
+    assert cnf.nvars == 10
+
+
+def test_largest_int32_literal():
+    cnf = parse_cnf(b"p cnf 2147483647 1\n-2147483647 2147483647 0\n")
+    assert cnf.to_lists() == [[-2147483647, 2147483647]]
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    (b"", 1, "found an empty file"),
+    (b"\n\n  \n", 4, "found an empty file"),
+    (b"c only\nc comments\n", 3, "found only comments"),
+    (b"1 2 0\n", 1, "before the clauses, found '1'"),
+    (b"c x\nhello\np cnf 1 1\n1 0\n", 2, "found 'hello'"),
+    (b"p dnf 1 1\n1 0\n", 1, "expected a header 'p cnf"),
+    (b"p cnf 1\n1 0\n", 1, "two counts, found 1"),
+    (b"p cnf 1 1 1\n1 0\n", 1, "two counts, found 3"),
+    (b"p cnf x 1\n1 0\n", 1, "variable count as a non-negative integer"),
+    (b"p cnf 1 -1\n1 0\n", 1, "non-negative clause count in the header, found -1"),
+    (b"p cnf -3 1\n1 0\n", 1, "non-negative variable count in the header, found -3"),
+    (b"p cnf 99999999999 1\n1 0\n", 1, "at most 2147483647 variables"),
+    (b"p cnf 2 2\n1 2 0\n1 x 0\n", 3, "literal (a signed integer) or 0, found 'x'"),
+    (b"p cnf 2 2\n1 2 0\n1 2a 0\n", 3, "found '2a'"),
+    (b"p cnf 2 2\n1 2 0\n\n+1 0\n", 4, "found '+1'"),
+    (b"p cnf 2 1\n1 - 2 0\n", 2, "expected digits after '-'"),
+    (b"p cnf 2 1\n1 -0\n", 2, "found '-0'"),
+    (b"p cnf 2 1\n1 2147483648 0\n", 2, "between -2147483647 and 2147483647, found '2147483648'"),
+    (b"p cnf 2 1\n1 -99999999999999999999999999 0\n", 2, "between -2147483647"),
+    (b"p cnf 2 1\n1 0\np cnf 2 1\n", 3, "second header"),
+    (b"p cnf 2 1\n1 \x00 0\n", 2, "literal (a signed integer) or 0"),
+])
+def test_broken_input_names_file_line_and_expectation(text, line, expected):
+    with pytest.raises(CNFFormatError) as info:
+        parse_cnf(text, source="in.cnf")
+    err = info.value
+    assert isinstance(err, InputError)
+    assert err.path == "in.cnf" and err.line == line
+    assert expected in err.message
+    assert str(err).startswith(f"in.cnf:{line}: ") and "\n" not in str(err)
+
+
+@pytest.mark.parametrize("compress", [None, "gz", "bz2", "xz", "lzma"])
+def test_read_compressed_by_content(tmp_path, compress):
+    # A misleading name: the content decides (except legacy lzma, which has no magic).
+    name = "f.lzma" if compress == "lzma" else "f.cnf"
+    path = make_cnf_file(tmp_path, make_dimacs(CLAUSES), name, compress)
+    cnf = read_cnf(path)
+    assert cnf.to_lists() == CLAUSES and cnf.source == str(path)
+
+
+def test_read_missing_corrupt_and_directory(tmp_path):
+    with pytest.raises(CNFFormatError, match="cannot read the file"):
+        read_cnf(tmp_path / "absent.cnf")
+    with pytest.raises(CNFFormatError, match="directory"):
+        read_cnf(tmp_path)
+    good = lzma.compress(make_dimacs(CLAUSES))
+    path = tmp_path / "cut.cnf.xz"
+    path.write_bytes(good[: len(good) // 2])
+    with pytest.raises(CNFFormatError, match="corrupt or truncated") as info:
+        read_cnf(path)
+    assert info.value.path == str(path)
+
+
+def test_from_clauses_round_trip():
+    cnf = CNF.from_clauses(CLAUSES, nvars=6)
+    assert cnf.to_lists() == CLAUSES and cnf.nvars == 6 and cnf.literals.dtype == np.int32
+    assert CNF.from_clauses([]).nclauses == 0
+
+
+def test_large_generated_formula_matches_python_split(tmp_path):
+    rng = np.random.default_rng(7)
+    clauses = [[int(v) for v in rng.integers(1, 5000, size=rng.integers(1, 9)) * rng.choice([-1, 1], 8)[:1]]
+               for _ in range(3000)]
+    text = make_dimacs(clauses, comments=("generated",), sep="  ")
+    assert parse_cnf(text).to_lists() == clauses
