@@ -167,3 +167,34 @@ def test_broken_copies_raise_with_file_and_cause(shared_dir, tmp_path, file, old
         read_scenario(folder)
     assert expected in str(info.value)
     assert file in str(info.value)
+
+
+def test_v1_scenario_round_trips_through_the_v3_writer(tmp_path):
+    from aslib_factories import make_scenario
+    from asc.aslib import write_scenario
+    from asc.aslib.validator import validate_scenario
+
+    folder = write_scenario(make_scenario(), tmp_path / "v1")
+    (folder / "description.txt").write_text(textwrap.dedent("""\
+        scenario_id: TINY
+        performance_measures: runtime
+        maximize: false
+        performance_type: runtime
+        algorithm_cutoff_time: 100
+        algorithm_cutoff_memory: ?
+        features_cutoff_time: ?
+        features_cutoff_memory: ?
+        features_deterministic: f1, f2, f3
+        features_stochastic:
+        algorithms_deterministic: a, b
+        algorithms_stochastic: c
+        number_of_feature_steps: 2
+        feature_step Pre: f1
+        feature_step Basic: f2, f3
+        default_steps: Pre, Basic
+        """))
+    v1 = read_scenario(folder)
+    assert [f for f in validate_scenario(folder) if f.severity == "error"] == []
+    write_scenario(v1, tmp_path / "v3")
+    assert read_scenario(tmp_path / "v3") == v1
+    assert "metainfo_algorithms" in (tmp_path / "v3" / "description.txt").read_text()
