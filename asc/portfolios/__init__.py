@@ -1,0 +1,14 @@
+"""A, the algorithm space: algorithm definitions and portfolio files.
+
+- :mod:`asc.portfolios.algorithm`     :class:`Algorithm` (a command-line template, optionally configured)
+- :mod:`asc.portfolios.loader`        :func:`load_portfolio` reads ``portfolios/*.toml``
+- :mod:`asc.portfolios.pysat_solver`  python-sat backends as SAT-competition style command lines
+- :mod:`asc.portfolios.space`         parameter spaces as ConfigSpace objects (imported on demand)
+- :mod:`asc.portfolios.check`         run every algorithm on a tiny SAT and a tiny UNSAT formula
+"""
+
+from asc.portfolios.algorithm import Algorithm, Parameter
+from asc.portfolios.loader import PYSAT_SOLVERS, Portfolio, load_portfolio, parse_portfolio, pysat_algorithm
+
+__all__ = ["Algorithm", "Parameter", "Portfolio", "PYSAT_SOLVERS", "load_portfolio", "parse_portfolio",
+           "pysat_algorithm"]

@@ -1,0 +1,373 @@
+"""Portfolio files (``portfolios/*.toml``): parsing and validation.
+
+Format::
+
+    name = "example"                       # optional; defaults to the file stem
+    description = "..."                    # optional
+
+    [[algorithm]]                          # a python-sat backend (any python-sat alias)
+    name = "cadical195"
+    pysat = "cadical195"
+
+    [[algorithm]]                          # an external command line
+    name = "kissat"
+    command = "kissat --seed={seed} --time={cutoff_int} {instance}"   # or an array of tokens
+
+    [[algorithm]]                          # a parameterized algorithm: base + space + configuration
+    name = "minisat22-neg"
+    base = "minisat22"                     # an algorithm of this file, or a python-sat solver name
+    param_format = "--{name}={value}"      # how {params} renders one parameter (optional)
+    [algorithm.parameters]
+    phase = { type = "categorical", choices = ["solver", "pos", "neg", "random"], default = "solver" }
+    [algorithm.configuration]
+    phase = "neg"
+
+Placeholders: see :data:`asc.portfolios.algorithm.RESERVED`; every parameter name is
+a placeholder too. Each parameter must appear in the command line, by name or
+through ``{params}``. Errors are :class:`asc.errors.InputError` naming the file and
+line.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asc.errors import InputError
+from asc.portfolios.algorithm import DEFAULT_PARAM_FORMAT, RESERVED, Algorithm, Parameter, placeholders
+
+#: Parameters the python-sat wrapper (:mod:`asc.portfolios.pysat_solver`) understands.
+PYSAT_PARAMETERS = frozenset({"phase", "shuffle"})
+
+_ALGO_KEYS = {"name", "pysat", "command", "base", "description", "parameters", "configuration", "param_format"}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _pysat_names() -> dict[str, tuple[str, ...]]:
+    """Canonical python-sat solver names (``SolverNames`` attributes) and their aliases."""
+    from pysat.solvers import SolverNames
+
+    return {k: tuple(v) for k, v in vars(SolverNames).items() if not k.startswith("_") and isinstance(v, tuple)}
+
+
+class _Solvers(Mapping):
+    """Lazy mapping canonical name -> aliases, so ``import asc.portfolios`` does not load pysat."""
+
+    _names: dict[str, tuple[str, ...]] | None = None
+
+    def _get(self) -> dict[str, tuple[str, ...]]:
+        if self._names is None:
+            type(self)._names = _pysat_names()
+        return self._names  # type: ignore[return-value]
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+#: Every SAT solver python-sat ships: canonical name -> aliases (loaded on first use).
+PYSAT_SOLVERS: Mapping[str, tuple[str, ...]] = _Solvers()
+
+
+def resolve_pysat(name: str) -> str | None:
+    """The canonical python-sat solver name of ``name`` (a canonical name or an alias), or None."""
+    key = name.strip().lower()
+    for canonical, aliases in PYSAT_SOLVERS.items():
+        if key == canonical or key in aliases:
+            return canonical
+    return None
+
+
+def pysat_algorithm(backend: str, name: str | None = None) -> Algorithm:
+    """The algorithm that runs python-sat backend ``backend`` (canonical name or alias).
+
+    Raises
+    ------
+    InputError
+        If python-sat has no solver of that name.
+    """
+    canonical = resolve_pysat(backend)
+    if canonical is None:
+        raise InputError(f"expected a python-sat solver name ({', '.join(PYSAT_SOLVERS)}); got {backend!r}")
+    command = ("{python}", "-m", "asc.portfolios.pysat_solver", "{instance}", "--solver", canonical,
+               "--seed", "{seed}", "{params}")
+    return Algorithm(name=name or canonical, command=command, kind="pysat", backend=canonical)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A named list of algorithms with unique names."""
+
+    name: str
+    algorithms: tuple[Algorithm, ...]
+    path: str | None = None
+    description: str = field(default="", compare=False)
+
+    def __getitem__(self, name: str) -> Algorithm:
+        for a in self.algorithms:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def __len__(self) -> int:
+        return len(self.algorithms)
+
+    def __iter__(self) -> Iterator[Algorithm]:
+        return iter(self.algorithms)
+
+    @property
+    def names(self) -> list[str]:
+        """Algorithm names in file order."""
+        return [a.name for a in self.algorithms]
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and validate a portfolio file.
+
+    Parameters
+    ----------
+    path
+        A ``.toml`` portfolio file.
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    InputError
+        If the file is missing, is not valid TOML, or does not describe a valid portfolio
+        (the message names the line and what was expected).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("expected a portfolio file (.toml); not found", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"expected a readable UTF-8 portfolio file: {exc}", path) from None
+    return parse_portfolio(text, path)
+
+
+def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
+    """Parse portfolio TOML text (see the module docstring for the format)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+)", msg)
+        raise InputError(f"expected valid TOML: {msg}", path, int(m.group(1)) if m else None) from None
+    ctx = _Context(text, str(path))
+    unknown = set(doc) - {"name", "description", "algorithm"}
+    if unknown:
+        key = sorted(unknown)[0]
+        ctx.fail(f"unknown top-level key {key!r}; expected name, description and [[algorithm]] tables", key)
+    tables = doc.get("algorithm")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        ctx.fail("expected at least one [[algorithm]] table", "[[algorithm]]")
+    raw: dict[str, dict[str, Any]] = {}
+    for t in tables:
+        name = t.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            ctx.fail(f"expected every [[algorithm]] to have name = \"...\" (letters, digits, _.+-); got {name!r}",
+                     "name" if name is None else str(name))
+        if name in raw:
+            ctx.fail(f"algorithm name {name!r} is used twice; names must be unique", f'"{name}"', nth=2)
+        raw[name] = t
+    built: dict[str, Algorithm] = {}
+    for name in raw:
+        _build(name, raw, built, ctx, ())
+    port_name = doc.get("name", Path(str(path)).stem)
+    return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")))
+
+
+class _Context:
+    """The file text, to point errors at a line (tomllib gives positions only for syntax errors)."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.lines = text.splitlines()
+        self.path = path
+
+    def line_of(self, needle: str, after: int | None = None, nth: int = 1) -> int | None:
+        seen = 0
+        for i, line in enumerate(self.lines, 1):
+            if after is not None and i < after:
+                continue
+            if needle in line.split("#")[0] or needle in line:
+                seen += 1
+                if seen == nth:
+                    return i
+        return None
+
+    def fail(self, message: str, needle: str | None = None, after: int | None = None, nth: int = 1) -> None:
+        line = self.line_of(needle, after, nth) if needle else None
+        raise InputError(message, self.path, line)
+
+
+def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm], ctx: _Context,
+           stack: tuple[str, ...]) -> Algorithm:
+    if name in built:
+        return built[name]
+    t = raw[name]
+    here = ctx.line_of(f'"{name}"')
+
+    def fail(msg: str, needle: str | None = None) -> None:
+        ctx.fail(f"algorithm {name!r}: {msg}", needle, here)
+
+    unknown = set(t) - _ALGO_KEYS
+    if unknown:
+        fail(f"unknown key {sorted(unknown)[0]!r}; expected one of {', '.join(sorted(_ALGO_KEYS))}",
+             sorted(unknown)[0])
+    sources = [k for k in ("pysat", "command", "base") if k in t]
+    if len(sources) != 1:
+        fail("expected exactly one of pysat = \"SOLVER\", command = \"...\" or base = \"ALGORITHM\""
+             + (f"; got {', '.join(sources)}" if sources else ""), sources[1] if len(sources) > 1 else None)
+    source = sources[0]
+    base_space: tuple[Parameter, ...] = ()
+    base_values: dict[str, Any] = {}
+    if source == "pysat":
+        backend = t["pysat"]
+        if not isinstance(backend, str) or resolve_pysat(backend) is None:
+            fail(f"expected a python-sat solver name ({', '.join(PYSAT_SOLVERS)}); got {backend!r}", "pysat")
+        algo = pysat_algorithm(backend, name)
+    elif source == "command":
+        algo = Algorithm(name=name, command=_command(t["command"], fail), kind="command")
+    else:
+        base = t["base"]
+        if not isinstance(base, str):
+            fail(f"expected base = \"ALGORITHM\" (a name); got {base!r}", "base")
+        if base in stack or base == name:
+            fail(f"base {base!r} refers back to itself", "base")
+        if base in raw:
+            parent = _build(base, raw, built, ctx, (*stack, name))
+        elif resolve_pysat(base) is not None:
+            parent = pysat_algorithm(base)
+        else:
+            fail(f"expected base to name an algorithm of this file or a python-sat solver; got {base!r}", "base")
+        algo = Algorithm(name=name, command=parent.command, kind=parent.kind, backend=parent.backend,
+                         base=parent.name, param_format=parent.param_format)
+        base_space, base_values = parent.space, dict(parent.values)
+    param_format = t.get("param_format", algo.param_format or DEFAULT_PARAM_FORMAT)
+    if not isinstance(param_format, str) or "{name}" not in param_format:
+        fail(f"expected param_format to be a string containing {{name}}; got {param_format!r}", "param_format")
+    space = _space(t.get("parameters", {}), base_space, fail)
+    values = _configuration(t.get("configuration", {}), space, base_values, fail)
+    if algo.kind == "pysat":
+        extra = sorted(p.name for p in space if p.name not in PYSAT_PARAMETERS)
+        if extra:
+            fail(f"python-sat backends take the parameters {', '.join(sorted(PYSAT_PARAMETERS))}; got {extra[0]!r}",
+                 extra[0])
+    used = {n for tok in algo.command for n in placeholders(tok)}
+    for p in space:
+        if p.name not in used and "{params}" not in algo.command:
+            fail(f"parameter {p.name!r} does not appear in the command line; add {{{p.name}}} or {{params}}",
+                 p.name)
+    algo = Algorithm(name=name, command=algo.command, kind=algo.kind, backend=algo.backend, base=algo.base,
+                     space=space, values=values, param_format=param_format,
+                     description=str(t.get("description", "")))
+    built[name] = algo
+    return algo
+
+
+def _command(value: Any, fail: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        try:
+            tokens = shlex.split(value)
+        except ValueError as exc:
+            fail(f"expected a shell-like command line: {exc}", "command")
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        tokens = list(value)
+    else:
+        fail(f"expected command to be a string or an array of strings; got {value!r}", "command")
+    if not tokens:
+        fail("expected a non-empty command", "command")
+    names = set()
+    for tok in tokens:
+        try:
+            names.update(placeholders(tok))
+        except ValueError as exc:
+            fail(f"expected {{placeholders}} with balanced braces in {tok!r}: {exc}", "command")
+    if "instance" not in names:
+        fail("expected the command line to contain {instance}", "command")
+    return tuple(tokens)
+
+
+def _space(spec: Any, inherited: tuple[Parameter, ...], fail: Any) -> tuple[Parameter, ...]:
+    if not isinstance(spec, dict):
+        fail("expected [algorithm.parameters] to be a table of parameters", "parameters")
+    params = {p.name: p for p in inherited}
+    for pname, d in spec.items():
+        if not _IDENT.match(pname) or pname in RESERVED:
+            fail(f"expected a parameter name that is an identifier and not one of {', '.join(sorted(RESERVED))}; "
+                 f"got {pname!r}", pname)
+        if not isinstance(d, dict):
+            fail(f"parameter {pname!r}: expected a table like {{ type = \"categorical\", choices = [...] }}", pname)
+        params[pname] = _parameter(pname, d, fail)
+    return tuple(sorted(params.values(), key=lambda p: p.name))
+
+
+def _parameter(pname: str, d: dict[str, Any], fail: Any) -> Parameter:
+    kind = d.get("type")
+    bad = set(d) - {"type", "choices", "default", "lower", "upper", "log"}
+    if bad:
+        fail(f"parameter {pname!r}: unknown key {sorted(bad)[0]!r}", pname)
+    if kind == "categorical":
+        choices = d.get("choices")
+        if not isinstance(choices, list) or not choices or any(isinstance(c, (dict, list)) for c in choices):
+            fail(f"parameter {pname!r}: expected choices = [a non-empty array of values]", pname)
+        default = d.get("default", choices[0])
+        if default not in choices:
+            fail(f"parameter {pname!r}: expected the default to be one of the choices; got {default!r}", pname)
+        return Parameter(pname, "categorical", default, choices=tuple(choices))
+    if kind in ("integer", "float"):
+        lo, hi = d.get("lower"), d.get("upper")
+        num = int if kind == "integer" else (int, float)
+        if not isinstance(lo, num) or not isinstance(hi, num) or isinstance(lo, bool) or not lo < hi:
+            fail(f"parameter {pname!r}: expected numeric lower < upper{' (integers)' if kind == 'integer' else ''}",
+                 pname)
+        log = bool(d.get("log", False))
+        if log and lo <= 0:
+            fail(f"parameter {pname!r}: a log-scale parameter needs lower > 0", pname)
+        default = d.get("default", lo)
+        if not isinstance(default, num) or isinstance(default, bool) or not lo <= default <= hi:
+            fail(f"parameter {pname!r}: expected a default within [{lo}, {hi}]; got {default!r}", pname)
+        conv = int if kind == "integer" else float
+        return Parameter(pname, kind, conv(default), lower=conv(lo), upper=conv(hi), log=log)
+    fail(f"parameter {pname!r}: expected type = \"categorical\", \"integer\" or \"float\"; got {kind!r}", pname)
+    raise AssertionError  # unreachable: fail raises
+
+
+def _configuration(spec: Any, space: tuple[Parameter, ...], inherited: dict[str, Any],
+                   fail: Any) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(spec, dict):
+        fail("expected [algorithm.configuration] to be a table of parameter values", "configuration")
+    by_name = {p.name: p for p in space}
+    unknown = set(spec) - set(by_name)
+    if unknown:
+        fail(f"configuration sets {sorted(unknown)[0]!r}, which is not a parameter; expected one of "
+             f"{', '.join(by_name) or '(none: add [algorithm.parameters])'}", sorted(unknown)[0])
+    values = {p.name: inherited.get(p.name, p.default) for p in space}
+    for k, v in spec.items():
+        p = by_name[k]
+        if p.type == "categorical":
+            if v not in p.choices:
+                fail(f"configuration {k} = {v!r}: expected one of {list(p.choices)}", k)
+        else:
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and p.lower <= v <= p.upper  # type: ignore[operator]
+            if not ok or (p.type == "integer" and not float(v).is_integer()):
+                fail(f"configuration {k} = {v!r}: expected {'an integer' if p.type == 'integer' else 'a number'} "
+                     f"in [{p.lower}, {p.upper}]", k)
+            v = int(v) if p.type == "integer" else float(v)
+        values[k] = v
+    return tuple(sorted(values.items()))

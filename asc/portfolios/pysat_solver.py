@@ -1,0 +1,114 @@
+"""A python-sat backend as a SAT-competition style command line.
+
+Usage::
+
+    python -m asc.portfolios.pysat_solver INSTANCE --solver NAME [--seed S]
+                                          [--phase solver|pos|neg|random] [--shuffle no|yes]
+
+Prints ``s SATISFIABLE`` with the model on ``v`` lines (exit 10), ``s UNSATISFIABLE``
+(exit 20) or ``s UNKNOWN`` (exit 0). The first line, ``c asc-startup cpu=C wall=W``,
+reports the CPU and wall seconds spent before the instance was opened (interpreter
+start-up and imports), measured here; the runner subtracts them, so that a backend is
+timed from reading its input, like a compiled solver.
+
+python-sat backends take no random seed. ``--seed`` drives ``--phase random`` and
+``--shuffle yes`` (the clause order is permuted), so seeds matter exactly when a
+configuration asks for randomness; with the defaults the run is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+# numpy is only used to tokenise the input: one BLAS thread keeps the address space
+# (RLIMIT_AS) and the memory footprint of the wrapper small
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy  # noqa: E402,F401 - imported before the start-up line: start-up, not solving
+from pysat.solvers import Solver, SolverNames  # noqa: E402
+
+from asc.runs.check import _read_dimacs  # noqa: E402
+
+
+def _startup_wall() -> float:
+    """Seconds since this process was created (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            start_ticks = int(fh.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m asc.portfolios.pysat_solver", description=__doc__.split("\n\n")[0])
+    parser.add_argument("instance")
+    parser.add_argument("--solver", required=True, help="python-sat solver name or alias")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--phase", choices=("solver", "pos", "neg", "random"), default="solver")
+    parser.add_argument("--shuffle", choices=("no", "yes"), default="no")
+    args = parser.parse_args(argv)
+
+    aliases = getattr(SolverNames, args.solver, None)
+    name = aliases[0] if isinstance(aliases, tuple) else args.solver
+    out = sys.stdout
+    out.write(f"c asc-startup cpu={time.process_time():.6f} wall={_startup_wall():.6f}\n")
+    out.flush()
+
+    # the numpy-only reader: the project's numba reader would add a second of start-up
+    # and 150 MiB to every run; the runner checks models with the project's reader
+    formula = _read_dimacs(Path(args.instance))
+    lits = formula.literals.tolist()
+    offs = formula.offsets.tolist()
+    clauses = [lits[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+    if args.shuffle == "yes" or args.phase == "random":
+        import random
+
+        rng = random.Random(args.seed)
+    if args.shuffle == "yes":
+        rng.shuffle(clauses)
+    with Solver(name=name) as solver:
+        if any(len(c) == 0 for c in clauses):
+            answer = False  # some backends reject the empty clause: it is UNSAT by definition
+        else:
+            solver.append_formula(clauses)
+            if args.phase != "solver" and formula.nvars:
+                if args.phase == "pos":
+                    phases = range(1, formula.nvars + 1)
+                elif args.phase == "neg":
+                    phases = (-v for v in range(1, formula.nvars + 1))
+                else:
+                    phases = (v if rng.random() < 0.5 else -v for v in range(1, formula.nvars + 1))
+                solver.set_phases(list(phases))
+            answer = solver.solve()
+        model = solver.get_model() if answer else None
+    if answer is None:
+        out.write("s UNKNOWN\n")
+        return 0
+    if not answer:
+        out.write("s UNSATISFIABLE\n")
+        out.flush()
+        return 20
+    out.write("s SATISFIABLE\n")
+    model = list(model or [])
+    # backends may omit variables that occur in no clause; any value satisfies them
+    seen = {abs(x) for x in model}
+    model += [-v for v in range(1, formula.nvars + 1) if v not in seen]
+    step = 20
+    for i in range(0, len(model), step):
+        out.write("v " + " ".join(map(str, model[i:i + step])) + "\n")
+    out.write("v 0\n")
+    out.flush()
+    return 10
+
+
+if __name__ == "__main__":
+    sys.exit(main())

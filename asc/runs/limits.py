@@ -1,0 +1,366 @@
+"""Run a command under CPU-time, wall-clock and memory limits, children included (as runsolver does).
+
+Two layers, because either alone can be escaped:
+
+- **The operating system.** The command starts under ``/bin/sh -c 'ulimit ...; exec
+  "$@"'``: ``RLIMIT_CPU`` (soft = ceil(cutoff) + 1 s, raising SIGXCPU; hard one second
+  later, SIGKILL) and ``RLIMIT_AS`` (the memory limit) hold for each process and are
+  inherited by its children. A shell rather than ``preexec_fn`` because runs are
+  started from threads (a ``preexec_fn`` may deadlock there) and because it keeps
+  ``subprocess``'s fast vfork path; it costs about half a millisecond.
+- **Monitoring.** The command runs in its own session (process group). This process
+  samples the whole tree every 10-100 ms with psutil: CPU time (user + system, plus
+  that of children already reaped by their parents) and resident memory summed over
+  the tree. When the tree exceeds a limit it is killed: SIGTERM to the group and to
+  every process seen in the tree, then SIGKILL to what is left after ``term_grace``.
+
+When the command ends (answer or not), any process it leaves behind (same process
+group or session, or seen in the tree) is killed with SIGKILL, so that no run leaks
+work into the next.
+
+What is measured: wall time from just before the spawn until the command has been
+reaped; CPU time of the tree as the maximum of the kernel's account (``wait4`` of
+the command, which includes every descendant it waited for, plus the CPU time of
+leftover descendants read just before killing them) and the largest sampled tree
+sum; peak memory as the largest sampled tree RSS sum (not the kernel's
+``ru_maxrss``, which after a vfork/exec still holds the parent's high-water mark; a
+command that ends before the first sample, 10 ms, reports 0). A process that escapes both the session and the sampling (a
+double-forking daemon born and detached between two samples) is not seen; the OS
+limits still hold for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+#: First and largest interval between two samples of the process tree (seconds).
+#: Short at first so that short runs are measured and stopped promptly; longer later so
+#: that monitoring costs little CPU on long runs.
+POLL_FIRST = 0.01
+POLL_MAX = 0.1
+
+#: Default time between SIGTERM and SIGKILL when a limit is exceeded (seconds).
+TERM_GRACE = 1.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one run.
+
+    Parameters
+    ----------
+    cpu_time
+        CPU seconds of the whole process tree (minus the ``offset`` a probe reports).
+    wall_time
+        Wall-clock seconds.
+    memory_mb
+        Resident memory of the tree in MiB (monitoring) and address space of each
+        process (``RLIMIT_AS``); None for no limit.
+    term_grace
+        Seconds between SIGTERM and SIGKILL.
+    """
+
+    cpu_time: float
+    wall_time: float
+    memory_mb: float | None = None
+    term_grace: float = TERM_GRACE
+
+
+@dataclass
+class Measurement:
+    """What happened to one limited command.
+
+    ``returncode`` is the command's exit status, negative for a signal (as in subprocess).
+    ``killed_for`` is ``"cpu"``, ``"wall"`` or ``"memory"`` when the monitor killed the
+    tree. ``kill_latency`` is the time from the monitor noticing the excess until every
+    process of the tree was gone; ``overshoot`` is how far past the limit the tree was
+    when it was noticed (in the limit's unit).
+    """
+
+    returncode: int
+    cpu_time: float
+    wall_time: float
+    peak_rss_mb: float
+    peak_vms_mb: float
+    started_at: float
+    ended_at: float
+    killed_for: str | None = None
+    kill_latency: float | None = None
+    overshoot: float | None = None
+    leftovers: list[int] = field(default_factory=list)
+    pids_seen: list[int] = field(default_factory=list)
+    spawn_error: str | None = None
+
+
+def os_limit_prefix(limits: Limits) -> list[str]:
+    """The ``sh -c 'ulimit ...; exec "$@"' asc-run`` prefix that sets the OS limits."""
+    steps = []
+    soft_cpu = int(math.ceil(limits.cpu_time)) + 1
+    cpu_soft_max, cpu_hard_max = resource.getrlimit(resource.RLIMIT_CPU)
+    hard_cpu = soft_cpu + 1
+    if cpu_hard_max != resource.RLIM_INFINITY:  # never ask for more than we are allowed (clusters)
+        hard_cpu = min(hard_cpu, cpu_hard_max)
+        soft_cpu = min(soft_cpu, hard_cpu)
+    # soft before hard: dash refuses a hard limit below the current soft one
+    steps += [f"ulimit -S -t {soft_cpu}", f"ulimit -H -t {hard_cpu}"]
+    if limits.memory_mb:
+        kb = int(limits.memory_mb * 1024)
+        _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
+        if as_hard != resource.RLIM_INFINITY:
+            kb = min(kb, as_hard // 1024)
+        steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
+    script = " && ".join(steps) + ' && exec "$@"'
+    return ["/bin/sh", "-c", script, "asc-run"]
+
+
+class _Tree:
+    """Samples of a process tree rooted at ``root``: CPU, memory, and every process seen."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.procs: dict[int, psutil.Process] = {}
+        self.last_cpu: dict[int, float] = {}
+        self.cpu = 0.0
+        self.rss = 0.0
+        self.peak_rss = 0.0
+        self.peak_vms = 0.0
+        try:
+            self.procs[root] = psutil.Process(root)
+        except psutil.Error:
+            pass
+
+    def sample(self) -> None:
+        root = self.procs.get(self.root)
+        if root is None:
+            return
+        try:
+            members = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        cpu = rss = 0.0
+        for p in members:
+            # keep the first Process object of a pid: it remembers the creation time,
+            # so a recycled pid is never mistaken for the process we saw
+            p = self.procs.setdefault(p.pid, p)
+            try:
+                with p.oneshot():
+                    t = p.cpu_times()
+                    m = p.memory_info()
+            except psutil.Error:
+                continue
+            # children_* hold descendants this process has waited for; they left the tree
+            c = t.user + t.system + t.children_user + t.children_system
+            self.last_cpu[p.pid] = c
+            cpu += c
+            rss += m.rss
+            self.peak_vms = max(self.peak_vms, m.vms / 2**20)
+        # a descendant reaped by init takes its CPU time with it: never let the total go back
+        self.cpu = max(self.cpu, cpu)
+        self.rss = rss / 2**20
+        self.peak_rss = max(self.peak_rss, self.rss)
+
+    def others_alive(self, pgid: int) -> list[psutil.Process]:
+        """Live processes other than the root: seen in the tree, or in its process group or session."""
+        found: dict[int, psutil.Process] = {}
+        for pid, p in self.procs.items():
+            if pid != self.root and _alive(p):
+                found[pid] = p
+        for pid in psutil.pids():
+            if pid == self.root or pid in found:
+                continue
+            try:
+                if os.getpgid(pid) == pgid or os.getsid(pid) == pgid:
+                    p = psutil.Process(pid)
+                    if _alive(p):
+                        found[pid] = p
+                        self.procs.setdefault(pid, p)
+            except (OSError, psutil.Error):
+                continue
+        return list(found.values())
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _signal(procs: list[psutil.Process], pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except OSError:
+        pass
+    for p in procs:
+        try:
+            p.send_signal(sig)  # psutil checks the pid was not recycled
+        except psutil.Error:
+            pass
+
+
+def run_limited(
+    argv: list[str],
+    limits: Limits,
+    stdout: Path,
+    stderr: Path,
+    *,
+    cwd: str | None = None,
+    env: dict[str, str] | None = None,
+    offset: Callable[[], tuple[float, float] | None] | None = None,
+) -> Measurement:
+    """Run ``argv`` to completion or to a limit; never raises for misbehaviour of the command.
+
+    Parameters
+    ----------
+    argv
+        The command.
+    limits
+        The limits.
+    stdout, stderr
+        Files the command's output goes to (files, not pipes: a solver printing a large
+        model never blocks on us, and what it printed survives its death).
+    cwd, env
+        Working directory and environment of the command.
+    offset
+        Called at each sample; may return ``(cpu, wall)`` seconds of start-up that do
+        not count towards the CPU and wall limits (the python-sat wrapper's start-up).
+
+    Returns
+    -------
+    Measurement
+    """
+    full = os_limit_prefix(limits) + list(argv)
+    started_at = time.time()
+    t0 = time.monotonic()
+    try:
+        with open(stdout, "wb") as out, open(stderr, "wb") as err:
+            proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=env,
+                                    start_new_session=True, close_fds=True)
+    except OSError as exc:
+        now = time.time()
+        return Measurement(-1, 0.0, 0.0, 0.0, 0.0, started_at, now, spawn_error=str(exc))
+    pid = pgid = proc.pid
+    tree = _Tree(pid)
+    pidfd = _pidfd(pid)
+    killed_for: str | None = None
+    overshoot = None
+    noticed = None
+    interval = POLL_FIRST
+    shift = (0.0, 0.0)
+    try:
+        while True:
+            if _exited(pid, pidfd, interval):
+                break
+            interval = min(interval * 1.5, POLL_MAX)
+            tree.sample()
+            if offset is not None:
+                shift = offset() or shift
+            wall = time.monotonic() - t0 - shift[1]
+            cpu = tree.cpu - shift[0]
+            if cpu > limits.cpu_time:
+                killed_for, overshoot = "cpu", cpu - limits.cpu_time
+            elif wall > limits.wall_time:
+                killed_for, overshoot = "wall", wall - limits.wall_time
+            elif limits.memory_mb and tree.rss > limits.memory_mb:
+                killed_for, overshoot = "memory", tree.rss - limits.memory_mb
+            if killed_for:
+                noticed = time.monotonic()
+                _kill_tree(tree, pgid, pidfd, limits.term_grace)
+                break
+        # The command has ended (or was killed); it is a zombie until reaped, so its
+        # process group is still ours to clean up.
+        leftovers = tree.others_alive(pgid)
+        extra_cpu = 0.0
+        for p in leftovers:
+            try:
+                t = p.cpu_times()
+                extra_cpu += t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                extra_cpu += tree.last_cpu.get(p.pid, 0.0)
+        if leftovers:
+            _signal(leftovers, pgid, signal.SIGKILL)
+            _wait_gone(leftovers, 5.0)
+        _, status, usage = os.wait4(pid, 0)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
+    t1 = time.monotonic()
+    kill_latency = None if noticed is None else t1 - noticed
+    cpu_kernel = usage.ru_utime + usage.ru_stime + extra_cpu
+    return Measurement(
+        returncode=proc.returncode,
+        cpu_time=max(cpu_kernel, tree.cpu),
+        wall_time=t1 - t0,
+        peak_rss_mb=tree.peak_rss,
+        peak_vms_mb=tree.peak_vms,
+        started_at=started_at,
+        ended_at=time.time(),
+        killed_for=killed_for,
+        kill_latency=kill_latency,
+        overshoot=overshoot,
+        leftovers=[p.pid for p in leftovers],
+        pids_seen=sorted(tree.procs),
+    )
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Linux < 5.3 or not Linux: fall back to polling
+        return None
+
+
+def _exited(pid: int, pidfd: int | None, timeout: float) -> bool:
+    """Wait up to ``timeout`` for the command to exit, without reaping it."""
+    if pidfd is not None:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(ready)
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        if info is not None:
+            return True
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.002)
+
+
+def _kill_tree(tree: _Tree, pgid: int, pidfd: int | None, grace: float) -> None:
+    """SIGTERM the whole tree, SIGKILL whatever is left after ``grace`` seconds."""
+    tree.sample()  # catch children born since the last sample
+    others = tree.others_alive(pgid)
+    _signal(others, pgid, signal.SIGTERM)
+    end = time.monotonic() + grace
+    while time.monotonic() < end:
+        root_done = _exited(tree.root, pidfd, 0.01)
+        if root_done and not any(_alive(p) for p in others):
+            return
+    others = tree.others_alive(pgid)
+    _signal(others, pgid, signal.SIGKILL)
+    try:
+        os.kill(tree.root, signal.SIGKILL)  # the root may have left its group; it is our child
+    except OSError:
+        pass
+    _exited(tree.root, pidfd, 5.0)
+    _wait_gone(others, 5.0)
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and any(_alive(p) for p in procs):
+        time.sleep(0.005)

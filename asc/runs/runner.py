@@ -1,0 +1,310 @@
+"""One solver run: a child process under limits, its answer parsed and checked.
+
+:func:`execute` is what campaign workers (local threads or processes, Dask workers)
+call. It never raises for anything the solver does; a harness failure (e.g. an
+unreadable instance while checking a model) is reported as the run's ``message``.
+
+Limits. ``cutoff_time`` is the CPU-time limit of the solver's whole process tree.
+The wall-clock limit is ``wall_time_limit`` when given, else ``2 * cutoff + 5`` s:
+generous, because on a loaded machine a CPU-bound solver gets less than a core and a
+tight wall limit would report timeouts that the CPU time does not justify; it
+exists to stop solvers that sleep or block. The memory limit applies to the
+resident memory of the tree (monitored) and to each process's address space
+(``RLIMIT_AS``). See :mod:`asc.runs.limits`.
+
+Measurement. CPU and wall time are those of the process tree (see
+:mod:`asc.runs.limits`). For python-sat backends the wrapper reports on a
+``c asc-startup`` line the CPU and wall time the interpreter spent starting and
+importing python-sat before it opened the instance; that start-up is subtracted
+from the reported times and does not count towards the limits, so a python-sat
+backend is measured from reading the instance to its answer, like a compiled
+solver. The line is only honoured for our own wrapper.
+
+Status. TIMEOUT/MEMOUT when the monitor (or the OS limit) stopped the run; an answer
+whose CPU time exceeds the cutoff is TIMEOUT too. SAT needs a model that satisfies
+every clause, else WRONG (a SAT claim with no model is UNKNOWN: it cannot be
+checked). UNSAT where the known answer is SAT is WRONG. A checked SAT model where the
+known answer is UNSAT stays SAT: the model proves the known answer wrong, and the
+message says so. The exit code must agree with the answer (10 SAT, 20 UNSAT, 0
+accepted for both); a signal or any other exit code without an answer is CRASH
+(or MEMOUT when the run failed at its memory limit).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from asc.runs.status import RunStatus
+
+if TYPE_CHECKING:
+    from asc.portfolios import Algorithm
+
+#: Extra wall-clock allowance: wall limit = WALL_FACTOR * cutoff + WALL_EXTRA seconds.
+WALL_FACTOR = 2.0
+WALL_EXTRA = 5.0
+
+#: stderr phrases that mean an allocation failed (C, C++, Python, Java).
+_MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"out of memory", b"Out of memory", b"Cannot allocate memory",
+                 b"OutOfMemoryError", b"memory exhausted")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run to do; picklable (sent to worker processes and Dask workers).
+
+    Parameters
+    ----------
+    instance
+        Path of the CNF file (plain or compressed).
+    instance_hash
+        Content hash of the instance (the instance part of the run key).
+    algorithm
+        The :class:`asc.portfolios.Algorithm` to run.
+    seed
+        Seed passed to the solver (``{seed}``).
+    repetition
+        Repetition number (1-based), part of the run key.
+    cutoff_time
+        CPU-time limit in seconds.
+    mem_limit_mb
+        Memory limit in MiB, or None.
+    expected
+        Known answer ``"SAT"``/``"UNSAT"``, or None.
+    wall_time_limit
+        Wall-clock limit in seconds; None for ``2 * cutoff_time + 5``.
+    """
+
+    instance: str
+    instance_hash: str
+    algorithm: Algorithm
+    seed: int
+    repetition: int
+    cutoff_time: float
+    mem_limit_mb: float | None = None
+    expected: str | None = None
+    wall_time_limit: float | None = None
+
+    @property
+    def wall_limit(self) -> float:
+        """The wall-clock limit in force."""
+        if self.wall_time_limit is not None:
+            return float(self.wall_time_limit)
+        return WALL_FACTOR * float(self.cutoff_time) + WALL_EXTRA
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run.
+
+    Times in seconds, memory in MiB, timestamps in seconds since the epoch.
+    ``kill_latency`` is the time from the monitor noticing a limit excess until the
+    whole process tree was gone (None when the monitor did not kill).
+    """
+
+    instance_hash: str
+    algorithm: str
+    configuration: str
+    seed: int
+    repetition: int
+    status: RunStatus
+    cpu_time: float
+    wall_time: float
+    peak_memory_mb: float
+    model_checked: bool
+    message: str
+    started_at: float
+    ended_at: float
+    host: str
+    exit_code: int | None = None
+    kill_latency: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, int, int]:
+        """(instance_hash, algorithm, configuration, seed, repetition)."""
+        return (self.instance_hash, self.algorithm, self.configuration, self.seed, self.repetition)
+
+
+def execute(request: RunRequest, *, term_grace: float | None = None, keep_output: Path | None = None) -> RunResult:
+    """Run one solver run in its own child process under limits and check its answer.
+
+    Parameters
+    ----------
+    request
+        The run.
+    term_grace
+        Seconds between SIGTERM and SIGKILL when a limit is hit (default
+        :data:`asc.runs.limits.TERM_GRACE`).
+    keep_output
+        If given, a folder where the solver's stdout and stderr are kept
+        (``stdout.txt``, ``stderr.txt``); by default they are deleted.
+
+    Returns
+    -------
+    RunResult
+        Never raises for solver misbehaviour.
+    """
+    from asc.runs.limits import TERM_GRACE, Limits, run_limited
+
+    algo = request.algorithm
+    limits = Limits(
+        cpu_time=float(request.cutoff_time),
+        wall_time=request.wall_limit,
+        memory_mb=float(request.mem_limit_mb) if request.mem_limit_mb else None,
+        term_grace=TERM_GRACE if term_grace is None else term_grace,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="asc-run-"))
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    try:
+        argv = algo.command_line(request.instance, request.seed, request.cutoff_time, request.mem_limit_mb)
+        probe = _StartupProbe(out_path) if algo.kind == "pysat" else None
+        m = run_limited(argv, limits, out_path, err_path, cwd=str(workdir), offset=probe)
+        stdout = out_path.read_bytes() if out_path.exists() else b""
+        stderr = err_path.read_bytes() if err_path.exists() else b""
+        if keep_output is not None:
+            keep_output.mkdir(parents=True, exist_ok=True)
+            shutil.copy(out_path, keep_output / "stdout.txt")
+            shutil.copy(err_path, keep_output / "stderr.txt")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    from asc.runs.check import parse_output
+
+    parsed = parse_output(stdout)
+    cpu, wall = m.cpu_time, m.wall_time
+    if probe is not None:
+        shift = probe.read(stdout)
+        if shift is not None:
+            cpu, wall = max(0.0, cpu - shift[0]), max(0.0, wall - shift[1])
+    status, checked, message = _judge(request, m, parsed, stderr, cpu)
+    return RunResult(
+        instance_hash=request.instance_hash,
+        algorithm=algo.name,
+        configuration=algo.configuration,
+        seed=int(request.seed),
+        repetition=int(request.repetition),
+        status=status,
+        cpu_time=round(cpu, 6),
+        wall_time=round(wall, 6),
+        peak_memory_mb=round(m.peak_rss_mb, 3),
+        model_checked=checked,
+        message=message,
+        started_at=m.started_at,
+        ended_at=m.ended_at,
+        host=socket.gethostname(),
+        exit_code=m.returncode,
+        kill_latency=m.kill_latency,
+    )
+
+
+class _StartupProbe:
+    """Reads the python-sat wrapper's ``c asc-startup cpu=.. wall=..`` line from its stdout file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.value: tuple[float, float] | None = None
+
+    def __call__(self) -> tuple[float, float] | None:
+        if self.value is None:
+            try:
+                with open(self.path, "rb") as fh:
+                    self.value = self.read(fh.read(256))
+            except OSError:
+                pass
+        return self.value
+
+    @staticmethod
+    def read(head: bytes) -> tuple[float, float] | None:
+        for line in head.splitlines()[:3]:
+            if line.startswith(b"c asc-startup "):
+                try:
+                    fields = dict(f.split(b"=", 1) for f in line.split()[2:])
+                    return float(fields[b"cpu"]), float(fields[b"wall"])
+                except (ValueError, KeyError):
+                    return None
+        return None
+
+
+def _signame(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip()[:200] if lines else ""
+
+
+def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float) -> tuple[RunStatus, bool, str]:
+    """(status, model_checked, message) of a finished run."""
+    cutoff = float(request.cutoff_time)
+    if m.spawn_error:
+        return RunStatus.CRASH, False, f"could not start the command: {m.spawn_error}"
+    if m.killed_for is not None:
+        what = {"cpu": f"CPU-time limit {cutoff:g} s", "wall": f"wall-clock limit {request.wall_limit:g} s",
+                "memory": f"memory limit {request.mem_limit_mb:g} MiB"}[m.killed_for]
+        unit = "MiB" if m.killed_for == "memory" else "s"
+        msg = (f"{what} exceeded (by {m.overshoot:.3f} {unit} when noticed); process tree killed "
+               f"{m.kill_latency:.3f} s later")
+        return (RunStatus.MEMOUT if m.killed_for == "memory" else RunStatus.TIMEOUT), False, msg
+    code = m.returncode
+    leftover = f"; killed {len(m.leftovers)} leftover process(es)" if m.leftovers else ""
+    at_memory_limit = bool(request.mem_limit_mb) and (
+        m.peak_rss_mb >= 0.9 * float(request.mem_limit_mb) or m.peak_vms_mb >= 0.9 * float(request.mem_limit_mb))
+    if code < 0 and -code == signal.SIGXCPU or (code == -signal.SIGKILL and cpu >= cutoff):
+        return RunStatus.TIMEOUT, False, f"stopped by the OS CPU-time limit ({_signame(code)}){leftover}"
+    answer = parsed.answer
+    consistent = (answer == "SAT" and code in (0, 10)) or (answer == "UNSAT" and code in (0, 20)) or (
+        answer in ("UNKNOWN", None) and code == 0)
+    if parsed.problems:
+        return RunStatus.CRASH, False, "malformed output: " + "; ".join(parsed.problems) + leftover
+    if not consistent:
+        if any(w in stderr for w in _MEMORY_WORDS) or at_memory_limit or code == -signal.SIGKILL:
+            why = _last_line(stderr) or (_signame(code) if code < 0 else f"exit code {code}")
+            return RunStatus.MEMOUT, False, f"failed at the memory limit: {why}{leftover}"
+        how = _signame(code) if code < 0 else f"exit code {code}"
+        said = f" after answering {answer}" if answer not in (None, "UNKNOWN") else ""
+        tail = _last_line(stderr)
+        return RunStatus.CRASH, False, f"{how}{said}{': ' + tail if tail else ''}{leftover}"
+    if answer == "SAT":
+        return _judge_sat(request, parsed, cpu, cutoff, leftover)
+    if answer == "UNSAT":
+        if request.expected == "SAT":
+            return RunStatus.WRONG, False, f"UNSAT on a formula known to be satisfiable{leftover}"
+        if cpu > cutoff:
+            return RunStatus.TIMEOUT, False, f"answered UNSAT after the cutoff ({cpu:.3f} s CPU){leftover}"
+        return RunStatus.UNSAT, False, leftover.lstrip("; ")
+    if code == 10:
+        return RunStatus.UNKNOWN, False, f"exit code 10 without an s line or model{leftover}"
+    return RunStatus.UNKNOWN, False, ("s UNKNOWN" if answer == "UNKNOWN" else "no answer") + leftover
+
+
+def _judge_sat(request: RunRequest, parsed: Any, cpu: float, cutoff: float,
+               leftover: str) -> tuple[RunStatus, bool, str]:
+    from asc.runs.check import check_model, read_formula
+
+    if parsed.model is None:
+        return RunStatus.UNKNOWN, False, f"claimed SAT without a model (no v lines); not accepted{leftover}"
+    if not parsed.model_terminated:
+        return RunStatus.WRONG, False, f"the model's v lines do not end with 0 (truncated model){leftover}"
+    try:
+        formula = read_formula(request.instance)
+    except Exception as exc:  # noqa: BLE001 - a harness problem, reported, not raised
+        return RunStatus.UNKNOWN, False, f"claimed SAT but the model could not be checked: {exc}{leftover}"
+    verdict = check_model(formula, parsed.model)
+    if not verdict.ok:
+        return RunStatus.WRONG, True, f"wrong model: {verdict.message}{leftover}"
+    note = ""
+    if request.expected == "UNSAT":
+        note = "; the model checks, so the known answer UNSAT is wrong"
+    if cpu > cutoff:
+        return RunStatus.TIMEOUT, True, f"answered SAT after the cutoff ({cpu:.3f} s CPU){note}{leftover}"
+    return RunStatus.SAT, True, (note + leftover).lstrip("; ")
+
