@@ -38,6 +38,10 @@ def add_parser(subparsers: Any) -> None:
     where.add_argument("--scheduler", metavar="ADDR", help="address of a Dask scheduler (tcp://host:8786) to run on")
     p.add_argument("--pool", choices=("thread", "process"), default="thread", help=argparse.SUPPRESS)
     p.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
+    p.add_argument(
+        "--retry", default="", metavar="STATUS[,STATUS]",
+        help="run again the stored runs with these statuses (e.g. CRASH,UNKNOWN) once their cause is fixed",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--format", choices=("text", "json"), default="text", help="format of the final report on stdout")
     p.set_defaults(func=run)
@@ -59,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.cutoff_time <= 0 or args.mem_limit <= 0:
         raise UsageError("--cutoff-time and --mem-limit must be positive")
+    retry = [r.strip().upper() for r in args.retry.split(",") if r.strip()]
+    statuses = {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN"}
+    if set(retry) - statuses:
+        raise UsageError(f"--retry takes statuses among {', '.join(sorted(statuses))}; got {args.retry!r}")
     if not Path(args.portfolio).is_file():
         raise InputError("expected a portfolio file (e.g. portfolios/pysat.toml); not found", args.portfolio)
     # Instances first: a typo there should not wait for the portfolio's imports.
@@ -88,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
                 scheduler = cp.LocalScheduler(args.jobs, kind=args.pool)
             try:
                 report = cp.run_campaign(
-                    store, requests, scheduler, campaign_id=campaign.id, progress=not args.no_progress
+                    store, requests, scheduler, campaign_id=campaign.id, progress=not args.no_progress,
+                    retry=retry,
                 )
             finally:
                 scheduler.close()

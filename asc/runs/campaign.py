@@ -199,7 +199,8 @@ def plan_runs(
             for rep in range(1, repetitions + 1):
                 requests.append(
                     RunRequest(
-                        instance=inst.path,
+                        # absolute: the solver runs in its own scratch folder (and maybe on another machine)
+                        instance=str(Path(inst.path).resolve()),
                         instance_hash=inst.hash,
                         algorithm=algo,
                         seed=run_seed(seed, rep),
@@ -269,6 +270,8 @@ def record_from_result(result: Any, campaign_id: int | None = None) -> RunRecord
         ended_at=_opt_float(getattr(result, "ended_at", None)),
         host=str(getattr(result, "host", "") or ""),
         campaign_id=campaign_id,
+        exit_code=None if getattr(result, "exit_code", None) is None else int(result.exit_code),
+        kill_latency=_opt_float(getattr(result, "kill_latency", None)),
     )
 
 
@@ -473,6 +476,7 @@ def run_campaign(
     execute: Callable[[Any], Any] | None = None,
     progress: bool = True,
     on_result: Callable[[RunRecord], None] | None = None,
+    retry: Iterable[str] = (),
 ) -> CampaignReport:
     """Run every request whose key is not in the store yet, storing each result as it ends.
 
@@ -492,13 +496,17 @@ def run_campaign(
         Show a progress bar on stderr.
     on_result
         Called with each stored record (after any contradiction check).
+    retry
+        Statuses (e.g. ``CRASH``) whose stored runs are done again and replaced,
+        for when the cause of the failure has been fixed.
     """
     if execute is None:
         from asc.runs.runner import execute as _execute
 
         execute = _execute
     t0 = time.perf_counter()
-    finished = store.finished_keys()
+    retry = {str(getattr(r, "value", r)).upper() for r in retry}
+    finished = store.finished_keys(exclude_status=retry)
     todo = [r for r in requests if request_key(r) not in finished]
     report = CampaignReport(planned=len(requests), skipped=len(requests) - len(todo))
     if report.skipped:
@@ -532,7 +540,19 @@ def run_campaign(
         if bar is not None:
             bar.close()
         report.seconds = time.perf_counter() - t0
+    _final_cross_check(store, report)
     return report
+
+
+def _final_cross_check(store: RunStore, report: CampaignReport) -> None:
+    """Safety net over the whole store with the runner's batch check (the tracker works per run)."""
+    from asc.runs.check import flag_contradictions
+
+    keys = [RunKey(*k) for k in flag_contradictions(store.runs())]
+    if keys:
+        store.set_status(keys, "WRONG", "UNSAT contradicted by a checked model of another run")
+        report.by_status["UNSAT"] -= len(keys)
+        report.by_status["WRONG"] += len(keys)
 
 
 def _counts(c: Counter) -> str:

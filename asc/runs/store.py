@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at       REAL,
     host           TEXT NOT NULL,
     campaign_id    INTEGER REFERENCES campaigns(id),
+    exit_code      INTEGER,             -- of the solver process (negative: signal)
+    kill_latency   REAL,                -- limit noticed -> process tree gone, seconds
     PRIMARY KEY (instance_hash, algorithm, configuration, seed, repetition)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS path_hashes (
@@ -122,6 +124,8 @@ class RunRecord:
     ended_at: float | None
     host: str
     campaign_id: int | None = None
+    exit_code: int | None = None
+    kill_latency: float | None = None
 
     @property
     def key(self) -> RunKey:
@@ -334,10 +338,13 @@ class RunStore:
         """The schema version stored in the file."""
         return int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
 
-    def finished_keys(self) -> set[RunKey]:
-        """Keys of every stored run (what a resumed campaign skips)."""
-        cur = self._db.execute("SELECT instance_hash, algorithm, configuration, seed, repetition FROM runs")
-        return {RunKey(*row) for row in cur}
+    def finished_keys(self, exclude_status: Iterable[str] = ()) -> set[RunKey]:
+        """Keys of the stored runs (what a resumed campaign skips), except those with the given statuses."""
+        excluded = sorted(set(exclude_status))
+        sql = "SELECT instance_hash, algorithm, configuration, seed, repetition FROM runs"
+        if excluded:
+            sql += f" WHERE status NOT IN ({','.join('?' * len(excluded))})"
+        return {RunKey(*row) for row in self._db.execute(sql, excluded)}
 
     def runs(self, instance_hash: str | None = None) -> Iterator[RunRecord]:
         """Stored runs in key order, optionally of one instance only."""

@@ -29,10 +29,8 @@ ALGOS = ("minisat22", "cadical195")
 
 @pytest.fixture(scope="module")
 def algorithms():
-    portfolio = portfolios.load_portfolio(ROOT / "portfolios" / "pysat.toml")
-    chosen = [a for a in portfolio.algorithms if a.name in ALGOS]
-    assert len(chosen) == len(ALGOS)
-    return chosen
+    text = "".join(f'[[algorithm]]\nname = "{a}"\npysat = "{a}"\n\n' for a in ALGOS)
+    return list(portfolios.parse_portfolio(text).algorithms)
 
 
 def make_instances(tmp_path: Path) -> Path:
@@ -82,7 +80,8 @@ def test_dask_local_cluster_gives_the_same_run_keys(tmp_path, algorithms):
 
     inst = make_instances(tmp_path)
     results = {}
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
+    # a worker process on loopback TCP: requests and results really travel pickled
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         with RunStore(tmp_path / "dask.sqlite", write=True) as store:
             requests = make_requests(store, inst, algorithms)
