@@ -1,0 +1,6 @@
+"""Sleeps forever without using CPU."""
+import time
+
+print("c sleeping", flush=True)
+while True:
+    time.sleep(60)
