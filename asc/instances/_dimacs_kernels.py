@@ -19,6 +19,7 @@ ERR_EMPTY_LITERAL = 4  # a '-' with no digits after it
 ERR_LITERAL_RANGE = 5  # |literal| > 2**31 - 1
 ERR_SECOND_HEADER = 6  # a 'p' token in the body
 ERR_NEGATIVE_ZERO = 7  # '-0'
+NEED_ROOM = 8  # the output arrays are full: grow them and resume
 
 INT32_MAX = 2147483647
 
@@ -65,28 +66,28 @@ def find_header(buf: np.ndarray) -> tuple[int, int, int]:
 
 
 @njit(cache=True)
-def scan_body(buf: np.ndarray, start: int, fill: bool, literals: np.ndarray,
-              offsets: np.ndarray) -> tuple[int, int, int, int, int, int]:
-    """Tokenize the clauses from byte ``start`` on; count them, or fill the arrays.
+def scan_body(buf: np.ndarray, start: int, stop: int, fill: bool, literals: np.ndarray, offsets: np.ndarray,
+              nlit: int, ncl: int, cur: int, maxvar: int) -> tuple[int, int, int, int, int, int]:
+    """Tokenize the clauses in ``buf[start:stop]`` in one pass; count them, or fill the arrays.
 
-    Called twice: once with ``fill=False`` to size the arrays exactly (so peak memory
-    is the input plus the final arrays, not an upper-bound guess), then with
-    ``fill=True``. ``c`` starts a comment up to the end of its line anywhere in the
-    body; ``%`` (SATLIB's end marker) ends the formula; a last clause without its
-    terminating ``0`` is closed at end of input.
+    ``c`` starts a comment up to the end of its line anywhere in the body; ``%``
+    (SATLIB's end marker) ends the formula; a last clause without its terminating
+    ``0`` is closed at the end. With ``fill`` the literals and clause ends go into
+    ``literals`` and ``offsets[1:]``; when either is full the scan stops with
+    ``NEED_ROOM`` and the state to resume from (the caller grows the arrays and
+    calls again), which keeps reallocation out of this hot loop. ``nlit, ncl, cur,
+    maxvar`` are that state: literals and clauses so far, literals in the open
+    clause, largest variable.
 
     Returns
     -------
-    (code, error_offset, nliterals, nclauses, max_variable, unterminated)
+    (code, offset, nliterals, nclauses, open_clause_literals, max_variable)
+        ``offset`` is where the error is (or where to resume after ``NEED_ROOM``).
     """
-    n = buf.size
+    n = stop
     i = start
-    nlit = 0
-    ncl = 0
-    cur = 0
-    maxvar = 0
-    if fill:
-        offsets[0] = 0
+    lit_cap = literals.size
+    cl_cap = offsets.size - 1
     while i < n:
         b = buf[i]
         if _is_space(b):
@@ -104,20 +105,24 @@ def scan_body(buf: np.ndarray, start: int, fill: bool, literals: np.ndarray,
                         big = True
                 j += 1
             if j < n and not _is_space(buf[j]):
-                return ERR_BAD_TOKEN, i, nlit, ncl, maxvar, 0
+                return ERR_BAD_TOKEN, i, nlit, ncl, cur, maxvar
             if j == i + 1 and neg:
-                return ERR_EMPTY_LITERAL, i, nlit, ncl, maxvar, 0
+                return ERR_EMPTY_LITERAL, i, nlit, ncl, cur, maxvar
             if big:
-                return ERR_LITERAL_RANGE, i, nlit, ncl, maxvar, 0
+                return ERR_LITERAL_RANGE, i, nlit, ncl, cur, maxvar
             if val == 0:
                 if neg:
-                    return ERR_NEGATIVE_ZERO, i, nlit, ncl, maxvar, 0
-                ncl += 1
+                    return ERR_NEGATIVE_ZERO, i, nlit, ncl, cur, maxvar
                 if fill:
-                    offsets[ncl] = nlit
+                    if ncl >= cl_cap:
+                        return NEED_ROOM, i, nlit, ncl, cur, maxvar
+                    offsets[ncl + 1] = nlit
+                ncl += 1
                 cur = 0
             else:
                 if fill:
+                    if nlit >= lit_cap:
+                        return NEED_ROOM, i, nlit, ncl, cur, maxvar
                     literals[nlit] = -val if neg else val
                 nlit += 1
                 cur += 1
@@ -132,15 +137,9 @@ def scan_body(buf: np.ndarray, start: int, fill: bool, literals: np.ndarray,
         if b == _PERCENT:
             break
         if b == _P:
-            return ERR_SECOND_HEADER, i, nlit, ncl, maxvar, 0
-        return ERR_BAD_TOKEN, i, nlit, ncl, maxvar, 0
-    unterminated = 0
-    if cur > 0:
-        ncl += 1
-        if fill:
-            offsets[ncl] = nlit
-        unterminated = 1
-    return OK, 0, nlit, ncl, maxvar, unterminated
+            return ERR_SECOND_HEADER, i, nlit, ncl, cur, maxvar
+        return ERR_BAD_TOKEN, i, nlit, ncl, cur, maxvar
+    return OK, i, nlit, ncl, cur, maxvar
 
 
 @njit(cache=True)

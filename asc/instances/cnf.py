@@ -11,8 +11,10 @@ expected: no ``p cnf`` header, text other than comments before it, a malformed o
 negative header count, a second header, a token that is not a signed integer, a lone
 ``-``, ``-0``, and literals beyond ``2**31 - 1``.
 
-The tokenizer is a Numba kernel over the raw bytes (two passes: count, then fill
-exactly sized arrays), so peak memory is the uncompressed text plus the final arrays.
+The tokenizer is one Numba pass over the raw bytes, writing into arrays sized from a
+sample of the body (grown by half in the rare case the guess is short, trimmed at the
+end), so peak memory is the uncompressed text plus about one to two times the final
+arrays.
 """
 
 from __future__ import annotations
@@ -172,15 +174,7 @@ def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
     header_line = _line_of(data, hstart)
     hv, hc = _parse_header(bytes(data[hstart:hend]), source, header_line)
 
-    empty32 = np.empty(0, np.int32)
-    empty64 = np.zeros(1, np.int64)
-    code, pos, nlit, ncl, maxvar, _ = k.scan_body(buf, hend, False, empty32, empty64)
-    if code != k.OK:
-        _raise_body_error(code, data, pos, source)
-    literals = np.empty(nlit, np.int32)
-    offsets = np.empty(ncl + 1, np.int64)
-    code, pos, nlit2, ncl2, maxvar, unterminated = k.scan_body(buf, hend, True, literals, offsets)
-    assert code == k.OK and nlit2 == nlit and ncl2 == ncl  # same input, same scan
+    literals, offsets, ncl, maxvar, unterminated = _parse_body(buf, hend, hc, data, source)
 
     if maxvar > hv:
         _warn(f"{source}: the header declares {hv} variables but the clauses use variable {maxvar}; "
@@ -190,6 +184,79 @@ def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
     if unterminated:
         log.debug("%s: last clause has no terminating 0; closed at end of file", source)
     return CNF(max(hv, maxvar), literals, offsets, hv, hc, source)
+
+
+def _parse_body(buf: np.ndarray, start: int, header_nclauses: int, data: bytes, source: str):
+    """(literals, offsets, nclauses, max_variable, unterminated) of the body from ``start``."""
+    from asc.instances import _dimacs_kernels as k
+
+    lit_cap, cl_cap = _estimate_sizes(buf, start, header_nclauses)
+    literals = np.empty(lit_cap, np.int32)
+    offsets = np.empty(cl_cap + 1, np.int64)
+    offsets[0] = 0
+    pos, nlit, ncl, cur, maxvar = start, 0, 0, 0, 0
+    while True:
+        code, pos, nlit, ncl, cur, maxvar = k.scan_body(buf, pos, buf.size, True, literals, offsets,
+                                                        nlit, ncl, cur, maxvar)
+        if code != k.NEED_ROOM:
+            break
+        # The sample underestimated (rare): grow the full array by half and resume.
+        if nlit >= literals.size:
+            literals = _grown(literals, nlit)
+        if ncl >= offsets.size - 1:
+            offsets = _grown(offsets, ncl + 1)
+    if code != k.OK:
+        _raise_body_error(code, data, pos, source)
+    unterminated = cur > 0
+    if unterminated:  # a last clause without its 0, closed at end of input
+        if ncl >= offsets.size - 1:
+            offsets = _grown(offsets, ncl + 1)
+        ncl += 1
+        offsets[ncl] = nlit
+    return _fit(literals, nlit), _fit(offsets, ncl + 1), ncl, maxvar, unterminated
+
+
+def _grown(array: np.ndarray, used: int) -> np.ndarray:
+    bigger = np.empty(max(1024, array.size + array.size // 2), array.dtype)
+    bigger[:used] = array[:used]
+    return bigger
+
+
+_SAMPLE = 1 << 16  # bytes of the body counted to size the arrays
+
+
+def _estimate_sizes(buf: np.ndarray, start: int, header_nclauses: int) -> tuple[int, int]:
+    """Initial capacities (literals, clauses) extrapolated from a sample of the body.
+
+    A good guess makes the single parsing pass allocate about once; a bad one (a
+    sample full of comments) only costs a growth step, never a wrong result.
+    """
+    from asc.instances._dimacs_kernels import scan_body
+
+    body = buf.size - start
+    if body <= 2 * _SAMPLE:
+        return body // 2 + 1, body // 2 + 1  # tokens are at least 2 bytes apart: exact upper bound
+    # Start the sample at a line break, so it does not begin inside a token or a comment.
+    cut = start + body // 2
+    while cut < buf.size and buf[cut] != 10:
+        cut += 1
+    none32, none64 = np.empty(0, np.int32), np.zeros(1, np.int64)
+    _, _, nlit, ncl, _, _ = scan_body(buf, cut, min(buf.size, cut + _SAMPLE), False, none32, none64, 0, 0, 0, 0)
+    scale = body / _SAMPLE
+    lit_cap = int(nlit * scale * 1.03) + 1024
+    cl_cap = int(ncl * scale * 1.03) + 1024
+    if 0 < header_nclauses <= body // 2 + 1:
+        cl_cap = max(cl_cap, header_nclauses)
+    return lit_cap, cl_cap
+
+
+def _fit(array: np.ndarray, used: int) -> np.ndarray:
+    """``array[:used]``, copied when the spare room is worth giving back."""
+    if array.size == used:
+        return array
+    if array.size - used <= max(used // 64, 4096):
+        return array[:used]
+    return array[:used].copy()
 
 
 def _warn(message: str) -> None:

@@ -161,3 +161,16 @@ def test_large_generated_formula_matches_python_split(tmp_path):
                for _ in range(3000)]
     text = make_dimacs(clauses, comments=("generated",), sep="  ")
     assert parse_cnf(text).to_lists() == clauses
+
+
+def test_arrays_grow_when_the_size_sample_underestimates():
+    # The reader sizes its arrays from a sample in the middle of the body: put a long
+    # comment block there so the guess is far too small and the arrays must grow.
+    clauses = [[i % 97 + 1, -(i % 89 + 1), i % 83 + 1] for i in range(60_000)]
+    head = make_dimacs(clauses[:30_000])
+    comment = b"".join(b"c " + b"x" * 70 + b"\n" for _ in range(3000))
+    tail = b"".join(" ".join(map(str, c + [0])).encode() + b"\n" for c in clauses[30_000:])
+    with pytest.warns(CNFHeaderWarning):
+        cnf = parse_cnf(head + comment + tail)
+    assert cnf.to_lists() == clauses
+    assert cnf.literals.base is None or cnf.literals.base.size <= cnf.literals.size * 1.02 + 4096

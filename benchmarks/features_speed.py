@@ -1,0 +1,202 @@
+"""Speed of the DIMACS reader and the SATzilla base feature groups, against references.
+
+A size ladder of random 3-CNF at the satisfiability threshold (m = 4.26 n, n from 1e3
+to 1e6 variables, made with ``cnfgen`` and cached), plus the largest shared instances,
+all as plain ``.cnf`` files in a cache folder so every tool reads the same bytes.
+
+Measured in the same run, in CPU seconds of this process (the machine is shared, CPU
+time is what other load disturbs least), best of ``--repeat`` runs for the readers:
+
+* our ``read_cnf`` against python-sat's ``CNF(from_file=...)`` (target: >= 5x faster);
+* our feature steps (Pre+Basic+KLB, and CG) against gbdc's ``extract_base_features``
+  and, for shared instances, the SATzilla 2024 extractor's ``cpu_seconds`` from the
+  reference CSV (measured earlier on this machine, reading included);
+* the scaling exponent b of time ~ literals^b, fitted over the ladder.
+
+Numba compilation is excluded from every figure (kernels are loaded before timing)
+and reported separately: compiling from scratch in a subprocess with an empty cache,
+and loading from the on-disk cache.
+
+Usage: ``python benchmarks/features_speed.py [--quick] [--repeat R] [--cache DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import lzma
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "instances"
+LADDER = (1_000, 10_000, 100_000, 1_000_000)
+QUICK_LADDER = (1_000, 10_000, 100_000)
+RATIO = 4.26
+
+
+def cpu(fn, repeat: int = 1) -> tuple[float, object]:
+    """Best CPU time of ``repeat`` calls of ``fn`` and its last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.process_time()
+        result = fn()
+        best = min(best, time.process_time() - start)
+    return best, result
+
+
+def random_3cnf(n: int, cache: Path, seed: int = 1) -> Path:
+    """Cached random 3-CNF with n variables and round(4.26 n) clauses, made by cnfgen."""
+    path = cache / f"rand3-n{n}-r{RATIO}-s{seed}.cnf"
+    if not path.exists():
+        from cnfgen import RandomKCNF
+
+        start = time.perf_counter()
+        text = RandomKCNF(3, n, int(round(RATIO * n)), seed=seed).to_dimacs()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(path)
+        print(f"  generated {path.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return path
+
+
+def shared_largest(count: int, cache: Path) -> list[tuple[Path, str]]:
+    """The ``count`` largest shared instances, decompressed into the cache; (path, manifest name)."""
+    if not (SHARED / "MANIFEST.csv").exists():
+        return []
+    with (SHARED / "MANIFEST.csv").open(newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: -int(r["bytes_uncompressed"]))[:count]
+    out = []
+    for row in rows:
+        path = cache / (Path(row["file"]).name.removesuffix(".xz"))
+        if not path.exists():
+            path.write_bytes(lzma.decompress((SHARED / row["file"]).read_bytes()))
+        out.append((path, row["file"]))
+    return out
+
+
+def reference_seconds() -> dict[str, float]:
+    """SATzilla 2024 ``cpu_seconds`` per shared file (whole call, all four groups)."""
+    ref = SHARED / "satzilla-base-reference.csv"
+    if not ref.exists():
+        return {}
+    with ref.open(newline="") as fh:
+        return {r["file"]: float(r["cpu_seconds"]) for r in csv.DictReader(fh)}
+
+
+def compile_seconds() -> tuple[float, float]:
+    """(from scratch, from cache) seconds of the reader's first call, each in a fresh process."""
+    code = ("import time; t=time.perf_counter(); from asc.instances import parse_cnf, instance_hash; "
+            "instance_hash(parse_cnf(b'p cnf 2 1\\n1 -2 0\\n')); print(time.perf_counter()-t)")
+    with tempfile.TemporaryDirectory() as empty:
+        env = dict(os.environ, NUMBA_CACHE_DIR=empty)
+        cold = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                    check=True).stdout)
+        warm = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                    check=True).stdout)
+    return cold, warm
+
+
+def features_api():
+    """``compute_features`` if the feature groups are installed, else None."""
+    try:
+        from asc.features import compute_features
+    except ImportError:
+        return None
+    return compute_features
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small ladder (1e3-1e5) and 2 shared files")
+    parser.add_argument("--repeat", type=int, default=3, help="best of R runs for the readers (default 3)")
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "asc-features-speed"),
+                        help="folder for the generated and decompressed instances")
+    parser.add_argument("--no-features", action="store_true", help="time the readers only")
+    args = parser.parse_args(argv)
+
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    from pysat.formula import CNF as PySATCNF
+
+    from asc.instances import instance_hash, parse_cnf, read_cnf
+
+    cold, warm = compile_seconds()
+    print(f"numba: reader kernels compile in {cold:.2f} s (first run ever), load from cache in {warm:.2f} s "
+          f"(per process, imports included); both excluded below")
+    instance_hash(parse_cnf(b"p cnf 2 1\n1 -2 0\n"))  # load kernels before timing
+
+    compute = None if args.no_features else features_api()
+    if compute is not None:
+        start = time.perf_counter()
+        compute(parse_cnf(b"p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n"))
+        print(f"numba: feature kernels loaded/compiled in {time.perf_counter() - start:.2f} s (excluded)")
+    elif not args.no_features:
+        print("asc.features.compute_features is not available: feature timings skipped")
+    try:
+        import gbdc
+    except ImportError:
+        gbdc = None
+
+    instances = [(random_3cnf(n, cache), f"rand3 n={n:.0e}", True) for n in (QUICK_LADDER if args.quick else LADDER)]
+    instances += [(p, name, False) for p, name in shared_largest(2 if args.quick else 5, cache)]
+    ref = reference_seconds()
+
+    head = (f"{'instance':<34} {'MB':>6} {'literals':>10} {'ours s':>7} {'pysat s':>7} {'x':>5} {'MB/s':>6} "
+            f"{'Mlit/s':>6}")
+    if compute is not None:
+        head += f" {'P+B+K s':>8} {'CG s':>7} {'gbdc s':>7} {'gbdc/PBK':>8} {'SATzilla s':>10} {'status':<18}"
+    print(head)
+    print("-" * len(head))
+    ladder_fit: list[tuple[int, float, float]] = []
+    read_ratios = []
+    for path, name, in_ladder in instances:
+        mb = path.stat().st_size / 1e6
+        t_ours, cnf = cpu(lambda: read_cnf(path), args.repeat)
+        t_pysat, _ = cpu(lambda: PySATCNF(from_file=str(path)), args.repeat)
+        nlit = cnf.nliterals
+        read_ratios.append(t_pysat / t_ours)
+        line = (f"{name:<34} {mb:6.1f} {nlit:10d} {t_ours:7.3f} {t_pysat:7.3f} {t_pysat / t_ours:5.1f} "
+                f"{mb / t_ours:6.0f} {nlit / t_ours / 1e6:6.1f}")
+        t_pbk = float("nan")
+        if compute is not None:
+            t_all, res = cpu(lambda: compute(cnf))
+            costs = {s: r.cost for s, r in res.steps.items()}
+            t_pbk = sum(costs.get(s, 0.0) for s in ("Pre", "Basic", "KLB"))
+            t_cg = costs.get("CG", float("nan"))
+            t_gbdc = cpu(lambda: gbdc.extract_base_features(str(path)))[0] if gbdc else float("nan")
+            status = ",".join(f"{s}:{r.status}" for s, r in res.steps.items() if r.status != "ok") or "all ok"
+            sz = ref.get(name, float("nan"))
+            line += (f" {t_pbk:8.3f} {t_cg:7.3f} {t_gbdc:7.3f} {t_gbdc / t_pbk:8.2f} {sz:10.2f} {status:<18}")
+        print(line, flush=True)
+        if in_ladder:
+            ladder_fit.append((nlit, t_ours, t_pbk))
+        del cnf
+
+    print()
+    print(f"reader vs python-sat: min {min(read_ratios):.1f}x, median {float(np.median(read_ratios)):.1f}x faster "
+          f"(target >= 5x)")
+    if len(ladder_fit) >= 2:
+        lits = np.log([r[0] for r in ladder_fit])
+        # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.
+        big = [i for i, r in enumerate(ladder_fit) if r[0] >= 100_000]
+        idx = big if len(big) >= 2 else list(range(len(ladder_fit)))
+        b_read = np.polyfit(lits[idx], np.log([ladder_fit[i][1] for i in idx]), 1)[0]
+        print(f"scaling exponent of the reader's time in literals: {b_read:.2f} (1 = linear)")
+        if compute is not None:
+            b_feat = np.polyfit(lits[idx], np.log([ladder_fit[i][2] for i in idx]), 1)[0]
+            print(f"scaling exponent of Pre+Basic+KLB time in literals: {b_feat:.2f} (1 = linear)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
