@@ -40,13 +40,13 @@ CNFGEN_LICENCE = "CC0-1.0 (formula generated with CNFgen, GPL-3.0 tool; generato
 SPEC: list[tuple[str, str, list[str], int, str | None]] = [
     # random 3-CNF at the satisfiability threshold (m = 4.26 n)
     *[(f"rand3-n{n}-s{s}", "gen-rand3", ["randkcnf", "3", str(n), str(round(4.26 * n))], s, None)
-      for n, seeds in ((200, (1, 2, 3)), (300, (1, 2))) for s in seeds],
+      for n, seeds in ((200, (1, 2, 3)), (300, (1,))) for s in seeds],
     # random 4-CNF at the threshold (m = 9.93 n)
     *[(f"rand4-n{n}-s{s}", "gen-rand4", ["randkcnf", "4", str(n), str(round(9.93 * n))], s, None)
       for n, seeds in ((90, (1, 2)),) for s in seeds],
     # random 3-CNF above the threshold with a planted solution (always satisfiable)
     *[(f"rand3-planted-n{n}-s{s}", "gen-rand3-planted", ["randkcnf", "-p", "3", str(n), str(round(4.5 * n))], s, "SAT")
-      for n, seeds in ((2000, (1, 2)),) for s in seeds],
+      for n, seeds in ((2000, (2,)),) for s in seeds],
     # pigeonhole principle, M pigeons into N holes
     *[(f"php-{m}-{n}", "gen-php", ["php", str(m), str(n)], 1, "UNSAT") for m, n in ((8, 7), (9, 8), (10, 9))],
     ("php-10-10", "gen-php", ["php", "10", "10"], 1, "SAT"),
@@ -59,7 +59,7 @@ SPEC: list[tuple[str, str, list[str], int, str | None]] = [
     *[(f"kcolor3-gnm{n}-{m}-s{s}", "gen-kcolor", ["kcolor", "3", "gnm", str(n), str(m)], s, None)
       for n, m, seeds in ((100, 225, (1, 2)), (150, 345, (1, 2)), (200, 460, (1,))) for s in seeds],
     # ordering principle and graph ordering principle
-    *[(f"op-{n}", "gen-op", ["op", str(n)], 1, "UNSAT") for n in (15, 25, 35)],
+    *[(f"op-{n}", "gen-op", ["op", str(n)], 1, "UNSAT") for n in (15, 25)],
     # k-clique in random graphs
     *[(f"kclique{k}-gnp{n}-{p}-s{s}", "gen-kclique", ["kclique", str(k), "gnp", str(n), p], s, None)
       for k, n, p, s in ((5, 60, "0.3", 1), (5, 80, "0.25", 2), (6, 60, "0.45", 1), (4, 100, "0.15", 3))],
@@ -74,8 +74,9 @@ SPEC: list[tuple[str, str, list[str], int, str | None]] = [
 
 # Files copied verbatim from ../shared/instances (family folder / file stem). Chosen small
 # (all under 200 kB uncompressed) and spread over the families; solve times range from
-# trivial (edge cases) to beyond the 10 s cutoff for most solvers (hole10, the SAT09 k3
-# instance), where one solver (kissat) still wins.
+# trivial (edge cases) to beyond the 10 s cutoff for most solvers (hole10), where one
+# solver (kissat) still wins. Instances that no solver decided within 10 s on the
+# development machine were left out: they only cost collection time.
 SHARED: list[str] = [
     "satlib-uf50/uf50-01", "satlib-uf50/uuf50-01",
     "satlib-uf200-250/uf225-01", "satlib-uf200-250/uuf225-01", "satlib-uf200-250/uf250-01",
@@ -88,7 +89,6 @@ SHARED: list[str] = [
     "dimacs-parity/par16-1-c", "dimacs-parity/par16-2",
     "dimacs-phole/hole8", "dimacs-phole/hole9", "dimacs-phole/hole10",
     "dimacs-pret/pret60_25", "dimacs-pret/pret150_40",
-    "sat09-random/unif-k3-r4.25-v360-c1530-S1293537826-039",
     "sat09-random/unif-k5-r21.3-v90-c1917-S1040456712-073",
     "satch-crafted/add8", "satch-crafted/prime49", "satch-crafted/false",
     "satlib-blocksworld/bw_large.a", "satlib-blocksworld/huge",
