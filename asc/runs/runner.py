@@ -32,6 +32,7 @@ accepted for both); a signal or any other exit code without an answer is CRASH
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -163,7 +164,8 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
     try:
         argv = algo.command_line(request.instance, request.seed, request.cutoff_time, request.mem_limit_mb)
         probe = _StartupProbe(out_path) if algo.kind == "pysat" else None
-        m = run_limited(argv, limits, out_path, err_path, cwd=str(workdir), offset=probe)
+        env = _pysat_env() if algo.kind == "pysat" else None
+        m = run_limited(argv, limits, out_path, err_path, cwd=str(workdir), env=env, offset=probe)
         stdout = out_path.read_bytes() if out_path.exists() else b""
         stderr = err_path.read_bytes() if err_path.exists() else b""
         if keep_output is not None:
@@ -200,6 +202,16 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         exit_code=m.returncode,
         kill_latency=m.kill_latency,
     )
+
+
+def _pysat_env() -> dict[str, str]:
+    """The environment of the python-sat wrapper: this ``asc`` importable even when not installed."""
+    import asc
+
+    root = str(Path(asc.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
 
 
 class _StartupProbe:
