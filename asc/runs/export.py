@@ -287,7 +287,13 @@ def _aliases(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def _load_features(source: str | Path, frame: pd.DataFrame):
-    """Feature tables (values, runstatus, costs) re-keyed to our instance ids, plus step metadata."""
+    """Feature tables (values, runstatus, costs) re-keyed to our instance ids, plus step metadata.
+
+    Accepts what ``asc features`` writes: ``--format arff -o DIR`` (feature_values,
+    feature_costs, feature_runstatus; a description.txt is used when present) or its
+    CSV (feature columns, then ``<step>_cost`` and ``<step>_status`` columns). A plain
+    CSV of features with an ``instance_id`` column works too (one step, ``all``).
+    """
     from asc.aslib.reader import load_feature_costs, load_feature_runstatus, load_feature_values
 
     source = Path(source)
@@ -313,13 +319,23 @@ def _load_features(source: str | Path, frame: pd.DataFrame):
             fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
     elif source.is_file():
         try:
-            fvalues = pd.read_csv(source)
+            table = pd.read_csv(source)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"expected a CSV file of features with an instance_id column: {exc}", source) from None
-        if "instance_id" not in fvalues.columns:
-            raise InputError(f"expected an instance_id column; found {', '.join(map(str, fvalues.columns[:5]))}", source, 1)
-        if "repetition" not in fvalues.columns:
-            fvalues.insert(1, "repetition", 1)
+        if "instance_id" not in table.columns:
+            raise InputError(f"expected an instance_id column; found {', '.join(map(str, table.columns[:5]))}", source, 1)
+        if "repetition" not in table.columns:
+            table.insert(1, "repetition", 1)
+        key = ["instance_id", "repetition"]
+        step_names = [c[: -len("_status")] for c in table.columns if c.endswith("_status")]
+        if step_names:
+            fstatus = table[key + [f"{n}_status" for n in step_names]].set_axis(key + step_names, axis=1)
+            fstatus[step_names] = fstatus[step_names].fillna("other").astype(str)
+            cost_cols = [f"{n}_cost" for n in step_names if f"{n}_cost" in table.columns]
+            if cost_cols:
+                fcosts = table[key + cost_cols].set_axis(key + [c[: -len("_cost")] for c in cost_cols], axis=1)
+        extra = {f"{n}_status" for n in step_names} | {f"{n}_cost" for n in step_names}
+        fvalues = table[[c for c in table.columns if c not in extra]]
     else:
         raise InputError("expected a features folder (ASlib) or CSV file; not found", source)
 
@@ -334,10 +350,7 @@ def _load_features(source: str | Path, frame: pd.DataFrame):
     names = [c for c in fvalues.columns if c not in ("instance_id", "repetition")]
     fvalues[names] = fvalues[names].apply(pd.to_numeric, errors="coerce")
     if not steps:
-        from asc.aslib import FeatureStep
-
-        steps = {"all": FeatureStep(tuple(names), ())}
-        default_steps = ("all",)
+        steps, default_steps = _infer_steps(names, fstatus, fcosts)
     if fcosts is not None:
         fcosts = fcosts[["instance_id", "repetition", *[c for c in fcosts.columns if c in steps]]]
     if fstatus is not None:
@@ -348,6 +361,39 @@ def _load_features(source: str | Path, frame: pd.DataFrame):
     if fstatus is None:
         fstatus = _status_from_values(fvalues, steps)
     return fvalues, fstatus, fcosts, steps, tuple(names), default_steps, fcut, fmem
+
+
+def _infer_steps(names: list[str], fstatus: pd.DataFrame | None,
+                 fcosts: pd.DataFrame | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Feature steps when the source has no description.txt.
+
+    Step names come from the runstatus (or cost) columns; which features each step
+    provides comes from :data:`asc.features.FEATURE_STEPS` when the step is one of
+    ours, else every feature goes to the first step (so no feature is undeclared).
+    """
+    from asc.aslib import FeatureStep
+
+    table = fstatus if fstatus is not None else fcosts
+    step_names = [c for c in table.columns if c not in ("instance_id", "repetition")] if table is not None else []
+    if not step_names:
+        return {"all": FeatureStep(tuple(names), ())}, ("all",)
+    try:
+        from asc.features import FEATURE_STEPS
+    except ImportError:
+        FEATURE_STEPS = {}
+    steps: dict[str, Any] = {}
+    claimed: set[str] = set()
+    for step in step_names:
+        known = FEATURE_STEPS.get(step)
+        provides = tuple(f for f in (known[0] if known else ()) if f in names)
+        requires = tuple(r for r in (known[1] if known and len(known) > 1 else ()) if r in step_names)
+        steps[step] = FeatureStep(provides, requires)
+        claimed.update(provides)
+    rest = tuple(f for f in names if f not in claimed)
+    if rest:
+        first = step_names[0]
+        steps[first] = FeatureStep(steps[first].provides + rest, steps[first].requires)
+    return steps, tuple(step_names)
 
 
 def _status_from_values(fvalues: pd.DataFrame, steps: Mapping[str, Any]) -> pd.DataFrame:

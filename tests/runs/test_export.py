@@ -116,3 +116,23 @@ def test_without_features_a_size_step_from_headers_keeps_it_valid(tmp_path):
     assert fv.loc["a.cnf.xz", "num_vars"] == 3 and fv.loc["a.cnf.xz", "clause_var_ratio"] == 2.0
     st = sc.feature_runstatus.set_index("instance_id")["size"]
     assert st["a.cnf.xz"] == "ok" and st["b.cnf.xz"] == "other"  # /data/b.cnf.xz does not exist here
+
+
+def test_features_csv_in_asc_features_layout(tmp_path):
+    """`asc features` CSV: feature columns, then <step>_cost and <step>_status columns."""
+    from asc.aslib.validator import validate_scenario
+
+    feats = tmp_path / "f.csv"
+    pd.DataFrame({
+        "instance_id": ["a.cnf.xz", "b.cnf.xz", "c.cnf.xz", "d.cnf.xz"],
+        "nvars": [1, 2, 3, None], "ratio": [4.2, 4.3, 1.0, None],
+        "Pre_cost": [0.1, 0.2, 0.1, None], "Basic_cost": [0.01, 0.02, 0.01, None],
+        "Pre_status": ["ok", "ok", "ok", "crash"], "Basic_status": ["ok", "ok", "ok", "crash"],
+    }).to_csv(feats, index=False)
+    with make_store(tmp_path / "r.sqlite", ROWS) as store:
+        sc = to_scenario(store, features=feats, n_folds=2)
+        out = write_aslib(store, tmp_path / "scen", scenario_id="scen", features=feats, n_folds=2)
+    assert set(sc.description.feature_steps) == {"Pre", "Basic"}
+    assert list(sc.feature_costs.columns) == ["instance_id", "repetition", "Pre", "Basic"]
+    assert sc.feature_runstatus.set_index("instance_id").loc["d.cnf.xz", "Pre"] == "crash"
+    assert not [f for f in validate_scenario(out) if f.severity == "error"]
