@@ -200,14 +200,21 @@ class _Context:
         self.path = path
 
     def line_of(self, needle: str, after: int | None = None, nth: int = 1) -> int | None:
-        seen = 0
-        for i, line in enumerate(self.lines, 1):
-            if after is not None and i < after:
-                continue
-            if needle in line.split("#")[0] or needle in line:
-                seen += 1
-                if seen == nth:
-                    return i
+        """Line (1-based) of the nth occurrence of ``needle`` at or after line ``after``.
+
+        A key is looked for as ``key = ...`` first, so that ``x`` finds the line setting x
+        rather than the first line containing the letter.
+        """
+        key = re.compile(rf'^\s*"?{re.escape(needle)}"?\s*=')
+        for match in (key.search, lambda line: needle in line):
+            seen = 0
+            for i, line in enumerate(self.lines, 1):
+                if after is not None and i < after:
+                    continue
+                if match(line):
+                    seen += 1
+                    if seen == nth:
+                        return i
         return None
 
     def fail(self, message: str, needle: str | None = None, after: int | None = None, nth: int = 1) -> None:
@@ -222,8 +229,11 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
     t = raw[name]
     here = ctx.line_of(f'"{name}"')
 
-    def fail(msg: str, needle: str | None = None) -> None:
-        ctx.fail(f"algorithm {name!r}: {msg}", needle, here)
+    def fail(msg: str, needle: str | None = None, section: str | None = None) -> None:
+        start = here
+        if section is not None:  # look for the key inside that table of this algorithm
+            start = ctx.line_of(f"[algorithm.{section}]", here) or here
+        ctx.fail(f"algorithm {name!r}: {msg}", needle, start)
 
     unknown = set(t) - _ALGO_KEYS
     if unknown:
@@ -269,6 +279,10 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
             fail(f"python-sat backends take the parameters {', '.join(sorted(PYSAT_PARAMETERS))}; got {extra[0]!r}",
                  extra[0])
     used = {n for tok in algo.command for n in placeholders(tok)}
+    unknown_ph = sorted(used - RESERVED - {p.name for p in space})
+    if unknown_ph:
+        fail(f"unknown placeholder {{{unknown_ph[0]}}} in the command line; expected one of "
+             f"{', '.join('{' + r + '}' for r in sorted(RESERVED))} or a parameter name", "command")
     for p in space:
         if p.name not in used and "{params}" not in algo.command:
             fail(f"parameter {p.name!r} does not appear in the command line; add {{{p.name}}} or {{params}}",
@@ -356,18 +370,18 @@ def _configuration(spec: Any, space: tuple[Parameter, ...], inherited: dict[str,
     unknown = set(spec) - set(by_name)
     if unknown:
         fail(f"configuration sets {sorted(unknown)[0]!r}, which is not a parameter; expected one of "
-             f"{', '.join(by_name) or '(none: add [algorithm.parameters])'}", sorted(unknown)[0])
+             f"{', '.join(by_name) or '(none: add [algorithm.parameters])'}", sorted(unknown)[0], "configuration")
     values = {p.name: inherited.get(p.name, p.default) for p in space}
     for k, v in spec.items():
         p = by_name[k]
         if p.type == "categorical":
             if v not in p.choices:
-                fail(f"configuration {k} = {v!r}: expected one of {list(p.choices)}", k)
+                fail(f"configuration {k} = {v!r}: expected one of {list(p.choices)}", k, "configuration")
         else:
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and p.lower <= v <= p.upper  # type: ignore[operator]
             if not ok or (p.type == "integer" and not float(v).is_integer()):
                 fail(f"configuration {k} = {v!r}: expected {'an integer' if p.type == 'integer' else 'a number'} "
-                     f"in [{p.lower}, {p.upper}]", k)
+                     f"in [{p.lower}, {p.upper}]", k, "configuration")
             v = int(v) if p.type == "integer" else float(v)
         values[k] = v
     return tuple(sorted(values.items()))
