@@ -382,6 +382,9 @@ class LocalScheduler:
 
 _END = object()
 
+#: Fewest runs kept submitted to a Dask cluster (see DaskScheduler).
+DASK_MIN_WINDOW = 1000
+
 
 class DaskScheduler:
     """Runs on a Dask distributed cluster at ``address`` (or on a given ``Client``).
@@ -402,7 +405,10 @@ class DaskScheduler:
             self._client, self._own = address, False
         threads = sum(self._client.nthreads().values()) or 1
         self.slots = threads
-        self.window = window or 2 * threads
+        # An adaptive cluster (dask-jobqueue's adapt) scales on the number of pending
+        # tasks and may start with no worker at all, so keep a deep queue: far more
+        # than the workers present now, still bounded for campaigns of millions of runs.
+        self.window = window or max(DASK_MIN_WINDOW, 2 * threads)
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         from distributed import as_completed
