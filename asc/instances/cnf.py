@@ -164,7 +164,10 @@ def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
     from asc.instances import _dimacs_kernels as k
 
     buf = np.frombuffer(data, dtype=np.uint8)
-    code, hstart, hend = k.find_header(buf)
+    # A UTF-8 byte order mark (files saved by Windows editors) is not content.
+    bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    code, hstart, hend = k.find_header(buf[bom:])
+    hstart, hend = hstart + bom, hend + bom
     if code == k.ERR_NO_HEADER:
         what = "an empty file" if not data.strip() else "only comments"
         raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))

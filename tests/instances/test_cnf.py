@@ -55,6 +55,7 @@ def test_plain_clauses_and_arrays():
     b"p cnf 3 2\n1 2 0 c trailing comment 7 8 0\n-3 0\n",                               # comment after clause
     b"\n\n  c indented comment\n   p cnf 3 2   \n  1   2 0\n\n-3 0",                     # blank lines, indents
     b"p cnf 3 2\n001 02 0\n-3 0\n",                                                     # leading zeros
+    b"\xef\xbb\xbfc saved on Windows\r\np cnf 3 2\r\n1 2 0\r\n-3 0\r\n",                    # UTF-8 BOM
 ])
 def test_dialects_give_the_same_clauses(text):
     with warnings.catch_warnings():
@@ -174,3 +175,18 @@ def test_arrays_grow_when_the_size_sample_underestimates():
         cnf = parse_cnf(head + comment + tail)
     assert cnf.to_lists() == clauses
     assert cnf.literals.base is None or cnf.literals.base.size <= cnf.literals.size * 1.02 + 4096
+
+
+def test_absurd_header_counts_do_not_allocate_or_crash():
+    with pytest.warns(CNFHeaderWarning, match="declares 99999999999999999999 clauses but the file has 1"):
+        cnf = parse_cnf(b"p cnf 2 99999999999999999999\n1 -2 0\n")
+    assert cnf.to_lists() == [[1, -2]] and cnf.offsets.size == 2
+
+
+def test_binary_garbage_is_a_format_error():
+    rng = np.random.default_rng(3)
+    junk = bytes(rng.integers(0, 256, 4096, dtype=np.uint8))
+    with pytest.raises(CNFFormatError):
+        parse_cnf(b"p cnf 3 3\n" + junk)
+    with pytest.raises(CNFFormatError, match="before the clauses"):
+        parse_cnf(b"\x89PNG\r\n" + junk)
