@@ -364,9 +364,23 @@ class LocalScheduler:
                 pending[self._pool.submit(fn, item)] = item
 
         top_up()
+        interrupted = False
         try:
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                try:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    if interrupted:
+                        raise
+                    # First Ctrl-C (or SIGTERM): submit nothing more, drop queued runs and
+                    # store the runs in flight as they end (each ends by its own limits).
+                    interrupted = True
+                    it = iter(())
+                    for fut in [f for f in pending if f.cancel()]:
+                        pending.pop(fut)
+                    log.warning("interrupted: finishing %d runs in flight (interrupt again to abandon them)",
+                                len(pending))
+                    continue
                 for fut in done:
                     item = pending.pop(fut)
                     exc = fut.exception()
@@ -375,8 +389,11 @@ class LocalScheduler:
         finally:
             for fut in pending:
                 fut.cancel()
+        if interrupted:
+            raise KeyboardInterrupt
 
     def close(self) -> None:
+        # Waits for runs in flight: threads cannot be killed, and each run ends by its limits.
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -105,3 +105,48 @@ def test_sigkill_mid_campaign_loses_and_repeats_nothing(asc_exe, tmp_path):
     con.close()
     assert len(after) == report["planned"]
     assert all(after[k] == v for k, v in before.items())  # the same measurements, not re-runs
+
+
+def test_sigterm_stores_the_runs_in_flight_and_exits_130(asc_exe, tmp_path):
+    """SIGTERM (a cluster job's end, like Ctrl-C) stops submitting, stores runs in flight, exits."""
+    import json
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+
+    import pytest
+
+    pytest.importorskip("asc.runs.runner")
+    portfolio = tmp_path / "p.toml"
+    portfolio.write_text("".join(f'[[algorithm]]\nname = "{a}"\npysat = "{a}"\n\n'
+                                 for a in ("minisat22", "glucose4", "cadical195", "maplechrono")))
+    lst = _bundled_subset(tmp_path, ["generated/php-8-7.cnf.xz", "generated/subsetcard-8-s1.cnf.xz",
+                                     "generated/tseitin-grid4x6.cnf.xz", "generated/parity-9.cnf.xz"])
+    db = tmp_path / "runs.sqlite"
+    cmd = [*asc_exe, "collect", "--portfolio", str(portfolio), "--instances", str(lst), "--cutoff-time", "5",
+           "--mem-limit", "1024", "--jobs", "2", "--db", str(db), "--no-progress", "--format", "json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            n = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            con.close()
+        except sqlite3.OperationalError:
+            continue
+        if n >= 2:
+            break
+    assert proc.poll() is None, "the campaign ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    con = sqlite3.connect(db)
+    stored = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    con.close()
+    assert 2 <= stored < 16
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    report = json.loads(done.stdout)
+    assert report["skipped"] == stored and report["skipped"] + report["stored"] == report["planned"] == 16
