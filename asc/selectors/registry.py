@@ -41,12 +41,40 @@ def _pairwise() -> BaseEstimator:
     return PairwiseClassifier()
 
 
+def _pairwise_regression() -> BaseEstimator:
+    from asc.selectors.pairwise_regression import PairwiseRegressor
+
+    return PairwiseRegressor()
+
+
+def _multiclass() -> BaseEstimator:
+    from asc.selectors.classification import MultiClassSelector
+
+    return MultiClassSelector()
+
+
+def _knn() -> BaseEstimator:
+    from asc.selectors.neighbours import NearestNeighbourSelector
+
+    return NearestNeighbourSelector()
+
+
+def _isac() -> BaseEstimator:
+    from asc.selectors.neighbours import ClusteringSelector
+
+    return ClusteringSelector()
+
+
 SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "sbs": (_sbs, "single best solver: lowest mean training cost, ignores features"),
     "vbs": (_vbs, "virtual best solver (oracle): the best algorithm of each instance"),
     "rf-regression": (_rf_log, "per-algorithm random-forest regression of log10 PAR10"),
     "rf-regression-raw": (_rf_raw, "per-algorithm random-forest regression of PAR10"),
     "pairwise-rf": (_pairwise, "SATzilla 2012 pairwise cost-sensitive random-forest classification"),
+    "pairwise-regression": (_pairwise_regression, "AutoFolio pairwise regression of log cost differences"),
+    "multiclass-rf": (_multiclass, "cost-sensitive random-forest classification of the best algorithm"),
+    "knn": (_knn, "k nearest neighbours (SUNNY's rule): lowest mean PAR10 among similar instances"),
+    "isac": (_isac, "ISAC: k-means clusters of instances, each cluster's best algorithm"),
 }
 
 
