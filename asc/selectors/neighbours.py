@@ -75,7 +75,7 @@ class ClusteringSelector(BaseSelector):
         Seed of k-means.
     """
 
-    def __init__(self, n_clusters: int | None = None, max_clusters: int = 12, min_cluster_size: int = 5,
+    def __init__(self, n_clusters: int | None = None, max_clusters: int = 8, min_cluster_size: int = 5,
                  random_state: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.max_clusters = max_clusters
@@ -83,7 +83,7 @@ class ClusteringSelector(BaseSelector):
         self.random_state = random_state
 
     def _kmeans(self, X: np.ndarray, k: int) -> KMeans:
-        return KMeans(n_clusters=k, n_init=5, random_state=self.random_state).fit(X)
+        return KMeans(n_clusters=k, n_init=3, random_state=self.random_state).fit(X)
 
     def _cluster_costs(self, model: KMeans, C: np.ndarray) -> np.ndarray:
         costs = np.tile(C.mean(axis=0), (model.n_clusters, 1))
