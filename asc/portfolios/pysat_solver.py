@@ -66,20 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     # the numpy-only reader: the project's numba reader would add a second of start-up
     # and 150 MiB to every run; the runner checks models with the project's reader
     formula = _read_dimacs(Path(args.instance))
-    lits = formula.literals.tolist()
-    offs = formula.offsets.tolist()
-    clauses = [lits[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+    lits, offs = formula.literals, formula.offsets
     if args.shuffle == "yes" or args.phase == "random":
         import random
 
         rng = random.Random(args.seed)
-    if args.shuffle == "yes":
-        rng.shuffle(clauses)
     with Solver(name=name) as solver:
-        if any(len(c) == 0 for c in clauses):
+        if formula.nclauses and (offs[1:] == offs[:-1]).any():
             answer = False  # some backends reject the empty clause: it is UNSAT by definition
         else:
-            solver.append_formula(clauses)
+            if args.shuffle == "yes":
+                order = list(range(formula.nclauses))
+                rng.shuffle(order)
+                flat, o = lits.tolist(), offs.tolist()
+                solver.append_formula([flat[o[i]:o[i + 1]] for i in order])
+            else:
+                # chunk by chunk, so the formula is never held whole as Python lists
+                for a in range(0, formula.nclauses, 50000):
+                    b = min(a + 50000, formula.nclauses)
+                    flat, o = lits[offs[a]:offs[b]].tolist(), (offs[a:b + 1] - offs[a]).tolist()
+                    solver.append_formula([flat[o[i]:o[i + 1]] for i in range(b - a)])
             if args.phase != "solver" and formula.nvars:
                 if args.phase == "pos":
                     phases = range(1, formula.nvars + 1)

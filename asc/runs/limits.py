@@ -8,6 +8,8 @@ Two layers, because either alone can be escaped:
   inherited by its children. A shell rather than ``preexec_fn`` because runs are
   started from threads (a ``preexec_fn`` may deadlock there) and because it keeps
   ``subprocess``'s fast vfork path; it costs about half a millisecond.
+- **The parent's death.** Where util-linux ``setpriv`` exists, the run's root process
+  gets ``PR_SET_PDEATHSIG`` = SIGKILL: if the harness is killed, its solvers die too.
 - **Monitoring.** The command runs in its own session (process group). This process
   samples the whole tree every 10-100 ms with psutil: CPU time (user + system, plus
   that of children already reaped by their parents) and resident memory summed over
@@ -35,6 +37,7 @@ import math
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -121,7 +124,13 @@ def os_limit_prefix(limits: Limits) -> list[str]:
             kb = min(kb, as_hard // 1024)
         steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
     script = " && ".join(steps) + ' && exec "$@"'
-    return ["/bin/sh", "-c", script, "asc-run"]
+    # If this harness dies (even by SIGKILL), the kernel kills the run's root process
+    # instead of leaving an orphan solver running; util-linux setpriv where available.
+    pdeath = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+    return [*pdeath, "/bin/sh", "-c", script, "asc-run"]
+
+
+_SETPRIV = shutil.which("setpriv")
 
 
 class _Tree:
@@ -251,8 +260,12 @@ def run_limited(
         now = time.time()
         return Measurement(-1, 0.0, 0.0, 0.0, 0.0, started_at, now, spawn_error=str(exc))
     pid = pgid = proc.pid
-    tree = _Tree(pid)
-    pidfd = _pidfd(pid)
+    try:
+        tree = _Tree(pid)
+        pidfd = _pidfd(pid)
+    except BaseException:
+        _emergency_stop(pid)
+        raise
     killed_for: str | None = None
     overshoot = None
     noticed = None
@@ -292,6 +305,11 @@ def run_limited(
             _signal(leftovers, pgid, signal.SIGKILL)
             _wait_gone(leftovers, 5.0)
         _, status, usage = os.wait4(pid, 0)
+    except BaseException:
+        # a harness failure or an interrupt (Ctrl-C in a one-job campaign): never leave
+        # the solver running
+        _emergency_stop(pid)
+        raise
     finally:
         if pidfd is not None:
             os.close(pidfd)
@@ -313,6 +331,19 @@ def run_limited(
         leftovers=[p.pid for p in leftovers],
         pids_seen=sorted(tree.procs),
     )
+
+
+def _emergency_stop(pid: int) -> None:
+    """SIGKILL the run's process group and reap the root, ignoring every error."""
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except OSError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 def _pidfd(pid: int) -> int | None:
