@@ -117,6 +117,26 @@ def compile_seconds() -> tuple[float, float]:
     return cold, warm
 
 
+def reader_peak_memory(path: Path) -> tuple[int, int, int]:
+    """(peak bytes allocated while reading ``path``, bytes of the result's arrays, text bytes).
+
+    Measured with tracemalloc, which sees the file's bytes and the NumPy arrays (the
+    reader allocates every array from Python; the Numba kernels allocate nothing).
+    """
+    import tracemalloc
+
+    from asc.instances import read_cnf
+
+    tracemalloc.start()
+    try:
+        cnf = read_cnf(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    text = len(lzma.decompress(path.read_bytes())) if path.suffix == ".xz" else path.stat().st_size
+    return peak, cnf.literals.nbytes + cnf.offsets.nbytes, text
+
+
 def features_api():
     """``compute_features`` if the feature groups are installed, else None."""
     try:
@@ -194,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         del cnf
 
     print()
+    biggest = max(instances, key=lambda inst: inst[0].stat().st_size)[0]
+    for path in (biggest, SHARED / "satlib-bmc" / "bmc-ibm-6.cnf.xz"):
+        if path.exists():
+            peak, arrays, text = reader_peak_memory(path)
+            print(f"reader peak memory on {path.name}: {peak / 1e6:.1f} MB = {peak / arrays:.2f}x the result's "
+                  f"arrays ({arrays / 1e6:.1f} MB) for {text / 1e6:.1f} MB of text")
     print(f"reader vs python-sat: min {min(read_ratios):.1f}x, median {float(np.median(read_ratios)):.1f}x faster "
           f"(target >= 5x)")
     if len(ladder_fit) >= 2:
