@@ -190,3 +190,9 @@ def test_binary_garbage_is_a_format_error():
         parse_cnf(b"p cnf 3 3\n" + junk)
     with pytest.raises(CNFFormatError, match="before the clauses"):
         parse_cnf(b"\x89PNG\r\n" + junk)
+
+
+def test_a_megabyte_long_number_fails_fast_without_overflow():
+    text = b"p cnf 1 1\n" + b"9" * 1_000_000 + b" 0\n"
+    with pytest.raises(CNFFormatError, match=r"between -2147483647 and 2147483647, found '9{24}\.\.\.'"):
+        parse_cnf(text)
