@@ -43,7 +43,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import BinaryIO
 
 import psutil
 
@@ -221,8 +221,8 @@ def _signal(procs: list[psutil.Process], pgid: int, sig: int) -> None:
 def run_limited(
     argv: list[str],
     limits: Limits,
-    stdout: Path,
-    stderr: Path,
+    stdout: BinaryIO,
+    stderr: BinaryIO,
     *,
     cwd: str | None = None,
     env: dict[str, str] | None = None,
@@ -237,8 +237,8 @@ def run_limited(
     limits
         The limits.
     stdout, stderr
-        Files the command's output goes to (files, not pipes: a solver printing a large
-        model never blocks on us, and what it printed survives its death).
+        Open binary files the command's output goes to (files, not pipes: a solver
+        printing a large model never blocks on us, and what it printed survives its death).
     cwd, env
         Working directory and environment of the command.
     offset
@@ -253,9 +253,8 @@ def run_limited(
     started_at = time.time()
     t0 = time.monotonic()
     try:
-        with open(stdout, "wb") as out, open(stderr, "wb") as err:
-            proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=env,
-                                    start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd=cwd, env=env,
+                                start_new_session=True, close_fds=True)
     except OSError as exc:
         now = time.time()
         return Measurement(-1, 0.0, 0.0, 0.0, 0.0, started_at, now, spawn_error=str(exc))

@@ -32,11 +32,13 @@ accepted for both); a signal or any other exit code without an answer is CRASH
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,21 +161,21 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         memory_mb=float(request.mem_limit_mb) if request.mem_limit_mb else None,
         term_grace=TERM_GRACE if term_grace is None else term_grace,
     )
-    workdir = Path(tempfile.mkdtemp(prefix="asc-run-"))
-    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
-    try:
+    workdir = _workdir()
+    # anonymous files: nothing to delete afterwards, and the output survives the solver
+    with tempfile.TemporaryFile(dir=workdir) as out, tempfile.TemporaryFile(dir=workdir) as err:
         argv = algo.command_line(request.instance, request.seed, request.cutoff_time, request.mem_limit_mb)
-        probe = _StartupProbe(out_path) if algo.kind == "pysat" else None
+        probe = _StartupProbe(out.fileno()) if algo.kind == "pysat" else None
         env = _pysat_env() if algo.kind == "pysat" else None
-        m = run_limited(argv, limits, out_path, err_path, cwd=str(workdir), env=env, offset=probe)
-        stdout = out_path.read_bytes() if out_path.exists() else b""
-        stderr = err_path.read_bytes() if err_path.exists() else b""
-        if keep_output is not None:
-            keep_output.mkdir(parents=True, exist_ok=True)
-            shutil.copy(out_path, keep_output / "stdout.txt")
-            shutil.copy(err_path, keep_output / "stderr.txt")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        m = run_limited(argv, limits, out, err, cwd=str(workdir), env=env, offset=probe)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    _clean(workdir)
+    if keep_output is not None:
+        keep_output.mkdir(parents=True, exist_ok=True)
+        (keep_output / "stdout.txt").write_bytes(stdout)
+        (keep_output / "stderr.txt").write_bytes(stderr)
 
     from asc.runs.check import parse_output
 
@@ -214,18 +216,45 @@ def _pysat_env() -> dict[str, str]:
     return env
 
 
+_local = threading.local()
+
+
+def _workdir() -> Path:
+    """This thread's working directory for solver runs, made once (cheaper than one per run).
+
+    Solvers run there so that files they write never land in the user's folder; what
+    they leave is removed after each run.
+    """
+    path = getattr(_local, "workdir", None)
+    if path is None or not path.is_dir():
+        path = Path(tempfile.mkdtemp(prefix="asc-run-"))
+        _local.workdir = path
+        atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def _clean(workdir: Path) -> None:
+    for entry in os.scandir(workdir):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 class _StartupProbe:
     """Reads the python-sat wrapper's ``c asc-startup cpu=.. wall=..`` line from its stdout file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         self.value: tuple[float, float] | None = None
 
     def __call__(self) -> tuple[float, float] | None:
         if self.value is None:
             try:
-                with open(self.path, "rb") as fh:
-                    self.value = self.read(fh.read(256))
+                self.value = self.read(os.pread(self.fd, 256, 0))
             except OSError:
                 pass
         return self.value

@@ -60,10 +60,17 @@ def test_pysat_solvers_answer_known_instances_correctly(shared_dir, solver):
 def test_every_default_portfolio_solver_answers_known_instances(shared_dir):
     from asc.portfolios import load_portfolio
 
+    wrong = {}
     for algo in load_portfolio(ROOT / "portfolios" / "pysat.toml"):
         for rel, expected in KNOWN:
             r = execute(make_request(shared_dir / "instances" / rel, algo, expected))
-            assert r.status.value == expected, (algo.name, rel, r)
+            if r.status.value != expected:
+                wrong[(algo.name, rel)] = f"{r.status.value}: {r.message}"
+    # known solver bugs, reported faithfully by the harness (python-sat 1.9.dev17):
+    # maplesat dies with SIGSEGV on the formula with no variables and no clauses
+    known = {("maplesat", "satch-crafted/true.cnf.xz")}
+    assert set(wrong) <= known, wrong
+    assert all("CRASH" in wrong[k] for k in wrong)
 
 
 def test_parameterized_pysat_configuration_runs(shared_dir):
