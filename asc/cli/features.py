@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
+import os
 import re
 import sys
 import time
@@ -164,8 +166,17 @@ def run_batch(tasks: list[tuple], jobs: int, progress: bool, report) -> list[dic
     """
     from tqdm import tqdm
 
+    # disable=None: tqdm shows the bar only when stderr is a terminal, so logs and pipes
+    # stay clean. A terminal that reports no width (a bare pty) gets a fixed one.
+    # (tqdm hides its bar on a 0x0 terminal, which some containers' ttys report.)
+    size: dict[str, int] = {}
+    try:
+        if os.get_terminal_size(sys.stderr.fileno()).columns == 0:
+            size = {"ncols": 80, "nrows": 24}
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
     bar = tqdm(total=len(tasks), unit="file", desc="features", file=sys.stderr,
-               disable=None if progress else True, dynamic_ncols=True)
+               disable=None if progress else True, **size)
     rows: list[dict | None] = [None] * len(tasks)
     try:
         if jobs <= 1 or len(tasks) <= 1:

@@ -166,3 +166,33 @@ def test_subprocess_entry_point(asc_exe, tmp_path, features_api):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1].startswith(str(root / "a.cnf") + ",")
+
+
+def read_through_pty(cmd: list[str]) -> tuple[int, str]:
+    """Run ``cmd`` with stderr on a pseudo-terminal (as a user at a terminal); exit code and stderr."""
+    import os
+    import pty
+    import subprocess
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_only(asc_exe, tmp_path, features_api):
+    root = make_instance_dir(tmp_path, bad=False)
+    code, err = read_through_pty([*asc_exe, "features", str(root), "--steps", "Pre"])
+    assert code == 0 and "features: 100%" in err and "2/2" in err
+    code, err = read_through_pty([*asc_exe, "features", str(root), "--steps", "Pre", "--no-progress"])
+    assert code == 0 and "100%" not in err
