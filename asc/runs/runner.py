@@ -302,6 +302,7 @@ def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float) 
     if code < 0 and -code == signal.SIGXCPU or (code == -signal.SIGKILL and cpu >= cutoff):
         return RunStatus.TIMEOUT, False, f"stopped by the OS CPU-time limit ({_signame(code)}){leftover}"
     answer = parsed.answer
+    expected = (request.expected or "").strip().upper() or None
     consistent = (answer == "SAT" and code in (0, 10)) or (answer == "UNSAT" and code in (0, 20)) or (
         answer in ("UNKNOWN", None) and code == 0)
     if parsed.problems:
@@ -317,7 +318,7 @@ def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float) 
     if answer == "SAT":
         return _judge_sat(request, parsed, cpu, cutoff, leftover)
     if answer == "UNSAT":
-        if request.expected == "SAT":
+        if expected == "SAT":
             return RunStatus.WRONG, False, f"UNSAT on a formula known to be satisfiable{leftover}"
         if cpu > cutoff:
             return RunStatus.TIMEOUT, False, f"answered UNSAT after the cutoff ({cpu:.3f} s CPU){leftover}"
@@ -343,7 +344,7 @@ def _judge_sat(request: RunRequest, parsed: Any, cpu: float, cutoff: float,
     if not verdict.ok:
         return RunStatus.WRONG, True, f"wrong model: {verdict.message}{leftover}"
     note = ""
-    if request.expected == "UNSAT":
+    if (request.expected or "").strip().upper() == "UNSAT":
         note = "; the model checks, so the known answer UNSAT is wrong"
     if cpu > cutoff:
         return RunStatus.TIMEOUT, True, f"answered SAT after the cutoff ({cpu:.3f} s CPU){note}{leftover}"

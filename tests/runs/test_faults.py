@@ -178,3 +178,31 @@ def test_no_fault_solver_left_running(sat_cnf):
         except psutil.Error:
             continue
     assert left == []
+
+
+@pytest.mark.skipif(not __import__("shutil").which("setpriv"), reason="needs util-linux setpriv for pdeathsig")
+def test_solver_dies_with_a_killed_harness(sat_cnf, tmp_path):
+    """SIGKILL the process running execute(): the solver it started does not live on."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from test_faults import *; "
+            f"run(make_algorithm('sleeper.py'), Path({str(sat_cnf)!r}), cutoff=60, wall=60)")
+    harness = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        solver = None
+        while solver is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            solver = next((c for c in psutil.Process(harness.pid).children(recursive=True)
+                           if "sleeper.py" in " ".join(c.cmdline())), None)
+        assert solver is not None, "the solver never started"
+        harness.send_signal(signal.SIGKILL)
+        harness.wait()
+        gone_by = time.monotonic() + 5
+        while alive(solver.pid) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not alive(solver.pid)
+    finally:
+        harness.kill()
