@@ -142,13 +142,13 @@ def _parse_header(line: bytes, source: str, lineno: int) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
+def parse_cnf(data: bytes | str, source: str = "<bytes>") -> CNF:
     """Parse DIMACS CNF text (already uncompressed).
 
     Parameters
     ----------
     data
-        The file's content.
+        The file's content (text is encoded as UTF-8).
     source
         Path or name used in messages and stored in the result.
 
@@ -163,6 +163,10 @@ def parse_cnf(data: bytes, source: str = "<bytes>") -> CNF:
     """
     from asc.instances import _dimacs_kernels as k
 
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    elif not isinstance(data, bytes):
+        data = bytes(data)  # bytearray, memoryview: the error paths need bytes methods
     buf = np.frombuffer(data, dtype=np.uint8)
     # A UTF-8 byte order mark (files saved by Windows editors) is not content.
     bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0

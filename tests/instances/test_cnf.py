@@ -196,3 +196,8 @@ def test_a_megabyte_long_number_fails_fast_without_overflow():
     text = b"p cnf 1 1\n" + b"9" * 1_000_000 + b" 0\n"
     with pytest.raises(CNFFormatError, match=r"between -2147483647 and 2147483647, found '9{24}\.\.\.'"):
         parse_cnf(text)
+
+
+def test_text_and_bytearray_input():
+    assert parse_cnf("p cnf 2 1\n1 -2 0\n").to_lists() == [[1, -2]]
+    assert parse_cnf(bytearray(b"p cnf 2 1\n1 -2 0\n")).to_lists() == [[1, -2]]
