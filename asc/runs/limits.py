@@ -375,6 +375,10 @@ def _kill_tree(tree: _Tree, pgid: int, pidfd: int | None, grace: float) -> None:
     tree.sample()  # catch children born since the last sample
     others = tree.others_alive(pgid)
     _signal(others, pgid, signal.SIGTERM)
+    try:
+        os.kill(tree.root, signal.SIGTERM)  # in case the root left its process group
+    except OSError:
+        pass
     end = time.monotonic() + grace
     while time.monotonic() < end:
         root_done = _exited(tree.root, pidfd, 0.01)

@@ -18,7 +18,9 @@ Measurement. CPU and wall time are those of the process tree (see
 importing python-sat before it opened the instance; that start-up is subtracted
 from the reported times and does not count towards the limits, so a python-sat
 backend is measured from reading the instance to its answer, like a compiled
-solver. The line is only honoured for our own wrapper.
+solver. The line is only honoured for our own wrapper. Memory is not adjusted: the
+wrapper's interpreter, numpy and python-sat take about 35 MiB resident and 110 MiB of
+address space, so python-sat backends need a memory limit well above that.
 
 Status. TIMEOUT/MEMOUT when the monitor (or the OS limit) stopped the run; an answer
 whose CPU time exceeds the cutoff is TIMEOUT too. SAT needs a model that satisfies
