@@ -19,6 +19,7 @@ from asc.errors import AscError
 # Module names under asc.cli, in the order they are listed by ``asc --help``.
 COMMANDS: tuple[str, ...] = (
     "evaluate",
+    "train",
     "aslib",
     "features",
     "portfolio",

@@ -139,3 +139,14 @@ def test_evaluate_sat11_indu_pairwise(shared_dir, run_cli):
     assert s["vbs_cost"] == pytest.approx(8187.5, abs=0.1)
     assert s["sbs_global_cost"] == pytest.approx(14605.9, abs=0.1)
     assert s["gap_closed"] > 0.2
+
+
+def test_train_writes_a_loadable_model(tmp_path, run_cli):
+    from asc.selectors.model import load_model
+
+    folder = write_scenario(make_scenario(n_instances=20), tmp_path / "tiny")
+    result = run_cli("train", folder, "-o", tmp_path / "m.skops", "--selector", "knn")
+    assert result.code == 0, result.err
+    assert load_model(tmp_path / "m.skops").info.selector == "knn"
+    bad = run_cli("train", folder, "-o", tmp_path / "m2.skops", "--selector", "nope")
+    assert bad.code == 2 and "unknown selector" in bad.err and not (tmp_path / "m2.skops").exists()

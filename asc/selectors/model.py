@@ -1,0 +1,175 @@
+"""Trained selection models: a fitted selector plus what it needs to be used, in a safe file.
+
+A model file is a skops archive (never pickle: loading it cannot run code). It holds
+a format tag, a JSON-able :class:`ModelInfo` (algorithms, features and feature steps
+the selector was trained on, cutoff, versions of the libraries that wrote it) and the
+fitted selector. Loading checks every type in the archive against an allow-list
+(our selectors, scikit-learn, NumPy) before anything is built, and compares the
+recorded versions with the running ones.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asc import __version__
+from asc.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+FORMAT = "asc-selection-model"
+FORMAT_VERSION = 1
+# Module prefixes of the types a model file may contain.
+TRUSTED_PREFIXES = ("asc.selectors.", "sklearn.", "numpy.", "scipy.")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model was trained on and with.
+
+    Attributes
+    ----------
+    selector
+        Registry name of the selector (e.g. ``pairwise-rf``).
+    scenario
+        Id of the training scenario.
+    algorithms
+        The algorithms it chooses among, in cost-matrix column order.
+    features
+        Feature names, in the column order ``predict`` expects.
+    steps
+        Feature steps to compute (closed under ``requires``, in computation order).
+    cutoff, par
+        Runtime cutoff (seconds, ``None`` for quality scenarios) and PAR factor of the training costs.
+    seed
+        Seed the selector was fitted with.
+    versions
+        Versions of asc, scikit-learn, NumPy and skops that wrote the file.
+    created
+        UTC timestamp (ISO 8601).
+    """
+
+    selector: str
+    scenario: str
+    algorithms: tuple[str, ...]
+    features: tuple[str, ...]
+    steps: tuple[str, ...]
+    cutoff: float | None
+    par: float
+    seed: int
+    versions: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+
+
+@dataclass(frozen=True)
+class SelectionModel:
+    """A fitted selector with its :class:`ModelInfo`."""
+
+    info: ModelInfo
+    selector: Any
+
+    def predict_scores(self, features: dict[str, float]) -> dict[str, float]:
+        """Scores (lower is better) per algorithm for one instance given as ``{feature: value}``."""
+        import numpy as np
+
+        row = np.array([[features.get(name, np.nan) for name in self.info.features]], dtype=float)
+        scores = self.selector.predict_scores(row)[0]
+        return {str(a): float(s) for a, s in zip(self.selector.algorithms_, scores, strict=True)}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose objects a model file holds."""
+    import numpy
+    import sklearn
+    import skops
+
+    return {"asc": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
+            "skops": skops.__version__}
+
+
+def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None = None, seed: int = 0,
+                par: float = 10.0, **params: Any) -> SelectionModel:
+    """Fit the named selector on a whole scenario and wrap it as a :class:`SelectionModel`."""
+    from asc.selectors.registry import make_selector
+
+    selector = make_selector(selector_name, **params)
+    if "random_state" in selector.get_params() and selector.get_params()["random_state"] is None:
+        selector.set_params(random_state=seed)
+    view = scenario.feature_matrix(steps)
+    cost = scenario.cost_matrix(par=par)
+    selector.fit(view.X, cost)
+    info = ModelInfo(
+        selector=selector_name, scenario=scenario.name, algorithms=tuple(str(a) for a in cost.columns),
+        features=tuple(str(f) for f in view.X.columns), steps=tuple(view.steps),
+        cutoff=scenario.cutoff if scenario.description.is_runtime else None, par=par, seed=seed,
+        versions=library_versions(), created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    return SelectionModel(info, selector)
+
+
+def save_model(model: SelectionModel, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (a skops archive), atomically."""
+    import skops.io as sio
+
+    path = Path(path)
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": asdict(model.info),
+               "selector": model.selector}
+    tmp = path.with_name(path.name + ".tmp")
+    sio.dump(payload, tmp)
+    tmp.replace(path)
+    return path
+
+
+def load_model(path: str | Path) -> SelectionModel:
+    """Load a model file, refusing anything that is not a model this version can trust.
+
+    Raises
+    ------
+    ModelError
+        Missing, truncated or corrupted file; a type outside the allow-list (a tampered
+        file); another format; or versions that differ from the running libraries in a
+        way that changes the fitted objects (scikit-learn major.minor).
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ModelError(f"{path}: not a readable model file (corrupted or truncated: {exc})") from None
+    except Exception as exc:  # skops raises assorted errors on garbage; all mean the same here
+        raise ModelError(f"{path}: not a readable model file ({type(exc).__name__}: {exc})") from None
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise ModelError(f"{path}: refusing to load type {refused[0]} (not a selector, scikit-learn or NumPy "
+                         "type; the file may have been tampered with)")
+    try:
+        payload = sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path}: not an asc selection model (expected format {FORMAT!r})")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{path}: model format version {payload.get('format_version')} is not supported "
+                         f"(this asc reads version {FORMAT_VERSION}); retrain with 'asc train'")
+    raw = dict(payload["info"])
+    try:
+        info = ModelInfo(**{**raw, "algorithms": tuple(raw["algorithms"]), "features": tuple(raw["features"]),
+                            "steps": tuple(raw["steps"])})
+    except (TypeError, KeyError) as exc:
+        raise ModelError(f"{path}: model information is incomplete ({exc})") from None
+    current = library_versions()
+    written = info.versions.get("scikit-learn", "")
+    if written.split(".")[:2] != current["scikit-learn"].split(".")[:2]:
+        raise ModelError(f"{path}: written with scikit-learn {written}, running {current['scikit-learn']}; "
+                         "retrain the model with 'asc train' for this version")
+    if info.versions.get("asc") != current["asc"]:
+        log.warning("%s: written by asc %s, running %s", path, info.versions.get("asc"), current["asc"])
+    return SelectionModel(info, payload["selector"])
