@@ -209,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             sz = ref.get(name, float("nan"))
             line += (f" {t_pbk:8.3f} {t_cg:7.3f} {t_gbdc:7.3f} {t_gbdc / t_pbk:8.2f} {sz:10.2f} {status:<18}")
         print(line, flush=True)
+        if not in_ladder and (SHARED / name).exists():
+            t_xz, _ = cpu(lambda: read_cnf(SHARED / name), args.repeat)
+            print(f"{'  same, read from its .xz':<34} {'':>6} {'':>10} {t_xz * 1e3:8.2f}   (decompression "
+                  f"{(t_xz - t_ours) / t_xz:.0%} of it)")
         if in_ladder:
             ladder_fit.append((nlit, t_ours, t_pbk))
         del cnf
