@@ -1,0 +1,42 @@
+"""The OS layer of the limits: what a solver process actually sees."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+
+from asc.runs.limits import Limits, run_limited
+
+PROBE = ("import json, os, resource; print(json.dumps({'cpu': resource.getrlimit(resource.RLIMIT_CPU), "
+         "'as': resource.getrlimit(resource.RLIMIT_AS), 'sid': os.getsid(0), 'pid': os.getpid(), "
+         "'pgid': os.getpgid(0)}))")
+
+
+def _probe(limits: Limits) -> dict:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        m = run_limited([sys.executable, "-c", PROBE], limits, out, err)
+        out.seek(0)
+        err.seek(0)
+        assert m.returncode == 0, err.read()
+        return json.loads(out.read())
+
+
+def test_cpu_and_address_space_limits_are_set_in_the_child():
+    seen = _probe(Limits(cpu_time=3.2, wall_time=30, memory_mb=700))
+    # soft CPU limit one second past the rounded-up cutoff (SIGXCPU), hard one more (SIGKILL)
+    assert seen["cpu"] == [5, 6]
+    assert seen["as"] == [700 * 2**20, 700 * 2**20]
+
+
+def test_child_runs_in_its_own_session_and_group():
+    seen = _probe(Limits(cpu_time=5, wall_time=30))
+    assert seen["sid"] == seen["pid"] == seen["pgid"]
+    assert seen["as"][0] == -1 or seen["as"][0] > 2**40  # no memory limit asked: none set
+
+
+def test_measurement_of_a_quick_command():
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        m = run_limited(["sh", "-c", "exit 7"], Limits(cpu_time=5, wall_time=30), out, err)
+    assert m.returncode == 7 and m.killed_for is None and m.kill_latency is None
+    assert 0 <= m.cpu_time < 1 and 0 < m.wall_time < 10 and m.started_at <= m.ended_at
