@@ -44,6 +44,10 @@ from asc.portfolios.algorithm import DEFAULT_PARAM_FORMAT, RESERVED, Algorithm, 
 #: Parameters the python-sat wrapper (:mod:`asc.portfolios.pysat_solver`) understands.
 PYSAT_PARAMETERS = frozenset({"phase", "shuffle"})
 
+#: Backends whose python-sat interface raises NotImplementedError on set_phases
+#: (python-sat 1.9.dev17): a ``phase`` parameter other than "solver" cannot work there.
+NO_PHASES = frozenset({"cadical103", "kissat404"})
+
 _ALGO_KEYS = {"name", "pysat", "command", "base", "description", "parameters", "configuration", "param_format"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -278,6 +282,10 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
         if extra:
             fail(f"python-sat backends take the parameters {', '.join(sorted(PYSAT_PARAMETERS))}; got {extra[0]!r}",
                  extra[0])
+        phase = [p for p in space if p.name == "phase"]
+        if algo.backend in NO_PHASES and phase and set(map(str, phase[0].choices)) != {"solver"}:
+            fail(f"python-sat backend {algo.backend} cannot set phases; the phase parameter may only be \"solver\"",
+                 "phase")
     used = {n for tok in algo.command for n in placeholders(tok)}
     unknown_ph = sorted(used - RESERVED - {p.name for p in space})
     if unknown_ph:

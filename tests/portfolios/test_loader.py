@@ -149,3 +149,9 @@ def test_semantic_errors_say_what_was_expected(tmp_path, text, line, words):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_portfolio(tmp_path / "none.toml")
+
+
+def test_phase_parameter_rejected_where_the_backend_cannot_set_phases(tmp_path):
+    err = _error('[[algorithm]]\nname = "k"\nbase = "kissat404"\n[algorithm.parameters]\n'
+                 'phase = { type = "categorical", choices = ["solver", "neg"] }\n', tmp_path)
+    assert "cannot set phases" in err.message and err.line == 5
