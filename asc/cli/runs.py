@@ -67,6 +67,9 @@ def _print_table(data: dict[str, Any], show_instances: bool) -> None:
     vbs, sbs = data["vbs"], data["sbs"]
     print(f"\nVBS: {par.upper()} {vbs[par]:.2f}, solves {vbs['solved']} of {vbs['instances']} instances")
     print(f"SBS: {sbs['algorithm']}, {par.upper()} {sbs[par]:.2f}, solves {sbs['solved']}")
+    if data.get("missing_pairs"):
+        print(f"incomplete: {data['missing_pairs']} instance x algorithm pairs have no run yet; "
+              f"SBS compared on the {sbs['instances']} instances every algorithm has run on")
     wins: dict[str, int] = {}
     for inst in data["instances"]:
         if inst["best"]:

@@ -128,11 +128,16 @@ def summarize(store: RunStore, par: float = 10.0, measure: str = "cpu_time") -> 
             "best_cost": float(cost.loc[inst, b]),
             "solved_by": int((solved.loc[inst] > 0).sum()),
         })
-    mean_cost = cost.mean(axis=0)
+    # The single best is compared on the instances every algorithm has run on, so that
+    # a campaign still in progress does not favour the algorithm with the fewest runs.
+    complete = cost.dropna()
+    out["missing_pairs"] = int(cost.isna().sum().sum())
+    mean_cost = (complete if len(complete) else cost).mean(axis=0)
     sbs = str(mean_cost.idxmin())
     out["vbs"] = {f"par{par:g}": float(cost.min(axis=1).mean()), "solved": int((solved.max(axis=1) > 0).sum()),
                   "instances": int(len(cost))}
-    out["sbs"] = {"algorithm": sbs, f"par{par:g}": float(mean_cost[sbs]), "solved": int((solved[sbs] > 0).sum())}
+    out["sbs"] = {"algorithm": sbs, f"par{par:g}": float(mean_cost[sbs]), "solved": int((solved[sbs] > 0).sum()),
+                  "instances": int(len(complete) if len(complete) else len(cost))}
     return out
 
 

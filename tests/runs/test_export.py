@@ -45,7 +45,7 @@ def test_summary_par10_and_vbs(tmp_path):
     assert algos["slow"]["crash"] == 1 and algos["slow"]["unknown"] == 1
     assert s["vbs"]["par10"] == pytest.approx((1.0 + 4.0 + 100 + 100) / 4)
     assert s["vbs"]["solved"] == 2
-    assert s["sbs"]["algorithm"] == "slow"
+    assert s["sbs"]["algorithm"] == "slow" and s["missing_pairs"] == 0
     best = {i["instance"]: i["best"] for i in s["instances"]}
     assert best == {"a.cnf.xz": "fast", "b.cnf.xz": "slow", "c.cnf.xz": None, "d.cnf.xz": None}
 
@@ -136,3 +136,13 @@ def test_features_csv_in_asc_features_layout(tmp_path):
     assert list(sc.feature_costs.columns) == ["instance_id", "repetition", "Pre", "Basic"]
     assert sc.feature_runstatus.set_index("instance_id").loc["d.cnf.xz", "Pre"] == "crash"
     assert not [f for f in validate_scenario(out) if f.severity == "error"]
+
+
+def test_sbs_of_an_incomplete_store_uses_instances_with_every_run(tmp_path):
+    # "fast" has not run on b yet: judged on a alone it would look best, but on a it
+    # loses to nothing and on the complete instances (a) both are compared fairly
+    rows = [("a", "fast", "SAT", 3.0), ("a", "slow", "SAT", 2.0), ("b", "slow", "TIMEOUT", 10.0)]
+    with make_store(tmp_path / "r.sqlite", rows) as store:
+        s = summarize(store)
+    assert s["missing_pairs"] == 1
+    assert s["sbs"]["algorithm"] == "slow" and s["sbs"]["instances"] == 1
