@@ -139,8 +139,8 @@ def test_features_csv_in_asc_features_layout(tmp_path):
 
 
 def test_sbs_of_an_incomplete_store_uses_instances_with_every_run(tmp_path):
-    # "fast" has not run on b yet: judged on a alone it would look best, but on a it
-    # loses to nothing and on the complete instances (a) both are compared fairly
+    # fast has no run on b yet: over its own runs its mean (3.0) beats slow's (51.0),
+    # but on the instance both have run on (a) slow is faster
     rows = [("a", "fast", "SAT", 3.0), ("a", "slow", "SAT", 2.0), ("b", "slow", "TIMEOUT", 10.0)]
     with make_store(tmp_path / "r.sqlite", rows) as store:
         s = summarize(store)
