@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     ladder_fit: list[tuple[int, float, float]] = []
     read_ratios = []
+    over_1mb: list[tuple[str, float]] = []  # (name, gbdc time / our Pre+Basic+KLB time)
+    totals: list[tuple[str, float, str]] = []  # (name, CPU of all four groups, statuses)
     for path, name, in_ladder in instances:
         mb = path.stat().st_size / 1e6
         t_ours, cnf = cpu(lambda: read_cnf(path), args.repeat)
@@ -208,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             status = ",".join(f"{s}:{r.status}" for s, r in res.steps.items() if r.status != "ok") or "all ok"
             sz = ref.get(name, float("nan"))
             line += (f" {t_pbk:8.3f} {t_cg:7.3f} {t_gbdc:7.3f} {t_gbdc / t_pbk:8.2f} {sz:10.2f} {status:<18}")
+            if mb > 1:
+                over_1mb.append((name, t_gbdc / t_pbk))
+            totals.append((name, t_all, status))
         print(line, flush=True)
         if not in_ladder and (SHARED / name).exists():
             t_xz, _ = cpu(lambda: read_cnf(SHARED / name), args.repeat)
@@ -226,6 +231,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"arrays ({arrays / 1e6:.1f} MB) for {text / 1e6:.1f} MB of text")
     print(f"reader vs python-sat: min {min(read_ratios):.1f}x, median {float(np.median(read_ratios)):.1f}x faster "
           f"(target >= 5x)")
+    if over_1mb:
+        worst = min(over_1mb, key=lambda r: r[1])
+        print(f"Pre+Basic+KLB vs gbdc base features on the {len(over_1mb)} instances over 1 MB: gbdc takes "
+              f"{worst[1]:.2f}x our time at worst ({worst[0]}; target >= 1)")
+    for name, total, status in totals:
+        if name.startswith("rand3") and "1e+06" in name:
+            print(f"all four groups on {name}: {total:.1f} s CPU, {status} (target: all ok in < 60 s)")
     if len(ladder_fit) >= 2:
         lits = np.log([r[0] for r in ladder_fit])
         # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.
