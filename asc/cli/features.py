@@ -185,30 +185,45 @@ def run_batch(tasks: list[tuple], jobs: int, progress: bool, report) -> list[dic
                 report(rows[i], bar)
                 bar.update()
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-            from concurrent.futures.process import BrokenProcessPool
-
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(extract_one, *task): i for i, task in enumerate(tasks)}
-                try:
-                    for fut in as_completed(futures):
-                        i = futures[fut]
-                        try:
-                            rows[i] = fut.result()
-                        except BrokenProcessPool:
-                            # A worker died (killed, out of memory, segfault): its instance is a crash.
-                            iid, path, steps, _ = tasks[i]
-                            rows[i] = {"instance_id": iid, "path": path, "error": None, "instance_hash": None,
-                                       "warnings": [f"{path}: the worker process died"], "read_seconds": 0.0,
-                                       "steps": {s: ("crash", math.nan, {}) for s in steps}}
-                        report(rows[i], bar)
-                        bar.update()
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            pending = _run_pool(tasks, list(range(len(tasks))), jobs, rows, report, bar)
+            # A worker died (killed, out of memory, segfault) and took the pool with it.
+            # Re-run what was unfinished one instance per process, so that only the
+            # instance that kills its worker is marked a crash.
+            for i in pending:
+                if _run_pool(tasks, [i], 1, rows, report, bar):
+                    iid, path, steps, _ = tasks[i]
+                    rows[i] = {"instance_id": iid, "path": path, "error": None, "instance_hash": None,
+                               "warnings": [f"{path}: the worker process died (killed or out of memory)"],
+                               "read_seconds": math.nan, "steps": {s: ("crash", math.nan, {}) for s in steps}}
+                    report(rows[i], bar)
+                    bar.update()
     finally:
         bar.close()
     return [r for r in rows if r is not None]
+
+
+def _run_pool(tasks: list[tuple], indices: list[int], jobs: int, rows: list, report, bar) -> list[int]:
+    """Run ``tasks[i]`` for ``i`` in ``indices`` in a pool; the indices left undone if it broke."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = set(indices)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(indices))) as pool:
+        futures = {pool.submit(extract_one, *tasks[i]): i for i in indices}
+        try:
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    rows[i] = fut.result()
+                except BrokenProcessPool:
+                    break
+                pending.discard(i)
+                report(rows[i], bar)
+                bar.update()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return sorted(pending)
 
 
 def _warm_up() -> None:
@@ -326,7 +341,7 @@ def _write_json(rows, steps, columns, out) -> None:
             "path": row["path"],
             "instance_hash": row["instance_hash"],
             "error": row["error"],
-            "read_seconds": row["read_seconds"],
+            "read_seconds": num(row["read_seconds"]),
             "steps": {s: {"status": _step(row, s)[0], "cost": num(c)} for s, c in zip(steps, costs)},
             "features": dict(zip(columns, map(num, _values(row, steps, columns)))),
         })
