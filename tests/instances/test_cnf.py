@@ -201,3 +201,12 @@ def test_a_megabyte_long_number_fails_fast_without_overflow():
 def test_text_and_bytearray_input():
     assert parse_cnf("p cnf 2 1\n1 -2 0\n").to_lists() == [[1, -2]]
     assert parse_cnf(bytearray(b"p cnf 2 1\n1 -2 0\n")).to_lists() == [[1, -2]]
+
+
+def test_long_runs_of_leading_zeros_are_still_the_number():
+    cnf = parse_cnf(b"p cnf 2147483647 1\n000000000000000000000005 -0000000000002147483647 0\n")
+    assert cnf.to_lists() == [[5, -2147483647]]
+    with pytest.raises(CNFFormatError, match="between"):
+        parse_cnf(b"p cnf 2 1\n00000000000000000002147483648 0\n")
+    with pytest.raises(CNFFormatError, match="between"):
+        parse_cnf(b"p cnf 2 1\n99999999999999999999 0\n")  # wraps int64 if unchecked
