@@ -24,7 +24,7 @@ NEED_ROOM = 8  # the output arrays are full: grow them and resume
 INT32_MAX = 2147483647
 
 _SPACE, _TAB, _LF, _VT, _FF, _CR = 32, 9, 10, 11, 12, 13
-_C, _P, _PERCENT, _MINUS, _ZERO, _NINE = 99, 112, 37, 45, 48, 57
+_C, _P, _PERCENT, _MINUS, _ZERO = 99, 112, 37, 45, 48
 
 
 # Byte classes for the body scan: one table load instead of a chain of comparisons
@@ -37,11 +37,6 @@ for _b in b"0123456789":
     BYTE_CLASS[_b] = CLASS_DIGIT
 BYTE_CLASS[ord("-")] = CLASS_MINUS
 BYTE_CLASS.setflags(write=False)
-
-
-@njit(cache=True, inline="always")
-def _is_space(b: int) -> bool:
-    return b == _SPACE or b == _TAB or b == _LF or b == _CR or b == _VT or b == _FF
 
 
 @njit(cache=True)
