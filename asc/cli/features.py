@@ -248,7 +248,10 @@ def run(args: argparse.Namespace) -> int:
     requested = [s.strip() for s in args.steps.split(",") if s.strip()]
     if not requested:
         raise UsageError("--steps expects at least one step name")
-    from asc.features import FEATURE_STEPS
+    try:
+        from asc.features import FEATURE_STEPS
+    except ImportError as exc:  # a broken or partial installation: say so in one line
+        raise UsageError(f"the feature groups cannot be loaded ({exc})") from None
 
     steps = tuple(step_closure(requested, FEATURE_STEPS))
     instances = discover(args.paths)
