@@ -10,6 +10,7 @@ virtual best.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -80,21 +81,38 @@ def _folds(scenario: Scenario, protocol: Protocol) -> pd.Series:
     return folds.astype(int)
 
 
-def _with_seed(selector: BaseEstimator, seed: int) -> BaseEstimator:
+def _prepare(selector: BaseEstimator, seed: int, cutoff: float | None) -> BaseEstimator:
+    """A fresh clone with the protocol's seed and the scenario's cutoff where they are unset."""
     model = clone(selector)
     params = model.get_params(deep=False)
     if "random_state" in params and params["random_state"] is None:
         model.set_params(random_state=seed)
+    if "cutoff" in params and params["cutoff"] is None and cutoff is not None:
+        model.set_params(cutoff=cutoff)
     return model
 
 
-def _fit_predict(selector: BaseEstimator, seed: int, X_train: pd.DataFrame, C_train: pd.DataFrame,
-                 X_test: pd.DataFrame, C_test: pd.DataFrame) -> np.ndarray:
-    model = _with_seed(selector, seed)
-    model.fit(X_train, C_train)
+@dataclass(frozen=True)
+class FoldChoices:
+    """What a fitted selector decided for one fold's test instances."""
+
+    choice: np.ndarray                          # algorithm names
+    schedule: tuple[tuple[str, float], ...]     # pre-solving schedule (algorithm, seconds)
+    backup: str | None                          # algorithm used when features fail
+
+
+def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_train: pd.DataFrame,
+                 C_train: pd.DataFrame, X_test: pd.DataFrame, C_test: pd.DataFrame,
+                 extra_train: dict[str, np.ndarray]) -> FoldChoices:
+    model = _prepare(selector, seed, cutoff)
+    accepted = inspect.signature(model.fit).parameters
+    model.fit(X_train, C_train, **{k: v for k, v in extra_train.items() if k in accepted})
     if getattr(model, "requires_test_costs", False):
-        return np.asarray(model.predict(X_test, C_test))
-    return np.asarray(model.predict(X_test))
+        choice = np.asarray(model.predict(X_test, C_test))
+    else:
+        choice = np.asarray(model.predict(X_test))
+    schedule = tuple((str(a), float(t)) for a, t in getattr(model, "schedule_", ()))
+    return FoldChoices(choice, schedule, getattr(model, "backup_", None))
 
 
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
@@ -128,41 +146,69 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     charge = protocol.charge_feature_costs and is_runtime and getattr(selector, "uses_features", True)
     feature_cost = view.cost.to_numpy(dtype=float) if charge else None
     presolved = view.presolved.to_numpy(dtype=bool) if charge else None
+    # Features failed where a step everything else builds on (one that requires no other
+    # step, e.g. SATzilla's Pre) did not finish, or where no step finished, and nothing
+    # presolved the instance: a selector with a backup solver uses it there. A later step
+    # failing alone (CG timing out) leaves enough features to choose with.
+    finished = view.status.isin(["ok", "presolved"])
+    roots = [step for step in view.steps if not scenario.description.feature_steps[step].requires]
+    failed = ((~finished[roots].all(axis=1) | ~finished.any(axis=1)).to_numpy() if view.steps
+              else np.zeros(len(instances), dtype=bool)) & ~view.presolved.to_numpy(dtype=bool)
     folds = _folds(scenario, protocol).to_numpy()
+    cutoff = cutoff_of(scenario) if is_runtime else None
 
     choice = np.full(len(instances), -1, dtype=np.int64)
     sbs_fold_choice = np.full(len(instances), -1, dtype=np.int64)
     fold_ids = np.unique(folds)
-    predictions = Parallel(n_jobs=n_jobs or 1)(
-        delayed(_fit_predict)(selector, protocol.seed, X.iloc[folds != fold], cost.iloc[folds != fold],
-                              X.iloc[folds == fold], cost.iloc[folds == fold])
+    full_cost = view.cost.to_numpy(dtype=float)
+    decisions = Parallel(n_jobs=n_jobs or 1)(
+        delayed(_fit_predict)(selector, protocol.seed, cutoff, X.iloc[folds != fold], cost.iloc[folds != fold],
+                              X.iloc[folds == fold], cost.iloc[folds == fold],
+                              {"feature_cost": (full_cost if charge else np.zeros_like(full_cost))[folds != fold],
+                               "feature_failed": failed[folds != fold]})
         for fold in fold_ids
     )
     index = {a: i for i, a in enumerate(algorithms)}
-    for fold, predicted in zip(fold_ids, predictions, strict=True):
+    schedules: dict[int, list[tuple[int, float]]] = {}
+    used_backup = np.zeros(len(instances), dtype=bool)
+    for fold, decided in zip(fold_ids, decisions, strict=True):
         test, train = folds == fold, folds != fold
-        choice[test] = [index[str(p)] for p in predicted]
+        fold_choice = np.array([index[str(p)] for p in decided.choice])
+        if decided.backup is not None:
+            use = failed[test]
+            fold_choice[use] = index[decided.backup]
+            used_backup[test] = use
+        choice[test] = fold_choice
+        schedules[int(fold)] = [(index[a], t) for a, t in decided.schedule]
         sbs_fold_choice[test] = int(np.argmin(C[train].mean(axis=0)))
 
     sbs_global = int(np.argmin(C.mean(axis=0)))
     vbs_choice = C.argmin(axis=1)
     if is_runtime:
-        cutoff = cutoff_of(scenario)
         runtime = scenario.cost_matrix(par=1.0, aggregate=protocol.aggregate).to_numpy(dtype=float)
         solved = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float)
 
-        def score(ch: np.ndarray, charged: bool) -> Outcome:
-            return runtime_outcome(ch, runtime, solved, cutoff, protocol.par,
-                                   feature_cost if charged else None, presolved if charged else None)
+        def score(ch: np.ndarray, charged: bool, with_schedules: bool = False) -> Outcome:
+            if not with_schedules or not any(schedules.values()):
+                return runtime_outcome(ch, runtime, solved, cutoff, protocol.par,
+                                       feature_cost if charged else None, presolved if charged else None)
+            time, ok, cost_ = np.zeros(len(ch)), np.zeros(len(ch), dtype=bool), np.zeros(len(ch))
+            for fold, plan in schedules.items():
+                m = folds == fold
+                part = runtime_outcome(ch[m], runtime[m], solved[m], cutoff, protocol.par,
+                                       feature_cost[m] if charged else None,
+                                       presolved[m] if charged else None, schedule=plan)
+                time[m], ok[m], cost_[m] = part.time, part.solved, part.cost
+            return Outcome(time, ok, cost_)
     else:
         cutoff = float("nan")
         ok = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float) >= 0.5
 
-        def score(ch: np.ndarray, charged: bool) -> Outcome:
+        def score(ch: np.ndarray, charged: bool, with_schedules: bool = False) -> Outcome:
             rows = np.arange(len(ch))
             return Outcome(time=np.full(len(ch), np.nan), solved=ok[rows, ch], cost=C[rows, ch])
 
-    sel = score(choice, charge)
+    sel = score(choice, charge, with_schedules=True)
     vbs = score(vbs_choice, False)
     sbs_g = score(np.full(len(instances), sbs_global), False)
     sbs_f = score(sbs_fold_choice, False)
@@ -180,6 +226,8 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         "sbs_global": sbs_g.cost,
         "sbs_per_fold": sbs_f.cost,
         "penalty": penalty,
+        "features_failed": failed,
+        "backup_used": used_backup,
     }, index=pd.Index(instances, name="instance_id"))
 
     rows = []
@@ -220,6 +268,8 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         "gap_closed_global_sbs": gap_closed(float(sel.cost.mean()), float(sbs_g.cost.mean()), float(vbs.cost.mean())),
         "gap_closed_per_fold_sbs": gap_closed(float(sel.cost.mean()), float(sbs_f.cost.mean()),
                                               float(vbs.cost.mean())),
+        "schedules": {int(f): [[algorithms[a], t] for a, t in plan] for f, plan in schedules.items() if plan},
+        "backup_used": int(used_backup.sum()),
         "fold_cost_std": float(per_fold["cost"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
         "fold_gap_closed_std": float(per_fold["gap_closed"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
     }

@@ -6,6 +6,7 @@ same code scores a selector, the single best and the virtual best.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ def runtime_outcome(
     par: float,
     feature_cost: np.ndarray | None = None,
     presolved: np.ndarray | None = None,
+    schedule: Sequence[tuple[int, float]] = (),
 ) -> Outcome:
     """Outcome of picking algorithm ``choice[i]`` on instance ``i`` of a runtime scenario.
 
@@ -53,22 +55,38 @@ def runtime_outcome(
         The cutoff and the PAR factor.
     feature_cost, presolved
         Charged feature cost and presolved flag per instance (``None``: not charged).
+    schedule
+        Pre-solving schedule run before the features are computed: ``(algorithm column,
+        seconds)`` pairs, run in order.
 
     Notes
     -----
     As in LLAMA with feature costs: the feature cost is added to the algorithm's
     runtime, and a run whose total exceeds the cutoff is unsolved. An instance
     presolved by a feature step is solved at its feature cost (if within the cutoff).
+    A pre-solving schedule comes first: an instance one of its runs solves within its
+    slot is solved at the time spent so far, and pays no feature cost; the others pay
+    the whole schedule's time on top of features and the chosen algorithm (which
+    starts afresh, as runs of the schedule are not resumed).
     """
     rows = np.arange(len(choice))
-    time = runtime[rows, choice].astype(float)
+    elapsed = np.zeros(len(choice))
+    done = np.zeros(len(choice), dtype=bool)
+    done_time = np.zeros(len(choice))
+    for algorithm, budget in schedule:
+        hit = ~done & (solved[:, algorithm] >= 0.5) & (runtime[:, algorithm] <= budget)
+        done_time = np.where(hit, elapsed + runtime[:, algorithm], done_time)
+        done |= hit
+        elapsed = np.where(done, elapsed, elapsed + budget)
+    time = elapsed + runtime[rows, choice].astype(float)
     ok = solved[rows, choice] >= 0.5
     if feature_cost is not None:
         time = time + feature_cost
         if presolved is not None:
-            time = np.where(presolved, feature_cost, time)
+            time = np.where(presolved, elapsed + feature_cost, time)
             ok = np.where(presolved, True, ok)
-    ok = ok & (time <= cutoff)
+    time = np.where(done, done_time, time)
+    ok = (done | ok) & (time <= cutoff)
     cost = np.where(ok, time, par * cutoff)
     return Outcome(time=np.where(ok, time, cutoff), solved=ok, cost=cost)
 

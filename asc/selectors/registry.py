@@ -65,6 +65,15 @@ def _isac() -> BaseEstimator:
     return ClusteringSelector()
 
 
+def _pipeline(inner: Callable[[], "BaseEstimator"]) -> Callable[[], "BaseEstimator"]:
+    def build() -> BaseEstimator:
+        from asc.selectors.pipeline import SelectionPipeline
+
+        return SelectionPipeline(selector=inner())
+
+    return build
+
+
 SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "sbs": (_sbs, "single best solver: lowest mean training cost, ignores features"),
     "vbs": (_vbs, "virtual best solver (oracle): the best algorithm of each instance"),
@@ -75,6 +84,8 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "multiclass-rf": (_multiclass, "cost-sensitive random-forest classification of the best algorithm"),
     "knn": (_knn, "k nearest neighbours (SUNNY's rule): lowest mean PAR10 among similar instances"),
     "isac": (_isac, "ISAC: k-means clusters of instances, each cluster's best algorithm"),
+    "satzilla": (_pipeline(_pairwise), "pre-solving schedule + backup solver + pairwise-rf (SATzilla 2012 pipeline)"),
+    "rf-regression+presolve": (_pipeline(_rf_log), "pre-solving schedule + backup solver + rf-regression"),
 }
 
 

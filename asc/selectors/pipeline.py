@@ -1,0 +1,177 @@
+"""The SATzilla-style pipeline: pre-solving schedule, features, backup solver, selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+
+from asc.errors import UsageError
+from asc.evaluation.metrics import runtime_outcome
+from asc.selectors.base import BaseSelector, cost_array, feature_array
+
+# Pre-solving slots tried, as fractions of the cutoff.
+SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+class SelectionPipeline(BaseSelector):
+    """Pre-solve, compute features, fall back on failure, then select (SATzilla, 3S, AutoFolio).
+
+    Three additions around an inner selector, each learned on the training data only:
+
+    1. **Pre-solving schedule.** Before any feature is computed, up to
+       ``max_presolvers`` algorithms run for short slots. Easy instances are solved
+       without paying for features and without the risk of a wrong choice (SATzilla
+       2007-2012 pre-solvers; 3S and aspeed compute such schedules by optimisation).
+       The schedule is chosen greedily: from the slots ``SLOT_FRACTIONS x cutoff`` that fit
+       in ``presolve_budget x cutoff``, the (algorithm, slot) that most lowers the
+       training PAR10 of the whole pipeline is added, as long as it lowers it by at least
+       ``min_gain`` (relative; smaller gains do not survive to unseen instances). The
+       pipeline's PAR10 is computed with the inner selector's *cross-validated*
+       training choices (3 folds, seeded) and the real feature costs, so the schedule
+       is judged by what it adds to an honest selector, not to an overfitted one.
+    2. **Backup solver.** When feature computation fails (a step crashes or times out),
+       the instance goes to the algorithm with the lowest mean cost on the training
+       instances whose features failed (SATzilla's backup solver), or to the single
+       best when there are fewer than ``min_failed`` of them.
+    3. **Selector.** The inner selector, fitted on all training instances.
+
+    Parameters
+    ----------
+    selector
+        The inner selector (unfitted; cloned).
+    presolve_budget
+        Fraction of the cutoff the schedule may take in total (0 disables pre-solving).
+    max_presolvers
+        Most runs in the schedule.
+    backup
+        Whether to learn a backup solver.
+    min_failed
+        Training instances with failed features needed to learn a specific backup.
+    min_gain
+        Relative training PAR10 improvement a schedule step must bring to be kept.
+    cutoff
+        Runtime cutoff in seconds; set by the evaluation from the scenario when ``None``.
+    random_state
+        Seed of the inner cross-validation and of the inner selector.
+    """
+
+    def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 2,
+                 backup: bool = True, min_failed: int = 5, min_gain: float = 0.02, cutoff: float | None = None,
+                 random_state: int | None = None) -> None:
+        self.min_gain = min_gain
+        self.selector = selector
+        self.presolve_budget = presolve_budget
+        self.max_presolvers = max_presolvers
+        self.backup = backup
+        self.min_failed = min_failed
+        self.cutoff = cutoff
+        self.random_state = random_state
+
+    @property
+    def uses_features(self) -> bool:  # type: ignore[override]
+        return True
+
+    def _inner(self) -> BaseEstimator:
+        if self.selector is None:
+            from asc.selectors.regression import PerAlgorithmRegressor
+
+            inner = PerAlgorithmRegressor()
+        else:
+            inner = clone(self.selector)
+        if "random_state" in inner.get_params() and inner.get_params()["random_state"] is None:
+            inner.set_params(random_state=self.random_state)
+        return inner
+
+    def fit(self, X: Any, C: Any, feature_cost: np.ndarray | None = None,
+            feature_failed: np.ndarray | None = None) -> SelectionPipeline:
+        """Fit schedule, backup and inner selector.
+
+        Parameters
+        ----------
+        X, C
+            Features and PAR-k costs (instances x algorithms).
+        feature_cost
+            Seconds each training instance's features cost (default: 0).
+        feature_failed
+            Training instances whose feature computation failed (default: none).
+        """
+        if self.cutoff is None or self.cutoff <= 0:
+            raise UsageError("the selection pipeline needs the runtime cutoff (cutoff=SECONDS)")
+        costs, names = cost_array(C)
+        n = len(costs)
+        self.algorithms_ = names
+        self.n_features_in_ = feature_array(X).shape[1]
+        self.preprocessor_ = None
+        cutoff = float(self.cutoff)
+        fc = np.zeros(n) if feature_cost is None else np.asarray(feature_cost, dtype=float)
+        failed = np.zeros(n, dtype=bool) if feature_failed is None else np.asarray(feature_failed, dtype=bool)
+        self.selector_ = self._inner().fit(X, C)
+
+        if self.backup and failed.sum() >= self.min_failed:
+            self.backup_ = str(names[int(np.argmin(costs[failed].mean(axis=0)))])
+        elif self.backup:
+            self.backup_ = str(names[int(np.argmin(costs.mean(axis=0)))])
+        else:
+            self.backup_ = None
+
+        self.schedule_: list[tuple[str, float]] = []
+        if self.presolve_budget > 0 and self.max_presolvers > 0 and n >= 6:
+            self.schedule_ = self._schedule(X, C, costs, names, fc, failed, cutoff)
+        return self
+
+    def _cv_choices(self, X: Any, C: Any, n: int, index: dict[str, int]) -> np.ndarray:
+        folds = np.random.RandomState(self.random_state).permutation(n) % 3
+        choice = np.zeros(n, dtype=np.int64)
+        Xa = X.iloc if hasattr(X, "iloc") else X
+        Ca = C.iloc if hasattr(C, "iloc") else C
+        for fold in range(3):
+            train, test = folds != fold, folds == fold
+            model = self._inner().fit(Xa[train], Ca[train])
+            choice[test] = [index[str(p)] for p in model.predict(Xa[test])]
+        return choice
+
+    def _schedule(self, X: Any, C: Any, costs: np.ndarray, names: np.ndarray, fc: np.ndarray,
+                  failed: np.ndarray, cutoff: float) -> list[tuple[str, float]]:
+        index = {str(a): i for i, a in enumerate(names)}
+        choice = self._cv_choices(X, C, len(costs), index)
+        if self.backup_ is not None:
+            choice = np.where(failed, index[self.backup_], choice)
+        solved = (costs <= cutoff).astype(float)
+        runtime = np.minimum(costs, cutoff)
+        par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+
+        def objective(plan: list[tuple[int, float]]) -> float:
+            return float(runtime_outcome(choice, runtime, solved, cutoff, par, fc, None, plan).cost.mean())
+
+        plan: list[tuple[int, float]] = []
+        best = objective(plan)
+        budget = self.presolve_budget * cutoff
+        for _ in range(self.max_presolvers):
+            used = sum(t for _, t in plan)
+            candidates = [(a, f * cutoff) for a in range(costs.shape[1]) for f in SLOT_FRACTIONS
+                          if used + f * cutoff <= budget + 1e-9 and all(a != p for p, _ in plan)]
+            scored = [(objective(plan + [c]), c) for c in candidates]
+            if not scored:
+                break
+            value, chosen = min(scored, key=lambda item: (item[0], item[1][1]))
+            if value > best * (1.0 - self.min_gain):
+                break
+            best = value
+            plan.append(chosen)
+        return [(str(names[a]), float(t)) for a, t in plan]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The inner selector's choice (the schedule and backup are applied by whoever runs it)."""
+        return np.asarray(self.selector_.predict(X))
+
+    def predict_scores(self, X: Any) -> np.ndarray:
+        """The inner selector's scores."""
+        return self.selector_.predict_scores(X)
+
+    def _fit(self, X: np.ndarray, C: np.ndarray) -> None:  # pragma: no cover - fit is overridden
+        raise TypeError("SelectionPipeline.fit is the entry point")
+
+    def _scores(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - predict_scores is overridden
+        return self.selector_.predict_scores(X)

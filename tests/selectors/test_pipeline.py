@@ -1,0 +1,75 @@
+"""The SATzilla-style pipeline: pre-solving schedule, backup solver, and their evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from asc.errors import UsageError
+from asc.evaluation.metrics import runtime_outcome
+from asc.selectors.pipeline import SelectionPipeline
+from asc.selectors.regression import PerAlgorithmRegressor
+
+
+def make_easy_problem(n: int = 60, seed: int = 0):
+    """'easy' solves 80% of the instances in 0.5 s and the rest never; 'steady' takes 30 s on all."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["x0", "x1", "x2"])
+    hard = rng.random(n) < 0.2
+    C = pd.DataFrame({"easy": np.where(hard, 1000.0, 0.5), "steady": np.full(n, 30.0)})
+    return X, C, hard
+
+
+def test_schedule_is_learned_when_features_are_expensive():
+    X, C, _ = make_easy_problem()
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0)
+    pipeline.fit(X, C, feature_cost=np.full(len(X), 20.0))
+    assert [a for a, _ in pipeline.schedule_] == ["easy"]
+    assert 0.5 <= pipeline.schedule_[0][1] <= 10.0
+    assert set(pipeline.predict(X)) <= {"easy", "steady"}
+
+
+def test_no_schedule_when_features_are_free_and_selector_is_right():
+    X, C, _ = make_easy_problem()
+    C["easy"] = np.where(X["x0"] > 0, 0.5, 1000.0)  # the features tell exactly when 'easy' works
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), cutoff=100.0, random_state=0)
+    pipeline.fit(X, C, feature_cost=np.zeros(len(X)))
+    assert pipeline.schedule_ == []
+
+
+def test_backup_is_best_on_failed_instances():
+    X, C, hard = make_easy_problem()
+    failed = hard.copy()  # the features fail exactly on the instances 'easy' cannot solve
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=5), presolve_budget=0, cutoff=100.0,
+                                 random_state=0).fit(X, C, feature_failed=failed)
+    assert pipeline.backup_ == "steady"
+    none = SelectionPipeline(PerAlgorithmRegressor(n_estimators=5), presolve_budget=0, backup=False,
+                             cutoff=100.0).fit(X, C)
+    assert none.backup_ is None
+
+
+def test_pipeline_needs_the_cutoff():
+    X, C, _ = make_easy_problem()
+    with pytest.raises(UsageError, match="cutoff"):
+        SelectionPipeline(PerAlgorithmRegressor(n_estimators=5)).fit(X, C)
+
+
+def test_schedule_outcome_accounting():
+    runtime = np.array([[0.5, 30.0], [100.0, 30.0]])
+    solved = np.array([[1.0, 1.0], [0.0, 1.0]])
+    outcome = runtime_outcome(np.array([1, 1]), runtime, solved, 100.0, 10, np.array([20.0, 20.0]),
+                              schedule=[(0, 1.0)])
+    # Instance 0: solved by the pre-solver at 0.5 s, no feature cost. Instance 1: 1 s + 20 s + 30 s.
+    assert outcome.cost.tolist() == [0.5, 51.0]
+
+
+def test_cross_validation_applies_schedules():
+    from aslib_factories import make_scenario
+    from asc.evaluation.crossval import cross_validate
+
+    scenario = make_scenario(n_instances=30)
+    result = cross_validate(scenario, SelectionPipeline(PerAlgorithmRegressor(n_estimators=5)))
+    s = result.summary
+    assert s["backup_used"] == 0 and isinstance(s["schedules"], dict)
+    assert s["vbs_cost"] <= s["cost"]
