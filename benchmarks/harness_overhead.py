@@ -11,7 +11,9 @@ same run, so that a loaded machine moves both sides alike.
 2. **Throughput ratio.** M CPU-bound runs (a python-sat solver on a small pigeonhole
    formula, a few tenths of a second each) with ``--jobs 1`` and ``--jobs 2``;
    ratio = runs per second with 2 jobs / runs per second with 1. Target: above 1.8 on
-   2 free cores (other load on the machine lowers it; the script prints the load).
+   2 free cores. Other load on the machine lowers it: the script prints the load and
+   how many cores the campaign obtained (CPU seconds of harness and solvers / wall
+   seconds), so a low ratio can be told apart from a harness bottleneck.
 
 Usage::
 
@@ -50,8 +52,8 @@ def write_instances(folder: Path, n: int) -> list[Path]:
 
 
 def campaign_seconds(db: Path, instances_dir: Path, portfolio: Path, jobs: int, pool: str,
-                     cutoff: float, repetitions: int = 1) -> tuple[float, int]:
-    """Wall seconds of one campaign through the library (as ``asc collect`` runs it) and its run count."""
+                     cutoff: float, repetitions: int = 1) -> tuple[float, int, float]:
+    """Wall seconds of one campaign through the library (as ``asc collect`` runs it), its runs, cores obtained."""
     from asc.portfolios import load_portfolio
     from asc.runs import campaign as cp
     from asc.runs.store import RunStore
@@ -68,15 +70,27 @@ def campaign_seconds(db: Path, instances_dir: Path, portfolio: Path, jobs: int, 
         camp = store.start_campaign(cutoff, 2048, cp.environment(cutoff, 2048))
         print(f"  planning {len(requests)} runs: {time.perf_counter() - t0:.2f} s", flush=True)
         t0 = time.perf_counter()
+        cpu0 = _cpu_seconds()
         sched = cp.LocalScheduler(jobs, kind=pool)
         try:
             report = cp.run_campaign(store, requests, sched, campaign_id=camp.id, progress=False)
         finally:
             sched.close()
         seconds = time.perf_counter() - t0
+        cores = (_cpu_seconds() - cpu0) / seconds
     if report.errors:
         raise SystemExit(f"harness errors: {report.errors[:3]}")
-    return seconds, report.done
+    print(f"  --jobs {jobs}: {report.done} runs in {seconds:.2f} s, CPU obtained {cores:.2f} cores "
+          "(harness + solvers)", flush=True)
+    return seconds, report.done, cores
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its waited-for children (the solver trees)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +125,7 @@ def overhead(tmp: Path, args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         subprocess.run([*TRIVIAL, str(p)], capture_output=True, check=False)
         direct.append(time.perf_counter() - t0)
-    harness, n = campaign_seconds(tmp / "trivial.sqlite", inst, portfolio, 1, args.pool, cutoff=10)
+    harness, n, _ = campaign_seconds(tmp / "trivial.sqlite", inst, portfolio, 1, args.pool, cutoff=10)
     per_direct = statistics.fmean(direct) * 1000
     per_harness = harness / n * 1000
     print(f"overhead: {n} trivial runs, direct subprocess {per_direct:.2f} ms/run, "
@@ -127,13 +141,15 @@ def throughput(tmp: Path, args: argparse.Namespace) -> None:
     wportfolio = tmp / "work.toml"
     wportfolio.write_text(WORK_TOML)
     # one instance, distinct runs through repetitions (seeds differ, the work does not)
-    t1, n1 = campaign_seconds(tmp / "work1.sqlite", work, wportfolio, 1, args.pool, cutoff=60,
+    t1, n1, c1 = campaign_seconds(tmp / "work1.sqlite", work, wportfolio, 1, args.pool, cutoff=60,
                               repetitions=args.work_runs)
-    t2, n2 = campaign_seconds(tmp / "work2.sqlite", work, wportfolio, 2, args.pool, cutoff=60,
+    t2, n2, c2 = campaign_seconds(tmp / "work2.sqlite", work, wportfolio, 2, args.pool, cutoff=60,
                               repetitions=args.work_runs)
     ratio = (n2 / t2) / (n1 / t1)
     print(f"throughput: {n1} runs of {WORK_SOLVER} on {WORK_INSTANCE.name}: --jobs 1 {n1 / t1:.2f} runs/s, "
           f"--jobs 2 {n2 / t2:.2f} runs/s -> ratio {ratio:.2f} (target > 1.8)")
+    print(f"  cores obtained: {c1:.2f} with --jobs 1, {c2:.2f} with --jobs 2; throughput ratio per core ratio "
+          f"{ratio / (c2 / c1):.2f} (1.0: the harness scales with the CPU the machine gives it)")
 
 
 # Portfolio files of the two measurements (format of asc.portfolios).
