@@ -1,0 +1,469 @@
+"""Numba kernels of the SATzilla base feature groups.
+
+Every kernel works on flat arrays (no Python objects) so that it compiles in nopython
+mode and is cached on disk (``cache=True``). The Python driver in
+:mod:`asc.features.satzilla` calls the expensive kernels on chunks of clauses or
+variables and checks the group's time limit between chunks: a kernel cannot look at a
+clock, so chunking is what makes a time limit enforceable without killing a process.
+
+Conventions shared by all kernels:
+
+* variables are numbered 1..nvars as in the file (the original numbering matters:
+  SATzilla's per-variable statistics look at a window of variable indices, see
+  :func:`asc.features.satzilla.compute_features`);
+* a literal ``l`` has the code ``2*|l| + (l < 0)``, so the clauses containing ``l`` are
+  ``occ[occ_offsets[code]:occ_offsets[code + 1]]`` and those containing ``-l`` are at
+  ``code ^ 1``;
+* ``RESERVED`` (-512) marks entries that SATzilla's statistics skip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+RESERVED = -512.0
+EPSILON = 1e-10  # SATzilla's global.h; used where it compares doubles
+
+# Variable states of the unit propagation (SATzilla's varState).
+UNASSIGNED = 0
+TRUE_VAL = 1
+FALSE_VAL = 2
+IRRELEVANT = 3
+
+
+# -- reading: duplicate literals and tautologies ------------------------------------
+
+
+@njit(cache=True)
+def normalise_clauses(literals, offsets):
+    """Sort each clause by variable, drop repeated literals, drop tautologies.
+
+    SATzilla's reader does the same (a selection sort by ``|lit|`` that removes
+    duplicates and flags a clause containing ``x`` and ``-x``). Duplicate clauses stay.
+
+    Returns
+    -------
+    (lits, offs)
+        int32 literals and int64 offsets of the kept clauses, in file order.
+    """
+    nclauses = offsets.size - 1
+    out = np.empty(literals.size, dtype=np.int32)
+    offs = np.empty(nclauses + 1, dtype=np.int64)
+    offs[0] = 0
+    keys = np.empty(0, dtype=np.int64)
+    kept = 0
+    pos = 0
+    for c in range(nclauses):
+        start = offsets[c]
+        end = offsets[c + 1]
+        k = end - start
+        if keys.size < k:
+            keys = np.empty(max(k, 2 * keys.size), dtype=np.int64)
+        for i in range(k):
+            lit = np.int64(literals[start + i])
+            keys[i] = 2 * abs(lit) + (1 if lit < 0 else 0)
+        if k <= 24:
+            for i in range(1, k):  # insertion sort: clauses are short as a rule
+                v = keys[i]
+                j = i - 1
+                while j >= 0 and keys[j] > v:
+                    keys[j + 1] = keys[j]
+                    j -= 1
+                keys[j + 1] = v
+        else:
+            keys[:k] = np.sort(keys[:k])
+        tautology = False
+        n = 0
+        last = np.int64(-1)
+        for i in range(k):
+            key = keys[i]
+            if key == last:
+                continue  # repeated literal
+            if last >= 0 and (key >> 1) == (last >> 1):
+                tautology = True
+                break
+            last = key
+            var = key >> 1
+            out[pos + n] = -var if (key & 1) else var
+            n += 1
+        if tautology:
+            continue
+        pos += n
+        kept += 1
+        offs[kept] = pos
+    return out[:pos].copy(), offs[:kept + 1].copy()
+
+
+@njit(cache=True)
+def occurrence_lists(lits, offs, nvars):
+    """Clauses of each literal code, in ascending clause order (CSR)."""
+    counts = np.zeros(2 * nvars + 3, dtype=np.int64)
+    for i in range(lits.size):
+        lit = np.int64(lits[i])
+        counts[2 * abs(lit) + (1 if lit < 0 else 0) + 1] += 1
+    for i in range(1, counts.size):
+        counts[i] += counts[i - 1]
+    occ = np.empty(lits.size, dtype=np.int32)
+    fill = counts[:-1].copy()
+    for c in range(offs.size - 1):
+        for i in range(offs[c], offs[c + 1]):
+            lit = np.int64(lits[i])
+            code = 2 * abs(lit) + (1 if lit < 0 else 0)
+            occ[fill[code]] = c
+            fill[code] += 1
+    return counts, occ
+
+
+# -- Pre: unit propagation ----------------------------------------------------------
+
+
+@njit(cache=True)
+def _reduce_clauses(lit, lits, offs, occ_offsets, occ, clause_len, clause_active, var_state,
+                    active_with_var, stack, top, counters):
+    """Assign ``lit`` true: shorten clauses with ``-lit``, satisfy clauses with ``lit``.
+
+    Mirrors SATzilla's ``reduceClauses`` step for step, including where it stops:
+    the first clause shortened to length 0 ends the call (a conflict), leaving the
+    rest of the formula as it was at that moment. ``counters`` holds
+    [active vars, active clauses]; returns (consistent, new stack top).
+    """
+    code = 2 * abs(lit) + (1 if lit < 0 else 0)
+    neg = code ^ 1
+    for j in range(occ_offsets[neg], occ_offsets[neg + 1]):
+        c = occ[j]
+        if clause_active[c]:
+            clause_len[c] -= 1
+            if clause_len[c] == 1:
+                stack[top] = c
+                top += 1
+            elif clause_len[c] == 0:
+                return False, top
+    for j in range(occ_offsets[code], occ_offsets[code + 1]):
+        c = occ[j]
+        if clause_active[c]:
+            clause_active[c] = 0
+            counters[1] -= 1
+            for i in range(offs[c], offs[c + 1]):
+                v = abs(lits[i])
+                active_with_var[v] -= 1
+                if active_with_var[v] == 0 and var_state[v] == UNASSIGNED:
+                    var_state[v] = IRRELEVANT
+                    counters[0] -= 1
+    return True, top
+
+
+@njit(cache=True)
+def unit_propagate(lits, offs, nvars):
+    """SATzilla's reading-time unit propagation, replayed exactly.
+
+    Variables that occur in no clause are irrelevant (not active). Unit clauses are
+    taken from a stack (last found, first propagated), as SATzilla's ``std::stack``
+    does; the order matters only for what is left when propagation hits a conflict.
+
+    Returns
+    -------
+    (var_state, clause_active, n_active_vars, n_active_clauses, consistent)
+    """
+    nclauses = offs.size - 1
+    occ_offsets, occ = occurrence_lists(lits, offs, nvars)
+    var_state = np.full(nvars + 1, UNASSIGNED, dtype=np.int8)
+    clause_active = np.ones(nclauses, dtype=np.uint8)
+    clause_len = np.empty(nclauses, dtype=np.int64)
+    active_with_var = np.zeros(nvars + 1, dtype=np.int64)
+    # Every clause is pushed at most twice (read as unit, shortened to unit).
+    stack = np.empty(2 * nclauses + 1, dtype=np.int64)
+    top = 0
+    for c in range(nclauses):
+        clause_len[c] = offs[c + 1] - offs[c]
+        if clause_len[c] == 1:
+            stack[top] = c
+            top += 1
+        for i in range(offs[c], offs[c + 1]):
+            active_with_var[abs(lits[i])] += 1
+    counters = np.zeros(2, dtype=np.int64)
+    counters[0] = nvars
+    counters[1] = nclauses
+    for v in range(1, nvars + 1):
+        if active_with_var[v] == 0:
+            var_state[v] = IRRELEVANT
+            counters[0] -= 1
+    consistent = True
+    while top > 0 and consistent:
+        top -= 1
+        c = stack[top]
+        if not clause_active[c]:
+            continue
+        i = offs[c]
+        while var_state[abs(lits[i])] != UNASSIGNED:
+            i += 1
+        lit = np.int64(lits[i])
+        var_state[abs(lit)] = TRUE_VAL if lit > 0 else FALSE_VAL
+        counters[0] -= 1
+        ok, top = _reduce_clauses(lit, lits, offs, occ_offsets, occ, clause_len, clause_active,
+                                  var_state, active_with_var, stack, top, counters)
+        consistent = consistent and ok
+    return var_state, clause_active, counters[0], counters[1], consistent
+
+
+@njit(cache=True)
+def reduced_formula(lits, offs, var_state, clause_active):
+    """The active clauses restricted to their unassigned literals (empty ones kept)."""
+    nclauses = offs.size - 1
+    n_active = 0
+    size = 0
+    for c in range(nclauses):
+        if clause_active[c]:
+            n_active += 1
+            for i in range(offs[c], offs[c + 1]):
+                if var_state[abs(lits[i])] == UNASSIGNED:
+                    size += 1
+    out = np.empty(size, dtype=np.int32)
+    roffs = np.empty(n_active + 1, dtype=np.int64)
+    roffs[0] = 0
+    k = 0
+    pos = 0
+    for c in range(nclauses):
+        if clause_active[c]:
+            for i in range(offs[c], offs[c + 1]):
+                if var_state[abs(lits[i])] == UNASSIGNED:
+                    out[pos] = lits[i]
+                    pos += 1
+            k += 1
+            roffs[k] = pos
+    return out, roffs
+
+
+# -- statistics with SATzilla's conventions ----------------------------------------
+
+
+@njit(cache=True)
+def stats(values):
+    """(mean, stdev, coefficient of variation, min, max) as SATzilla's ``writeStats``.
+
+    Entries equal to RESERVED are skipped; with nothing left every statistic is 0. The
+    minimum starts at 2**30 and the maximum at 0 (so a maximum is never negative); the
+    coefficient of variation is 0 when mean and deviation are both below 1e-10.
+    Sequential sums, as in the C++ code, so the figures agree to the last bits.
+    """
+    total = 0.0
+    n = 0
+    lo = float(1 << 30)
+    hi = 0.0
+    for i in range(values.size):
+        x = values[i]
+        if x == RESERVED:
+            continue
+        total += x
+        n += 1
+        lo = lo if lo < x else x
+        hi = hi if hi > x else x
+    if n == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    mean = total / n
+    acc = 0.0
+    for i in range(values.size):
+        x = values[i]
+        if x == RESERVED:
+            continue
+        acc += (x - mean) * (x - mean)
+    sd = np.sqrt(acc / n)
+    cv = 0.0 if (abs(mean) < EPSILON and sd < EPSILON) else sd / mean
+    return mean, sd, cv, lo, hi
+
+
+@njit(cache=True)
+def entropy_binned(values, bins, maxval):
+    """Entropy of ``values`` in ``bins`` equal-width bins over [0, maxval] (plus one for maxval).
+
+    SATzilla's ``array_entropy(double*, num, vals, maxval)``: bin ``floor(x / (maxval/vals))``
+    clamped to [0, vals]; RESERVED entries skipped; natural logarithm.
+    """
+    counts = np.zeros(bins + 1, dtype=np.int64)
+    width = float(maxval) / float(bins)
+    n = 0
+    for i in range(values.size):
+        x = values[i]
+        if x == RESERVED:
+            continue
+        idx = np.floor(x / width)
+        if idx > bins:
+            b = bins
+        elif idx < 0:
+            b = 0
+        else:
+            b = int(idx)
+        counts[b] += 1
+        n += 1
+    h = 0.0
+    for b in range(bins + 1):
+        if counts[b]:
+            p = counts[b] / n
+            h += p * np.log(p)
+    return -h
+
+
+@njit(cache=True)
+def entropy_counts(values, nvals):
+    """Entropy of integer ``values`` in 0..nvals-1 (SATzilla's int ``array_entropy``)."""
+    counts = np.zeros(nvals, dtype=np.int64)
+    n = 0
+    for i in range(values.size):
+        x = values[i]
+        if x == RESERVED:
+            continue
+        counts[int(x)] += 1
+        n += 1
+    h = 0.0
+    for b in range(nvals):
+        if counts[b]:
+            p = counts[b] / n
+            h += p * np.log(p)
+    return -h
+
+
+# -- Basic --------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def clause_counts(rlits, roffs, nvars):
+    """Per clause: size and positive literals; per variable: occurrences (all, positive, in Horn clauses).
+
+    Returns (clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn); a clause is
+    Horn when it has at most one positive literal (the empty clause included, as in SATzilla).
+    """
+    n = roffs.size - 1
+    clause_size = np.empty(n, dtype=np.int64)
+    clause_pos = np.empty(n, dtype=np.int64)
+    var_occ = np.zeros(nvars + 1, dtype=np.int64)
+    var_pos = np.zeros(nvars + 1, dtype=np.int64)
+    var_horn = np.zeros(nvars + 1, dtype=np.int64)
+    n_horn = 0
+    for c in range(n):
+        p = 0
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            v = abs(lit)
+            var_occ[v] += 1
+            if lit > 0:
+                p += 1
+                var_pos[v] += 1
+        clause_size[c] = roffs[c + 1] - roffs[c]
+        clause_pos[c] = p
+        if p <= 1:
+            n_horn += 1
+            for i in range(roffs[c], roffs[c + 1]):
+                var_horn[abs(rlits[i])] += 1
+    return clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn
+
+
+# -- KLB: variable graph ------------------------------------------------------------
+
+
+@njit(cache=True)
+def variable_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
+    """Degree of variables lo..hi-1 in the variable graph (co-occurrence in a clause).
+
+    ``stamp`` (int64, nvars + 1, initially -1) marks the neighbours already counted for
+    the current variable, so each variable costs the total size of its clauses instead
+    of SATzilla's pass over every variable (quadratic in the number of variables).
+    Variables without occurrences are left alone.
+    """
+    for v in range(lo, hi):
+        d = 0
+        stamp[v] = v
+        for code in (2 * v, 2 * v + 1):
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                c = occ[j]
+                for i in range(roffs[c], roffs[c + 1]):
+                    u = abs(rlits[i])
+                    if stamp[u] != v:
+                        stamp[u] = v
+                        d += 1
+        degree[v] = d
+
+
+# -- CG: clause graph ---------------------------------------------------------------
+
+
+@njit(cache=True)
+def clause_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
+    """Degree of clauses lo..hi-1 in the clause graph.
+
+    Two clauses are adjacent when some variable occurs in them with opposite signs
+    (SATzilla's ``neighborClauses``: the clauses containing the negation of one of
+    the clause's literals). ``stamp`` (int64, nclauses, initially -1) dedups them.
+    """
+    for c in range(lo, hi):
+        d = 0
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                if stamp[e] != c:
+                    stamp[e] = c
+                    d += 1
+        degree[c] = d
+
+
+@njit(cache=True)
+def clause_graph_fill(rlits, roffs, occ_offsets, occ, lo, hi, stamp, adj_offsets, adj):
+    """Write the neighbours of clauses lo..hi-1 at ``adj[adj_offsets[c]:adj_offsets[c+1]]``."""
+    for c in range(lo, hi):
+        k = adj_offsets[c]
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                if stamp[e] != c:
+                    stamp[e] = c
+                    adj[k] = e
+                    k += 1
+
+
+@njit(cache=True)
+def orient_by_degree(adj_offsets, adj, degree):
+    """Keep each edge once, from the endpoint of lower (degree, index) to the higher one.
+
+    The usual orientation for triangle counting: every node keeps at most
+    O(sqrt(edges)) out-neighbours, which bounds the work by O(edges ** 1.5).
+    """
+    n = adj_offsets.size - 1
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        k = 0
+        for j in range(adj_offsets[u], adj_offsets[u + 1]):
+            w = adj[j]
+            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
+                k += 1
+        out_offsets[u + 1] = out_offsets[u] + k
+    out = np.empty(out_offsets[n], dtype=np.int32)
+    for u in range(n):
+        k = out_offsets[u]
+        for j in range(adj_offsets[u], adj_offsets[u + 1]):
+            w = adj[j]
+            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
+                out[k] = w
+                k += 1
+    return out_offsets, out
+
+
+@njit(cache=True)
+def count_triangles(out_offsets, out, lo, hi, mark, triangles):
+    """Add to ``triangles[x]`` the triangles found from nodes lo..hi-1 (each found once).
+
+    ``mark`` (int64, n, initially -1) flags the out-neighbours of the current node.
+    """
+    for u in range(lo, hi):
+        for j in range(out_offsets[u], out_offsets[u + 1]):
+            mark[out[j]] = u
+        for j in range(out_offsets[u], out_offsets[u + 1]):
+            v = out[j]
+            for k in range(out_offsets[v], out_offsets[v + 1]):
+                w = out[k]
+                if mark[w] == u:
+                    triangles[u] += 1
+                    triangles[v] += 1
+                    triangles[w] += 1

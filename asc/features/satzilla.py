@@ -1,0 +1,464 @@
+"""SATzilla's base feature groups (Pre, Basic, KLB, CG) of a CNF formula, as ASlib feature steps.
+
+What is computed, and how it matches SATzilla
+----------------------------------------------
+The definitions are those of SATzilla's extractor (Xu, Hutter, Hoos, Leyton-Brown,
+SATzilla 2012; the SAT 2024 revision by Shavit and Hoos, ``SATinstance.cc``) run with
+preprocessing off, and the names those of the ASlib SAT scenarios (``-`` becomes ``_``,
+``+`` becomes ``p``: ``BINARY+`` is ``BINARYp``).
+
+* **Pre** reads the formula as SATzilla does: literals repeated in a clause are
+  dropped, tautological clauses are dropped (duplicate clauses stay), variables that
+  occur in no clause are not counted, and unit propagation runs to a fixpoint (or to
+  the first conflict). ``nvarsOrig``/``nclausesOrig`` are the ``p cnf`` header's counts;
+  ``nvars``/``nclauses`` the variables and clauses still active after propagation;
+  ``reducedVars``/``reducedClauses`` the removed fractions relative to those.
+* **Basic** describes the active clauses: the ratio of variables to clauses, per
+  clause the balance of positive and negative literals ``2|1/2 - pos/size|`` and the
+  size over the number of variables (the clause side of the variable-clause graph), with
+  mean, coefficient of variation, min, max and entropy, and the fractions of unary,
+  binary and ternary clauses (cumulative, hence ``BINARYp``).
+* **KLB** (after Nudelman et al. 2004) is the variable side: occurrences per variable
+  over the number of clauses, the balance of positive and negative occurrences, the
+  occurrences in Horn clauses, the fraction of Horn clauses, and the degree of each
+  variable in the variable graph (variables adjacent when they share a clause).
+* **CG** is the clause graph (clauses adjacent when a variable occurs in them with
+  opposite signs, i.e. when they can be resolved): degree statistics over the number
+  of clauses and the clustering coefficient with the clause itself counted as its own
+  neighbour, as SATzilla does: ``2 (deg + T) / ((deg + 1) deg)`` where ``T`` is the number
+  of triangles through the clause.
+
+Statistics follow SATzilla's helpers exactly: population standard deviation, the
+coefficient of variation set to 0 when mean and deviation are both below 1e-10, the
+maximum of an all-negative list clamped at 0, entropies over 100 equal bins on [0, 1]
+for ratios and over the integer values for counts. One quirk is kept on purpose
+because every ASlib SAT scenario was computed with it: the per-variable statistics
+of KLB look at the variables numbered 1..``nvars`` (the number of *active* variables),
+not at every active variable; variables removed by propagation inside that window are
+skipped and active variables beyond it are left out. Models trained on ASlib data
+expect these values.
+
+What differs, and why (see docs/features.md)
+--------------------------------------------
+* Algorithms, not the definitions: KLB's variable graph costs the total size of each
+  variable's clauses instead of a pass over all variables per variable (SATzilla's is
+  quadratic in the number of variables), and CG counts triangles on the degree-oriented
+  clause graph instead of testing every pair of neighbours for a conflict.
+* Undefined values (SATzilla's -512, e.g. ratios over zero active variables, and
+  anything of a group that did not finish) are NaN, which ASlib files store as ``?``.
+* A group that exceeds its time limit or its memory budget has status ``timeout`` or
+  ``memout`` and no values; SATzilla instead fills in -512 or, for CG, -1.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from asc.features import _kernels as K
+from asc.instances.cnf import CNF
+
+STEP_NAMES = ("Pre", "Basic", "KLB", "CG")
+
+PRE_FEATURES = ("nvarsOrig", "nclausesOrig", "nvars", "nclauses", "reducedVars", "reducedClauses")
+BASIC_FEATURES = (
+    "vars_clauses_ratio",
+    "POSNEG_RATIO_CLAUSE_mean", "POSNEG_RATIO_CLAUSE_coeff_variation", "POSNEG_RATIO_CLAUSE_min",
+    "POSNEG_RATIO_CLAUSE_max", "POSNEG_RATIO_CLAUSE_entropy",
+    "VCG_CLAUSE_mean", "VCG_CLAUSE_coeff_variation", "VCG_CLAUSE_min", "VCG_CLAUSE_max",
+    "VCG_CLAUSE_entropy",
+    "UNARY", "BINARYp", "TRINARYp",
+)
+KLB_FEATURES = (
+    "VCG_VAR_mean", "VCG_VAR_coeff_variation", "VCG_VAR_min", "VCG_VAR_max", "VCG_VAR_entropy",
+    "POSNEG_RATIO_VAR_mean", "POSNEG_RATIO_VAR_stdev", "POSNEG_RATIO_VAR_min", "POSNEG_RATIO_VAR_max",
+    "POSNEG_RATIO_VAR_entropy",
+    "HORNY_VAR_mean", "HORNY_VAR_coeff_variation", "HORNY_VAR_min", "HORNY_VAR_max", "HORNY_VAR_entropy",
+    "horn_clauses_fraction",
+    "VG_mean", "VG_coeff_variation", "VG_min", "VG_max",
+)
+CG_FEATURES = (
+    "CG_mean", "CG_coeff_variation", "CG_min", "CG_max", "CG_entropy",
+    "cluster_coeff_mean", "cluster_coeff_coeff_variation", "cluster_coeff_min", "cluster_coeff_max",
+    "cluster_coeff_entropy",
+)
+
+#: ASlib feature steps: name -> (features provided, steps required), in computation order.
+FEATURE_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Pre": (PRE_FEATURES, ()),
+    "Basic": (BASIC_FEATURES, ("Pre",)),
+    "KLB": (KLB_FEATURES, ("Pre",)),
+    "CG": (CG_FEATURES, ("Pre",)),
+}
+
+#: Feature runstatus levels of ASlib.
+STATUSES = ("ok", "timeout", "memout", "presolved", "crash", "other")
+
+# Work units (roughly inner-loop iterations) per kernel call between two clock checks:
+# small enough to stop soon after a time limit, large enough that calls cost nothing.
+_CHUNK_WORK = 1 << 22
+# Bytes per clause-graph edge held at once (adjacency both ways, oriented copy, slack).
+_CG_BYTES_PER_EDGE = 14
+
+
+class _Timeout(Exception):
+    """A group ran past its time limit (caught by the driver)."""
+
+
+class _Memout(Exception):
+    """A group would need more memory than its budget (caught by the driver)."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One feature step of one instance.
+
+    Attributes
+    ----------
+    status
+        ASlib feature runstatus: ``ok``, ``timeout``, ``memout``, ``presolved`` or ``crash``.
+    cost
+        CPU seconds the step took (for ``Pre``: after reading; the CLI adds the read time).
+    values
+        Feature name -> value; NaN where SATzilla's value is undefined; empty when the
+        step did not finish.
+    """
+
+    status: str
+    cost: float
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeatureResult:
+    """The feature steps of one instance, in computation order.
+
+    Attributes
+    ----------
+    steps
+        Step name -> :class:`StepResult`.
+    presolved_answer
+        ``"SAT"`` when unit propagation satisfied every clause, ``"UNSAT"`` when it
+        derived the empty clause (or the file contains one), else ``None``.
+    """
+
+    steps: dict[str, StepResult]
+    presolved_answer: str | None = None
+
+    @property
+    def values(self) -> dict[str, float]:
+        """All feature values of the steps that have them."""
+        merged: dict[str, float] = {}
+        for step in self.steps.values():
+            merged.update(step.values)
+        return merged
+
+
+@dataclass
+class _Reduced:
+    """The formula after Pre: active clauses restricted to unassigned literals.
+
+    Shapes: ``rlits`` int32 (literals of the active clauses), ``roffs`` int64
+    (n_active_clauses + 1), ``var_state`` int8 (nvars + 1, index 0 unused),
+    ``occ_offsets`` int64 (2 nvars + 3) and ``occ`` int32 (len(rlits)): the active
+    clauses of each literal code ``2|l| + (l < 0)``.
+    """
+
+    nvars: int
+    rlits: np.ndarray
+    roffs: np.ndarray
+    var_state: np.ndarray
+    n_active_vars: int
+    n_active_clauses: int
+    occ_offsets: np.ndarray | None = None
+    occ: np.ndarray | None = None
+    counts: tuple | None = None
+
+    def occurrences(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.occ is None:
+            self.occ_offsets, self.occ = K.occurrence_lists(self.rlits, self.roffs, self.nvars)
+        return self.occ_offsets, self.occ
+
+    def clause_counts(self) -> tuple:
+        if self.counts is None:
+            self.counts = K.clause_counts(self.rlits, self.roffs, self.nvars)
+        return self.counts
+
+
+class _Clock:
+    """CPU-time budget of one group."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.start = time.process_time()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        return time.process_time() - self.start
+
+    def check(self) -> None:
+        if self.limit is not None and self.elapsed() > self.limit:
+            raise _Timeout
+
+
+def _none_if_reserved(x: float) -> float:
+    return math.nan if x == K.RESERVED else float(x)
+
+
+def _ratio(num: float, den: float) -> float:
+    """``num / den`` with IEEE semantics (inf, nan) as C computes it."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(num) / np.float64(den))
+
+
+def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``values[offsets[i]:offsets[i+1]].sum()`` for every i (empty segments give 0)."""
+    cum = np.zeros(values.size + 1, dtype=np.int64)
+    np.cumsum(values, out=cum[1:])
+    return cum[offsets[1:]] - cum[offsets[:-1]]
+
+
+def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
+    """Split 0..len(work) into consecutive ranges of about ``unit`` total work each."""
+    n = work.size
+    if n == 0:
+        return []
+    cum = np.cumsum(work, dtype=np.float64)
+    total = cum[-1]
+    if total <= unit:
+        return [(0, n)]
+    cuts = np.searchsorted(cum, np.arange(unit, total, unit, dtype=np.float64), side="right")
+    bounds = np.unique(np.concatenate(([0], cuts, [n])))
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+# -- the four groups ----------------------------------------------------------------
+
+
+def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
+    lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets)
+    nvars = int(cnf.nvars)
+    var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars)
+    n_vars, n_clauses = int(n_vars), int(n_clauses)
+    rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
+    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses)
+
+    orig_vars = cnf.header_nvars if cnf.header_nvars is not None else cnf.nvars
+    orig_clauses = cnf.header_nclauses if cnf.header_nclauses is not None else cnf.nclauses
+    values = {"nvarsOrig": float(orig_vars), "nclausesOrig": float(orig_clauses),
+              "nvars": float(n_vars), "nclauses": float(n_clauses)}
+    if n_vars == 0:
+        values["reducedVars"] = values["reducedClauses"] = math.nan
+    else:
+        values["reducedVars"] = _ratio(orig_vars - n_vars, n_vars)
+        values["reducedClauses"] = _ratio(orig_clauses - n_clauses, n_clauses)
+
+    empty_clause = bool(np.any(np.diff(roffs) == 0)) if n_clauses else False
+    if not consistent or empty_clause:
+        answer = "UNSAT"
+    elif n_clauses == 0:
+        answer = "SAT"
+    else:
+        answer = None
+    return values, reduced, answer
+
+
+def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
+    size, pos, *_ = r.clause_counts()
+    nv, nc = r.n_active_vars, r.n_active_clauses
+    with np.errstate(divide="ignore", invalid="ignore"):
+        balance = np.where(size > 0, 2.0 * np.abs(0.5 - pos / (pos.astype(np.float64) + (size - pos))),
+                           K.RESERVED)
+        size_norm = size / np.float64(nv)
+    values: dict[str, float] = {"vars_clauses_ratio": math.nan if nv == 0 else _ratio(nv, nc)}
+    _write_stats(values, "POSNEG_RATIO_CLAUSE", balance)
+    values["POSNEG_RATIO_CLAUSE_entropy"] = float(K.entropy_binned(balance, 100, 1))
+    _write_stats(values, "VCG_CLAUSE", size_norm)
+    values["VCG_CLAUSE_entropy"] = float(K.entropy_counts(size.astype(np.float64), nv + 1))
+    if nv == 0:
+        values["UNARY"] = values["BINARYp"] = values["TRINARYp"] = math.nan
+    else:
+        unary = int(np.count_nonzero(size == 1))
+        binary = int(np.count_nonzero(size == 2))
+        ternary = int(np.count_nonzero(size == 3))
+        values["UNARY"] = _ratio(unary, nc)
+        values["BINARYp"] = _ratio(unary + binary, nc)
+        values["TRINARYp"] = _ratio(unary + binary + ternary, nc)
+    clock.check()
+    return values
+
+
+def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
+    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts()
+    nv, nc = r.n_active_vars, r.n_active_clauses
+    occ_offsets, occ = r.occurrences()
+    # Only active variables count (SATzilla: unassigned and occurring).
+    active = (r.var_state == K.UNASSIGNED) & (var_occ > 0)
+    active[0] = False
+    degree = np.zeros(r.nvars + 1, dtype=np.int64)
+    stamp = np.full(r.nvars + 1, -1, dtype=np.int64)
+    # Work of variable v: the total size of its clauses.
+    per_code = _segment_sums(size[occ], occ_offsets)
+    work = per_code[0::2][: r.nvars + 1] + per_code[1::2][: r.nvars + 1]
+    work = np.where(active, work + 1, 1)
+    for lo, hi in _chunks(work[1:]):
+        K.variable_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo + 1, hi + 1, stamp, degree)
+        clock.check()
+
+    # SATzilla's window: statistics over variables 1..nv (see the module docstring).
+    window = slice(1, nv + 1)
+    act = active[window]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        occ_w = var_occ[window].astype(np.float64)
+        pos_w = var_pos[window].astype(np.float64)
+        vcg = np.where(act, occ_w / nc, K.RESERVED)
+        balance = np.where(act, 2.0 * np.abs(0.5 - pos_w / (pos_w + (occ_w - pos_w))), K.RESERVED)
+        horn = np.where(act, var_horn[window] / np.float64(nc), K.RESERVED)
+        vg = np.where(act, degree[window] / np.float64(nc), K.RESERVED)
+    values: dict[str, float] = {}
+    _write_stats(values, "VCG_VAR", vcg)
+    values["VCG_VAR_entropy"] = float(K.entropy_counts(np.where(act, occ_w, K.RESERVED), nc + 1))
+    mean, sd, _, lo, hi = K.stats(balance)
+    values.update({"POSNEG_RATIO_VAR_mean": mean, "POSNEG_RATIO_VAR_stdev": sd,
+                   "POSNEG_RATIO_VAR_min": lo, "POSNEG_RATIO_VAR_max": hi})
+    values["POSNEG_RATIO_VAR_entropy"] = float(K.entropy_binned(balance, 100, 1))
+    _write_stats(values, "HORNY_VAR", horn)
+    values["HORNY_VAR_entropy"] = float(
+        K.entropy_counts(np.where(act, var_horn[window].astype(np.float64), K.RESERVED), nc + 1))
+    values["horn_clauses_fraction"] = math.nan if nv == 0 else _ratio(n_horn, nc)
+    _write_stats(values, "VG", vg)
+    clock.check()
+    return {k: float(v) for k, v in values.items()}
+
+
+def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
+    occ_offsets, occ = r.occurrences()
+    n = r.n_active_clauses
+    # Work of clause c: the occurrences of its literals' negations (its neighbourhood scan).
+    codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
+    scan = _segment_sums(np.diff(occ_offsets)[codes ^ 1], r.roffs)
+    chunks = _chunks(scan + 1)
+    stamp = np.full(n, -1, dtype=np.int64)
+    degree = np.zeros(n, dtype=np.int64)
+    for lo, hi in chunks:
+        K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
+        clock.check()
+    if int(degree.sum()) * _CG_BYTES_PER_EDGE > memory_budget:
+        raise _Memout
+    stamp.fill(-1)
+    adj_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=adj_offsets[1:])
+    adj = np.empty(int(adj_offsets[-1]), dtype=np.int32)
+    for lo, hi in chunks:
+        K.clause_graph_fill(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, adj_offsets, adj)
+        clock.check()
+    del stamp
+    out_offsets, out = K.orient_by_degree(adj_offsets, adj, degree)
+    del adj, adj_offsets
+    clock.check()
+    triangles = np.zeros(n, dtype=np.int64)
+    mark = np.full(n, -1, dtype=np.int64)
+    out_len = np.diff(out_offsets)
+    # Work of node u: the out-lists of its out-neighbours.
+    tri_work = _segment_sums(out_len[out], out_offsets)
+    for lo, hi in _chunks(tri_work + out_len + 1):
+        K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+        clock.check()
+
+    deg = degree.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cg = deg / np.float64(n)
+        coeff = np.where(degree > 0, 2.0 * (deg + triangles) / ((deg + 1.0) * deg), 0.0)
+    values: dict[str, float] = {}
+    _write_stats(values, "CG", cg)
+    values["CG_entropy"] = float(K.entropy_counts(deg, n + 1))
+    _write_stats(values, "cluster_coeff", coeff)
+    values["cluster_coeff_entropy"] = float(K.entropy_binned(coeff, 100, 1))
+    return values
+
+
+def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray) -> None:
+    mean, _, cv, lo, hi = K.stats(np.ascontiguousarray(array, dtype=np.float64))
+    values[f"{prefix}_mean"] = float(mean)
+    values[f"{prefix}_coeff_variation"] = float(cv)
+    values[f"{prefix}_min"] = float(lo)
+    values[f"{prefix}_max"] = float(hi)
+
+
+# -- the driver ---------------------------------------------------------------------
+
+
+def default_memory_budget() -> int:
+    """Bytes a group may hold at once: half the memory available now (at least 256 MiB)."""
+    try:
+        import psutil
+
+        available = int(psutil.virtual_memory().available)
+    except Exception:  # no psutil or no /proc: assume a small machine
+        available = 2 << 30
+    return max(256 << 20, available // 2)
+
+
+def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
+                     step_timeout: float | None = None,
+                     memory_budget: int | None = None) -> FeatureResult:
+    """Compute SATzilla's base feature steps of ``cnf``.
+
+    Parameters
+    ----------
+    cnf
+        The formula (from :func:`asc.instances.read_cnf`).
+    steps
+        Steps to compute; ``Pre`` is always computed (every other step needs it).
+    step_timeout
+        CPU seconds per step (``None``: no limit). A step past it gets status
+        ``timeout`` and no values; the others still run.
+    memory_budget
+        Bytes a step may allocate for its largest structure (the clause graph);
+        default: half the memory available. A step that would need more gets ``memout``.
+
+    Returns
+    -------
+    FeatureResult
+        Per step: status, CPU cost in seconds, values. When unit propagation decides
+        the instance, every step has status ``presolved`` (values are still given).
+    """
+    unknown = [s for s in steps if s not in FEATURE_STEPS]
+    if unknown:
+        raise ValueError(f"unknown feature steps {unknown}; expected some of {list(FEATURE_STEPS)}")
+    budget = default_memory_budget() if memory_budget is None else int(memory_budget)
+    results: dict[str, StepResult] = {}
+
+    clock = _Clock(step_timeout)
+    pre_values, reduced, answer = _pre(cnf)
+    solved = answer is not None
+    pre_status = "presolved" if solved else ("timeout" if _over(clock) else "ok")
+    results["Pre"] = StepResult(pre_status, clock.elapsed(), pre_values if pre_status != "timeout" else {})
+    if pre_status == "timeout":
+        for step in steps:
+            if step != "Pre":
+                results[step] = StepResult("timeout", 0.0, {})
+        return FeatureResult(results, answer)
+
+    groups: dict[str, Any] = {"Basic": _basic, "KLB": _klb, "CG": lambda r, c: _cg(r, c, budget)}
+    for step in STEP_NAMES[1:]:
+        if step not in steps:
+            continue
+        clock = _Clock(step_timeout)
+        try:
+            values = groups[step](reduced, clock)
+            status = "presolved" if solved else "ok"
+        except _Timeout:
+            values, status = {}, "timeout"
+        except (_Memout, MemoryError):
+            values, status = {}, "memout"
+        results[step] = StepResult(status, clock.elapsed(),
+                                   {k: _none_if_reserved(v) for k, v in values.items()})
+    return FeatureResult(results, answer)
+
+
+def _over(clock: _Clock) -> bool:
+    return clock.limit is not None and clock.elapsed() > clock.limit
