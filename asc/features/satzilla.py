@@ -103,6 +103,8 @@ STATUSES = ("ok", "timeout", "memout", "presolved", "crash", "other")
 _CHUNK_WORK = 1 << 22
 # Bytes per clause-graph edge held at once (adjacency both ways, oriented copy, slack).
 _CG_BYTES_PER_EDGE = 14
+# Largest bit matrix for dense clause graphs (about 46,000 clauses).
+_MAX_BITS_BYTES = 256 << 20
 
 
 class _Timeout(Exception):
@@ -356,17 +358,28 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
         K.clause_graph_fill(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, adj_offsets, adj)
         clock.check()
     del stamp
-    out_offsets, out = K.orient_by_degree(adj_offsets, adj, degree)
-    del adj, adj_offsets
-    clock.check()
     triangles = np.zeros(n, dtype=np.int64)
-    mark = np.full(n, -1, dtype=np.int64)
+    out_offsets, out = K.orient_by_degree(adj_offsets, adj, degree)
+    clock.check()
     out_len = np.diff(out_offsets)
-    # Work of node u: the out-lists of its out-neighbours.
+    # Work of node u in the oriented count: the out-lists of its out-neighbours.
     tri_work = _segment_sums(out_len[out], out_offsets)
-    for lo, hi in _chunks(tri_work + out_len + 1):
-        K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
-        clock.check()
+    words = (n + 63) // 64
+    bits_bytes = n * words * 8
+    if bits_bytes <= min(memory_budget // 2, _MAX_BITS_BYTES) and \
+            2 * adj.size * words < 2 * int(tri_work.sum()):
+        del out, out_offsets
+        bits = K.adjacency_bits(adj_offsets, adj)
+        for lo, hi in _chunks(degree * words + 1):
+            K.count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles)
+            clock.check()
+        del bits
+    else:
+        del adj, adj_offsets
+        mark = np.full(n, -1, dtype=np.int64)
+        for lo, hi in _chunks(tri_work + out_len + 1):
+            K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+            clock.check()
 
     deg = degree.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,0 +1,175 @@
+"""SATzilla base features on small formulas built in code (``make_cnf``), checked against
+hand-computed values and against brute-force versions of the definitions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import numpy as np
+import pytest
+
+from asc.features import FEATURE_STEPS, STEP_NAMES, compute_features, satzilla
+from asc.instances import CNF, parse_cnf
+
+
+def make_cnf(clauses, nvars=None) -> CNF:
+    return CNF.from_clauses([list(c) for c in clauses], nvars=nvars)
+
+
+def make_random_cnf(nvars: int, nclauses: int, k: int = 3, seed: int = 0) -> CNF:
+    rng = random.Random(seed)
+    clauses = []
+    for _ in range(nclauses):
+        vs = rng.sample(range(1, nvars + 1), k)
+        clauses.append([v if rng.random() < 0.5 else -v for v in vs])
+    return make_cnf(clauses, nvars)
+
+
+def test_steps_provide_the_aslib_names():
+    assert list(FEATURE_STEPS) == list(STEP_NAMES) == ["Pre", "Basic", "KLB", "CG"]
+    assert len(FEATURE_STEPS["Pre"][0]) == 6 and len(FEATURE_STEPS["Basic"][0]) == 14
+    assert len(FEATURE_STEPS["KLB"][0]) == 20 and len(FEATURE_STEPS["CG"][0]) == 10
+    assert "BINARYp" in FEATURE_STEPS["Basic"][0] and "vars_clauses_ratio" in FEATURE_STEPS["Basic"][0]
+    assert all(FEATURE_STEPS[s][1] == ("Pre",) for s in ("Basic", "KLB", "CG"))
+
+
+def test_all_four_clauses_over_two_variables_by_hand():
+    # (1 2)(1 -2)(-1 2)(-1 -2): every clause clashes with every other one.
+    res = compute_features(make_cnf([[1, 2], [1, -2], [-1, 2], [-1, -2]]))
+    v = res.values
+    assert res.presolved_answer is None
+    assert all(s.status == "ok" for s in res.steps.values())
+    assert (v["nvars"], v["nclauses"], v["reducedVars"], v["reducedClauses"]) == (2, 4, 0, 0)
+    assert v["vars_clauses_ratio"] == 0.5
+    # balance 2|1/2 - pos/size| per clause: 1, 0, 0, 1
+    assert v["POSNEG_RATIO_CLAUSE_mean"] == 0.5 and v["POSNEG_RATIO_CLAUSE_coeff_variation"] == 1.0
+    assert v["POSNEG_RATIO_CLAUSE_entropy"] == pytest.approx(math.log(2))
+    assert v["VCG_CLAUSE_mean"] == 1.0 and v["VCG_CLAUSE_entropy"] == 0.0
+    assert (v["UNARY"], v["BINARYp"], v["TRINARYp"]) == (0.0, 1.0, 1.0)
+    assert v["VCG_VAR_mean"] == 1.0 and v["POSNEG_RATIO_VAR_mean"] == 0.0
+    # Horn clauses (at most one positive literal): three of four
+    assert v["horn_clauses_fraction"] == 0.75
+    assert v["VG_mean"] == 0.25  # one neighbour over four clauses
+    assert v["CG_mean"] == 0.75 and v["cluster_coeff_mean"] == 1.0
+
+
+def test_repeated_literals_and_tautologies_are_dropped():
+    res = compute_features(make_cnf([[1, 1, 2], [1, -1, 3], [2, 3]]))
+    v = res.values
+    assert v["nclausesOrig"] == 3 and v["nclauses"] == 2
+    assert v["nvars"] == 3  # variable 3 still occurs in (2 3)
+    assert v["VCG_CLAUSE_mean"] == pytest.approx(2 / 3)  # two literals left in each clause
+
+
+def test_unit_propagation_shrinks_the_formula():
+    # 1 is a unit; it makes (-1 2) a unit, which shortens (-2 3 4) to (3 4).
+    res = compute_features(make_cnf([[1], [-1, 2], [-2, 3, 4], [3, -4]]))
+    v = res.values
+    assert res.presolved_answer is None
+    assert (v["nvarsOrig"], v["nclausesOrig"], v["nvars"], v["nclauses"]) == (4, 4, 2, 2)
+    assert v["reducedVars"] == 1.0 and v["reducedClauses"] == 1.0
+    assert v["BINARYp"] == 1.0 and v["UNARY"] == 0.0
+
+
+def test_formulas_decided_by_unit_propagation_are_presolved():
+    sat = compute_features(make_cnf([[1], [-1, 2], [2, 3]]))
+    assert sat.presolved_answer == "SAT"
+    assert {s.status for s in sat.steps.values()} == {"presolved"}
+    assert sat.values["nvars"] == 0 and math.isnan(sat.values["reducedVars"])
+
+    unsat = compute_features(make_cnf([[1], [-1]]))
+    assert unsat.presolved_answer == "UNSAT"
+    # SATzilla stops at the conflict: both clauses are still counted as active
+    assert unsat.values["nclauses"] == 2 and unsat.values["nvars"] == 0
+
+    empty_clause = compute_features(parse_cnf(b"p cnf 2 2\n1 2 0\n0\n"))
+    assert empty_clause.presolved_answer == "UNSAT"
+    nothing = compute_features(parse_cnf(b"p cnf 0 0\n"))
+    assert nothing.presolved_answer == "SAT" and nothing.values["nclausesOrig"] == 0
+
+
+def test_variable_statistics_use_satzillas_window_of_variable_numbers():
+    # 1 is propagated away; active variables 2, 3, 4 -> SATzilla's per-variable
+    # statistics cover variables 1..3 (the number of active ones), so 4 is left out.
+    res = compute_features(make_cnf([[1], [2, 3], [3, 4], [-3, 4], [3, -4]]))
+    v = res.values
+    assert v["nvars"] == 3 and v["nclauses"] == 4
+    occurrences = {2: 1, 3: 4}  # variable 4 (3 occurrences) is outside the window
+    assert v["VCG_VAR_mean"] == pytest.approx(np.mean([o / 4 for o in occurrences.values()]))
+    assert (v["VCG_VAR_min"], v["VCG_VAR_max"]) == (0.25, 1.0)
+
+
+def brute_force(clauses):
+    """VG degrees and clustering coefficients straight from the definitions."""
+    nv = max(abs(l) for c in clauses for l in c)
+    vg = {v: set() for v in range(1, nv + 1)}
+    for c in clauses:
+        for a, b in itertools.permutations({abs(l) for l in c}, 2):
+            vg[a].add(b)
+    clash = lambda a, b: any(-l in b for l in a)  # noqa: E731
+    sets = [set(c) for c in clauses]
+    coeffs, degrees = [], []
+    for i, c in enumerate(sets):
+        nb = [j for j, d in enumerate(sets) if j != i and clash(c, d)]
+        group = nb + [i]
+        conflicts = sum(clash(sets[a], sets[b]) for a, b in itertools.combinations(group, 2))
+        n = len(group)
+        coeffs.append(2 * conflicts / (n * (n - 1)) if n > 1 else 0.0)
+        degrees.append(len(nb))
+    return vg, degrees, coeffs
+
+
+@pytest.mark.parametrize("method", ["bits", "oriented"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fast_graph_algorithms_match_the_definitions(seed, method, monkeypatch):
+    # Two triangle counts exist (bit rows for dense clause graphs, the degree-oriented
+    # count otherwise); forbidding the bit matrix forces the second one.
+    if method == "oriented":
+        monkeypatch.setattr(satzilla, "_MAX_BITS_BYTES", 0)
+    cnf = make_random_cnf(30, 110, k=3 + seed, seed=seed)
+    clauses = cnf.to_lists()
+    vg, degrees, coeffs = brute_force(clauses)
+    v = compute_features(cnf).values
+    m = len(clauses)
+    assert v["nvars"] == 30 or v["nvars"] == len([x for x in vg if vg[x]])
+    window = [x for x in range(1, int(v["nvars"]) + 1) if vg[x]]
+    assert v["VG_mean"] == pytest.approx(np.mean([len(vg[x]) / m for x in window]), rel=1e-12)
+    assert v["VG_max"] == pytest.approx(max(len(vg[x]) / m for x in window), rel=1e-12)
+    assert v["CG_mean"] == pytest.approx(np.mean(degrees) / m, rel=1e-12)
+    assert v["cluster_coeff_mean"] == pytest.approx(np.mean(coeffs), rel=1e-12)
+    assert v["cluster_coeff_min"] == pytest.approx(min(coeffs), rel=1e-12)
+
+
+def test_clause_and_literal_order_do_not_change_the_features():
+    cnf = make_random_cnf(200, 850, k=3, seed=7)
+    clauses = cnf.to_lists()
+    rng = random.Random(3)
+    shuffled = [rng.sample(c, len(c)) for c in clauses]
+    rng.shuffle(shuffled)
+    a = compute_features(cnf).values
+    b = compute_features(make_cnf(shuffled, 200)).values
+    for name in a:
+        assert a[name] == pytest.approx(b[name], rel=1e-12, abs=1e-15), name
+
+
+def test_a_step_past_its_time_limit_is_a_timeout_without_values():
+    cnf = make_random_cnf(3000, 12780, k=3, seed=1)
+    res = compute_features(cnf, step_timeout=1e-9)
+    assert {s.status for s in res.steps.values()} == {"timeout"}
+    assert all(s.values == {} for s in res.steps.values())
+    assert compute_features(cnf, step_timeout=60).steps["CG"].status == "ok"
+
+
+def test_a_clause_graph_over_the_memory_budget_is_a_memout():
+    res = compute_features(make_random_cnf(100, 426, seed=2), memory_budget=1000)
+    assert res.steps["CG"].status == "memout" and res.steps["CG"].values == {}
+    assert res.steps["KLB"].status == "ok" and res.steps["Basic"].status == "ok"
+
+
+def test_only_the_requested_steps_are_computed():
+    res = compute_features(make_random_cnf(50, 213), steps=("Pre", "Basic"))
+    assert list(res.steps) == ["Pre", "Basic"]
+    with pytest.raises(ValueError, match="unknown feature steps"):
+        compute_features(make_random_cnf(5, 10), steps=("Pre", "SP"))
