@@ -18,6 +18,8 @@ from asc.errors import AscError
 
 # Module names under asc.cli, in the order they are listed by ``asc --help``.
 COMMANDS: tuple[str, ...] = (
+    "select",
+    "solve",
     "evaluate",
     "train",
     "aslib",

@@ -293,8 +293,10 @@ def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float) 
     if m.spawn_error:
         return RunStatus.CRASH, False, f"could not start the command: {m.spawn_error}"
     if m.killed_for is not None:
-        what = {"cpu": f"CPU-time limit {cutoff:g} s", "wall": f"wall-clock limit {request.wall_limit:g} s",
-                "memory": f"memory limit {request.mem_limit_mb:g} MiB"}[m.killed_for]
+        # formatted only for the limit that was hit: the memory limit may be None
+        what = {"cpu": lambda: f"CPU-time limit {cutoff:g} s",
+                "wall": lambda: f"wall-clock limit {request.wall_limit:g} s",
+                "memory": lambda: f"memory limit {request.mem_limit_mb:g} MiB"}[m.killed_for]()
         unit = "MiB" if m.killed_for == "memory" else "s"
         msg = (f"{what} exceeded (by {m.overshoot:.3f} {unit} when noticed); process tree killed "
                f"{m.kill_latency:.3f} s later")

@@ -70,6 +70,8 @@ class BaseSelector(BaseEstimator, metaclass=ABCMeta):
     requires_test_costs = False
     #: False for selectors that ignore the features (and so are not charged their cost).
     uses_features = True
+    #: What ``predict_scores`` returns, in words, for reports (``asc select``).
+    score_label = "score, lower is better"
 
     def fit(self, X: Any, C: Any) -> BaseSelector:
         """Fit on features ``X`` (instances x features) and costs ``C`` (instances x algorithms)."""
@@ -103,6 +105,23 @@ class BaseSelector(BaseEstimator, metaclass=ABCMeta):
     def predict(self, X: Any) -> np.ndarray:
         """The chosen algorithm's name for each row of ``X``."""
         return self.algorithms_[np.argmin(self.predict_scores(X), axis=1)]
+
+    def predict_costs(self, X: Any) -> np.ndarray | None:
+        """Instances x algorithms predicted costs (in the training cost's unit), or None.
+
+        Only selectors whose scores estimate a cost (regression models, neighbour and
+        cluster averages, the single best) can say what each algorithm would cost;
+        vote- or probability-based selectors return None and are reported by score.
+        """
+        return self.costs_from_scores(self.predict_scores(X))
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
+        """The predicted costs ``predict_scores`` stands for, or None when its scores are not costs.
+
+        Separate from :meth:`predict_costs` so that a caller who needs both the
+        scores and the costs evaluates the models once.
+        """
+        return None
 
     @abstractmethod
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:

@@ -50,6 +50,8 @@ class MultiClassSelector(BaseSelector):
             min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=self.n_jobs,
         ).fit(X[used], labels[used], sample_weight=weight[used])
 
+    score_label = "minus probability of being best"
+
     def _scores(self, X: np.ndarray) -> np.ndarray:
         k = len(self.algorithms_)
         # Mean cost rank breaks ties and orders algorithms the forest never saw as best.

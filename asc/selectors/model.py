@@ -26,6 +26,8 @@ FORMAT = "asc-selection-model"
 FORMAT_VERSION = 1
 # Module prefixes of the types a model file may contain.
 TRUSTED_PREFIXES = ("asc.selectors.", "sklearn.", "numpy.", "scipy.")
+#: File name of the default model inside the ``asc.models`` package folder.
+DEFAULT_MODEL_NAME = "default.skops"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class ModelInfo:
         Versions of asc, scikit-learn, NumPy and skops that wrote the file.
     created
         UTC timestamp (ISO 8601).
+    backup
+        The algorithm to run when the features cannot be computed (a step crashes or
+        times out): the selector's own backup solver when it learned one (the SATzilla
+        pipeline), else the single best of the training data (lowest mean cost).
+        ``None`` in files written before it was recorded.
+    mean_costs
+        Mean training cost (PAR-``par``) of each algorithm, for reports.
     """
 
     selector: str
@@ -64,6 +73,10 @@ class ModelInfo:
     seed: int
     versions: dict[str, str] = field(default_factory=dict)
     created: str = ""
+    # Fields below were added after format version 1 shipped; their defaults keep
+    # older files loadable (a missing backup is reported when it is needed).
+    backup: str | None = None
+    mean_costs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,29 @@ class SelectionModel:
         row = np.array([[features.get(name, np.nan) for name in self.info.features]], dtype=float)
         scores = self.selector.predict_scores(row)[0]
         return {str(a): float(s) for a, s in zip(self.selector.algorithms_, scores, strict=True)}
+
+
+def default_model_path() -> Path:
+    """Where the default model ships: ``asc/models/default.skops``, package data of ``asc``."""
+    from importlib.resources import files
+
+    return Path(str(files("asc") / "models" / DEFAULT_MODEL_NAME))
+
+
+def load_default_model() -> SelectionModel:
+    """Load the model shipped with ``asc`` (what ``asc select`` and ``asc solve`` use without ``--model``).
+
+    Raises
+    ------
+    ModelError
+        The package has no default model (not built yet, or an install that left out
+        the package data), or it cannot be loaded.
+    """
+    path = default_model_path()
+    if not path.is_file():
+        raise ModelError(f"no default model installed ({path} is missing); train one with "
+                         "'asc train SCENARIO_DIR -o model.skops' and pass --model model.skops")
+    return load_model(path)
 
 
 def library_versions() -> dict[str, str]:
@@ -103,11 +139,16 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     view = scenario.feature_matrix(steps)
     cost = scenario.cost_matrix(par=par)
     selector.fit(view.X, cost)
+    means = cost.mean(axis=0)
+    # the selector's own backup solver (learned on instances whose features failed) when
+    # it has one, else the training data's single best: what asc select runs without features
+    backup = getattr(selector, "backup_", None) or str(means.idxmin())
     info = ModelInfo(
         selector=selector_name, scenario=scenario.name, algorithms=tuple(str(a) for a in cost.columns),
         features=tuple(str(f) for f in view.X.columns), steps=tuple(view.steps),
         cutoff=scenario.cutoff if scenario.description.is_runtime else None, par=par, seed=seed,
         versions=library_versions(), created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        backup=str(backup), mean_costs={str(a): float(v) for a, v in means.items()},
     )
     return SelectionModel(info, selector)
 
@@ -125,6 +166,25 @@ def save_model(model: SelectionModel, path: str | Path) -> Path:
     return path
 
 
+def _check_archive(path: Path) -> None:
+    """Refuse a file whose zip structure or member checksums are broken.
+
+    skops reads only the members it needs, and zip readers verify a member's CRC-32
+    only when it is read to its end: a flipped byte could otherwise surface as an
+    obscure error deep inside skops, or not at all. Every member is checked up front
+    so that corruption is reported as such, in one line.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, OSError...: all mean a damaged file
+        raise ModelError(f"{path}: not a readable model file (corrupted or truncated: "
+                         f"{type(exc).__name__}: {exc})") from None
+    if bad is not None:
+        raise ModelError(f"{path}: not a readable model file (corrupted: checksum of member {bad!r} "
+                         "does not match)")
+
+
 def load_model(path: str | Path) -> SelectionModel:
     """Load a model file, refusing anything that is not a model this version can trust.
 
@@ -140,6 +200,7 @@ def load_model(path: str | Path) -> SelectionModel:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
+    _check_archive(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -49,6 +49,12 @@ class NearestNeighbourSelector(BaseSelector):
         w = w / w.sum(axis=1, keepdims=True)
         return np.einsum("nk,nka->na", w, self.costs_[neighbours])
 
+    score_label = "mean cost on the nearest training instances"
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """The neighbours' mean costs (the scores): what each algorithm is expected to cost."""
+        return scores
+
 
 class ClusteringSelector(BaseSelector):
     """ISAC: cluster the instances by their features, use each cluster's best algorithm.
@@ -114,3 +120,9 @@ class ClusteringSelector(BaseSelector):
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
         return self.cluster_costs_[self.kmeans_.predict(X)]
+
+    score_label = "mean cost in the instance's cluster"
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """The cluster's mean costs (the scores): what each algorithm is expected to cost."""
+        return scores

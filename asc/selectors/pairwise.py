@@ -68,6 +68,8 @@ class PairwiseClassifier(BaseSelector):
                 self.models_.append(model.fit(X[used], y, sample_weight=weight[used]))
             self.pairs_.append((a, b))
 
+    score_label = "minus pairwise votes (ties broken by vote probabilities)"
+
     def _scores(self, X: np.ndarray) -> np.ndarray:
         k = len(self.algorithms_)
         votes = np.zeros((len(X), k))

@@ -53,6 +53,8 @@ class PairwiseRegressor(BaseSelector):
             self.models_.append(model.fit(X, diff))
             self.pairs_.append((a, b))
 
+    score_label = "summed predicted log10 cost differences"
+
     def _scores(self, X: np.ndarray) -> np.ndarray:
         scores = np.zeros((len(X), len(self.algorithms_)))
         for (a, b), model in zip(self.pairs_, self.models_, strict=True):

@@ -170,6 +170,15 @@ class SelectionPipeline(BaseSelector):
         """The inner selector's scores."""
         return self.selector_.predict_scores(X)
 
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
+        """The inner selector's predicted costs (None when its scores are not costs)."""
+        method = getattr(self.selector_, "costs_from_scores", None)
+        return None if method is None else method(scores)
+
+    @property
+    def score_label(self) -> str:  # type: ignore[override]
+        return str(getattr(getattr(self, "selector_", None), "score_label", "score, lower is better"))
+
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:  # pragma: no cover - fit is overridden
         raise TypeError("SelectionPipeline.fit is the entry point")
 

@@ -63,5 +63,15 @@ class PerAlgorithmRegressor(BaseSelector):
             )
             self.models_.append(model.fit(X, Y[:, column]))
 
+    @property
+    def score_label(self) -> str:  # type: ignore[override]
+        return "predicted log10 cost" if self.target == "log" else "predicted cost"
+
     def _scores(self, X: np.ndarray) -> np.ndarray:
         return np.column_stack([model.predict(X) for model in self.models_])
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Predicted costs: the log target decoded back to the cost's unit."""
+        if self.target == "raw":
+            return scores
+        return 10.0 ** scores + self.shift_ - 1e-3

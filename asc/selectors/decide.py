@@ -1,0 +1,291 @@
+"""Applying a trained model to one CNF instance: features, choice, backup, explanation.
+
+This is what ``asc select`` and ``asc solve`` share. Given a :class:`SelectionModel`
+and a parsed CNF it
+
+1. computes only the feature steps the model was trained on (``ModelInfo.steps``),
+   each under an optional time limit;
+2. decides, by the same rule the evaluation protocol charges
+   (:mod:`asc.evaluation.crossval`):
+
+   * the instance was *presolved* when a feature step (unit propagation in ``Pre``)
+     already decided it: the answer is reported and the backup solver is named to
+     produce a model or confirm it, since any solver is fast on such an instance;
+   * the features *failed* when a root step (one that requires no other step, i.e.
+     ``Pre``) or every step did not finish (timeout, memout, crash): the model's
+     backup solver is chosen, since a choice from imputed medians alone is a guess;
+   * otherwise the selector predicts, with the values of any later step that did not
+     finish left missing (imputed inside the selector, as for training instances);
+
+3. optionally explains the choice (:func:`explain`).
+
+Library code: raises :class:`asc.errors.ModelError` for a model this ``asc`` cannot
+apply, never exits.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from asc.errors import ModelError
+
+if TYPE_CHECKING:
+    from asc.selectors.model import SelectionModel
+
+#: Step statuses after which a step's values can be used.
+FINISHED = ("ok", "presolved")
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one feature step went on this instance: runstatus and seconds."""
+
+    status: str
+    cost: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Which features mattered for a choice.
+
+    Attributes
+    ----------
+    method
+        How ``features`` is ranked, in words.
+    features
+        Rows ``(name, value, z, importance)``: the instance's raw value (NaN when
+        missing, then imputed), its standardised value (``z``: how many training
+        standard deviations from the training mean, after imputation) and the model's
+        importance of the feature (NaN when the selector has none).
+    """
+
+    method: str
+    features: tuple[tuple[str, float, float, float], ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The decision for one instance.
+
+    Attributes
+    ----------
+    algorithm
+        The algorithm to run (after the pre-solving schedule, if any).
+    reason
+        ``"predicted"`` (the selector chose), ``"backup"`` (the features failed) or
+        ``"presolved"`` (a feature step decided the instance; the backup solver
+        confirms it).
+    presolved
+        ``"SAT"``/``"UNSAT"`` when a feature step decided the instance, else None.
+    schedule
+        Pre-solving schedule ``(algorithm, seconds)`` learned with the model, run
+        before the features in ``asc solve``; empty for most selectors.
+    scores
+        Algorithm -> the selector's score (lower is better); empty when not predicted.
+    score_label
+        What the scores are.
+    predicted_costs
+        Algorithm -> predicted cost (training cost unit, PAR-k seconds) when the
+        selector's scores estimate costs, else None.
+    ranking
+        Algorithms, best first (the scores' order; the backup alone when not predicted).
+    steps
+        Step name -> :class:`StepOutcome`, in computation order.
+    feature_seconds
+        Wall-clock seconds spent computing the features (reading excluded).
+    features
+        The model's features -> this instance's values (NaN where missing).
+    note
+        Why the backup was used, or other remarks; empty if none.
+    explanation
+        Set when asked for (:func:`explain`).
+    """
+
+    algorithm: str
+    reason: str
+    presolved: str | None
+    schedule: tuple[tuple[str, float], ...]
+    scores: dict[str, float]
+    score_label: str
+    predicted_costs: dict[str, float] | None
+    ranking: tuple[str, ...]
+    steps: dict[str, StepOutcome]
+    feature_seconds: float
+    features: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+    explanation: Explanation | None = None
+
+
+def feature_steps_of(model: SelectionModel) -> tuple[str, ...]:
+    """The feature steps to compute for ``model``, checked against what ``asc.features`` provides.
+
+    Raises
+    ------
+    ModelError
+        The model was trained on a step ``asc`` cannot compute (e.g. an ASlib
+        scenario's ``DIAMETER`` or local-search probing steps): its predictions would
+        rest on imputed values only.
+    """
+    steps = tuple(model.info.steps)
+    if not steps:
+        return ()
+    from asc.features import FEATURE_STEPS
+
+    unknown = [s for s in steps if s not in FEATURE_STEPS]
+    if unknown:
+        raise ModelError(f"the model uses feature step {unknown[0]!r}, which asc cannot compute "
+                         f"(available: {', '.join(FEATURE_STEPS)}); train it with --steps "
+                         f"{','.join(s for s in steps if s in FEATURE_STEPS) or 'Pre'}")
+    return steps
+
+
+def backup_of(model: SelectionModel) -> str:
+    """The model's backup solver (recorded at training; derived for older files where possible)."""
+    if model.info.backup:
+        return model.info.backup
+    selector = getattr(model.selector, "selector_", model.selector)
+    learned = getattr(model.selector, "backup_", None)
+    if learned:
+        return str(learned)
+    means = getattr(selector, "mean_costs_", None)
+    if means is not None and len(means) == len(model.info.algorithms):
+        return model.info.algorithms[int(min(range(len(means)), key=lambda i: means[i]))]
+    raise ModelError("the model file records no backup solver (written by an older asc); "
+                     "retrain it with 'asc train' to use it on instances whose features fail")
+
+
+def schedule_of(model: SelectionModel) -> tuple[tuple[str, float], ...]:
+    """The pre-solving schedule ``(algorithm, seconds)`` a pipeline model learned (else empty)."""
+    plan = getattr(model.selector, "schedule_", None) or ()
+    return tuple((str(a), float(t)) for a, t in plan)
+
+
+def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None = None,
+                    explain_top: int | None = None) -> Selection:
+    """Compute ``model``'s feature steps on ``cnf`` and decide (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        A loaded model.
+    cnf
+        The parsed instance (:class:`asc.instances.CNF`).
+    step_timeout
+        Seconds each feature step may take (None: no limit).
+    explain_top
+        If given, attach an :class:`Explanation` with this many features.
+    """
+    steps = feature_steps_of(model)
+    outcomes: dict[str, StepOutcome] = {}
+    values: dict[str, float] = {}
+    presolved: str | None = None
+    seconds = 0.0
+    if steps:
+        from asc.features import FEATURE_STEPS, compute_features
+
+        start = time.perf_counter()
+        result = compute_features(cnf, steps=steps, step_timeout=step_timeout)
+        seconds = time.perf_counter() - start
+        for name, step in result.steps.items():
+            outcomes[name] = StepOutcome(str(step.status), float(step.cost))
+            if step.status in FINISHED:
+                values.update({k: float(v) for k, v in step.values.items()})
+        presolved = getattr(result, "presolved_answer", None)
+        roots = [s for s in steps if not FEATURE_STEPS[s][1]]
+        finished = [s for s in steps if outcomes.get(s, StepOutcome("crash", math.nan)).status in FINISHED]
+        failed = [s for s in steps if s not in finished]
+        features_failed = bool(any(s not in finished for s in roots) or not finished)
+    else:
+        failed, features_failed = [], False
+    row = {name: values.get(name, math.nan) for name in model.info.features}
+    common = dict(schedule=schedule_of(model), steps=outcomes, feature_seconds=seconds, features=row,
+                  score_label=str(getattr(model.selector, "score_label", "score, lower is better")))
+
+    if presolved in ("SAT", "UNSAT"):
+        backup = backup_of(model)
+        return Selection(algorithm=backup, reason="presolved", presolved=presolved, scores={},
+                         predicted_costs=None, ranking=(backup,),
+                         note=f"decided {presolved} by unit propagation while computing the features",
+                         **common)
+    if features_failed:
+        backup = backup_of(model)
+        what = ", ".join(f"{s} {outcomes[s].status}" if s in outcomes else f"{s} missing" for s in failed)
+        return Selection(algorithm=backup, reason="backup", presolved=None, scores={}, predicted_costs=None,
+                         ranking=(backup,), note=f"feature computation failed ({what}): backup solver", **common)
+
+    import numpy as np
+
+    X = np.array([[row[name] for name in model.info.features]], dtype=float)
+    scores = np.asarray(model.selector.predict_scores(X), dtype=float)[0]
+    names = [str(a) for a in model.selector.algorithms_]
+    to_costs = getattr(model.selector, "costs_from_scores", None)
+    costs = to_costs(scores[None, :]) if to_costs is not None else None
+    order = [names[i] for i in np.argsort(scores, kind="stable")]
+    note = ""
+    if failed:
+        note = "step(s) " + ", ".join(f"{s} {outcomes[s].status}" for s in failed) + \
+               ": their features are missing and imputed"
+    explanation = explain(model, row, explain_top) if explain_top else None
+    return Selection(algorithm=order[0], reason="predicted", presolved=None,
+                     scores={a: float(s) for a, s in zip(names, scores, strict=True)},
+                     predicted_costs=None if costs is None else
+                     {a: float(c) for a, c in zip(names, np.asarray(costs)[0], strict=True)},
+                     ranking=tuple(order), note=note, explanation=explanation, **common)
+
+
+def _forests(selector: Any) -> list[Any]:
+    """The fitted tree ensembles inside a selector (pairwise, per-algorithm, multi-class, pipeline)."""
+    inner = getattr(selector, "selector_", None)
+    if inner is not None and inner is not selector:
+        return _forests(inner)
+    found = [m for m in getattr(selector, "models_", []) or [] if hasattr(m, "feature_importances_")]
+    single = getattr(selector, "model_", None)
+    if single is not None and hasattr(single, "feature_importances_"):
+        found.append(single)
+    return found
+
+
+def _preprocessor(selector: Any) -> Any:
+    inner = getattr(selector, "selector_", None)
+    if inner is not None and inner is not selector:
+        return _preprocessor(inner)
+    return getattr(selector, "preprocessor_", None)
+
+
+def explain(model: SelectionModel, features: dict[str, float], top: int = 10) -> Explanation:
+    """The features that mattered for ``model``'s choice on an instance with ``features``.
+
+    For forest-based selectors the features are ranked by the model's importance
+    (mean decrease in impurity, averaged over every forest of the selector: each
+    pairwise or per-algorithm model counts once). Importance is global, a property of
+    the model; the instance's standardised value ``z`` beside it shows where this
+    instance lies on that feature (|z| > 2: unusual for the training data). Selectors
+    without importances (k-NN, ISAC, the single best) use standardised Euclidean
+    distances in which every feature weighs the same, so for them the features are
+    ranked by |z|: those on which this instance is farthest from the training mean
+    decide which neighbours or cluster it gets.
+    """
+    import numpy as np
+
+    names = list(model.info.features)
+    raw = np.array([[features.get(n, np.nan) for n in names]], dtype=float)
+    prep = _preprocessor(model.selector)
+    z = prep.transform(raw)[0] if prep is not None and names else np.full(len(names), np.nan)
+    forests = _forests(model.selector)
+    if forests:
+        importance = np.mean([np.asarray(f.feature_importances_, dtype=float) for f in forests], axis=0)
+        order = np.argsort(-importance, kind="stable")
+        method = ("top features by the model's importance (mean decrease in impurity, averaged over "
+                  f"{len(forests)} forest{'s' if len(forests) != 1 else ''}), with this instance's value "
+                  "and its standardised value z")
+    else:
+        importance = np.full(len(names), np.nan)
+        order = np.argsort(-np.abs(np.nan_to_num(z)), kind="stable")
+        method = ("this selector has no feature importances; features ranked by |z|, how far this "
+                  "instance is from the training mean in training standard deviations (the selector's "
+                  "distances weigh standardised features equally)")
+    rows = tuple((names[i], float(raw[0, i]), float(z[i]), float(importance[i])) for i in order[:top])
+    return Explanation(method, rows)

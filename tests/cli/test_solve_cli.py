@@ -1,0 +1,72 @@
+"""``asc solve``: real python-sat solvers through the harness runner, SAT-competition output."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selection_factories import instance
+
+SAT = "shared/satlib-uf50/uf50-01.cnf.xz"
+UNSAT = "shared/satlib-uf50/uuf50-01.cnf.xz"
+HARD_UNSAT = "generated/php-10-9.cnf.xz"      # about 3 s for minisat22
+
+
+def test_sat_instance_prints_a_checked_model(run_cli, make_model_file):
+    from asc.runs.check import check_model, read_formula
+
+    path = instance(SAT)
+    result = run_cli("solve", path, "--model", make_model_file("rf-regression", n_estimators=10),
+                     "--cutoff-time", "60")
+    assert result.code == 10, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "s SATISFIABLE"
+    assert all(line.startswith("v ") and len(line) <= 78 for line in lines[1:])
+    literals = np.array(" ".join(line[2:] for line in lines[1:]).split(), dtype=np.int64)
+    assert literals[-1] == 0 and np.count_nonzero(literals == 0) == 1
+    assert sorted(np.abs(literals[:-1]).tolist()) == list(range(1, 51))   # every variable, once
+    assert check_model(read_formula(path), literals[:-1]).ok
+    # stderr: the chosen solver and its times, as comment lines
+    assert all(line.startswith("c ") for line in result.err.splitlines())
+    assert "chosen by the model" in result.err and "CPU" in result.err and "wall" in result.err
+
+
+def test_unsat_instance(run_cli, make_model_file):
+    result = run_cli("solve", instance(UNSAT), "--model", make_model_file("pairwise-rf", n_estimators=10))
+    assert result.code == 20, result.err
+    assert result.out == "s UNSATISFIABLE\n"
+
+
+def test_cutoff_gives_unknown(run_cli, make_model_file):
+    result = run_cli("solve", instance(HARD_UNSAT), "--model", make_model_file("rf-regression", n_estimators=10),
+                     "--cutoff-time", "1")
+    assert result.code == 0, result.err
+    assert result.out == "s UNKNOWN\n"
+    assert "TIMEOUT" in result.err
+
+
+def test_a_wrong_model_is_never_printed_as_sat(run_cli, make_model_file, tmp_path):
+    # a real external "solver" that claims SAT with a model falsifying the formula,
+    # defined under the model's algorithm names
+    liar = tmp_path / "liar.py"
+    liar.write_text("import sys\nprint('s SATISFIABLE')\nprint('v -1 -2 -3 -4 -5 0')\nsys.exit(10)\n")
+    portfolio = tmp_path / "liars.toml"
+    portfolio.write_text("".join(f'[[algorithm]]\nname = "{name}"\ncommand = ["{{python}}", "{liar}", "{{instance}}"]\n\n'
+                                 for name in ("minisat22", "glucose4", "cadical195")))
+    result = run_cli("solve", instance(SAT), "--model", make_model_file("rf-regression", n_estimators=10),
+                     "--portfolio", portfolio, "--cutoff-time", "30")
+    assert result.code == 0, result.err
+    assert result.out == "s UNKNOWN\n"
+    assert "WRONG" in result.err
+
+
+def test_corrupted_model_and_malformed_cnf(run_cli, make_model_file, tmp_path):
+    bad_model = tmp_path / "bad.skops"
+    bad_model.write_bytes(make_model_file("rf-regression", n_estimators=10).read_bytes()[:5000])
+    bad_cnf = tmp_path / "bad.cnf"
+    bad_cnf.write_text("p cnf 2 1\n1 2\n-1 0 3 0 junk\n")
+    for args, expected in (((instance(SAT), "--model", bad_model), "corrupted or truncated"),
+                           ((bad_cnf, "--model", make_model_file("rf-regression", n_estimators=10)), f"{bad_cnf}:")):
+        result = run_cli("solve", *args)
+        assert result.code == 2 and result.out == ""
+        lines = result.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("asc: error: ") and expected in lines[0], result.err
