@@ -146,6 +146,23 @@ def features_api():
     return compute_features
 
 
+def parallel_speedup(count: int = 100) -> tuple[int, float, float] | None:
+    """Wall seconds of ``asc features`` on the ``count`` smallest shared files, --jobs 1 and 2.
+
+    Each is a fresh ``asc`` process, as users run it (start-up and kernel loading included).
+    """
+    if not SHARED.exists():
+        return None
+    files = sorted((p for p in SHARED.rglob("*.cnf.xz")), key=lambda p: p.stat().st_size)[:count]
+    walls = []
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "asc", "features", *map(str, files), "--jobs", str(jobs),
+                        "--no-progress", "-o", os.devnull], check=True)
+        walls.append(time.perf_counter() - start)
+    return len(files), walls[0], walls[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small ladder (1e3-1e5) and 2 shared files")
@@ -238,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, total, status in totals:
         if name.startswith("rand3") and "1e+06" in name:
             print(f"all four groups on {name}: {total:.1f} s CPU, {status} (target: all ok in < 60 s)")
+    if compute is not None:
+        par = parallel_speedup()
+        if par:
+            n, one, two = par
+            print(f"asc features on the {n} smallest shared files: --jobs 1 {one:.2f} s, --jobs 2 {two:.2f} s wall, "
+                  f"speed-up {one / two:.2f}x (target about 2x; {os.cpu_count()} cores here)")
     if len(ladder_fit) >= 2:
         lits = np.log([r[0] for r in ladder_fit])
         # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.
