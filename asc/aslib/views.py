@@ -185,6 +185,9 @@ class FeatureView:
         Instances x steps feature runstatus (``"ok"`` where the scenario has no status file).
     steps
         The steps, closed under ``requires``, in computation order.
+    step_cost
+        Instances x steps seconds of each step as stored (missing costs 0; not yet
+        zeroed after a presolving step, see :class:`FeatureSteps`).
     """
 
     X: pd.DataFrame
@@ -192,6 +195,7 @@ class FeatureView:
     presolved: pd.Series
     status: pd.DataFrame
     steps: tuple[str, ...]
+    step_cost: pd.DataFrame | None = None
 
 
 def feature_matrix(scenario: Scenario, steps: Sequence[str] | None = None) -> FeatureView:
@@ -235,4 +239,106 @@ def feature_matrix(scenario: Scenario, steps: Sequence[str] | None = None) -> Fe
                             name="presolved"),
         status=status,
         steps=chosen,
+        step_cost=pd.DataFrame(costs, index=pd.Index(instances, name="instance_id"), columns=list(chosen)),
+    )
+
+
+@dataclass(frozen=True)
+class FeatureSteps:
+    """The step structure behind a feature matrix, for selectors that choose their own steps.
+
+    A selector that may use only some of the steps (self-configuration weighs a step's
+    cost against its value) needs to know which columns each step provides, which steps
+    it requires, and what each step cost and reported on each instance. Charges follow
+    the same policy as :func:`feature_matrix` and the evaluation, for any subset.
+
+    Attributes
+    ----------
+    steps
+        All available steps, in computation order.
+    requires
+        Steps each step requires.
+    provides
+        Feature columns (of the matrix the selector is given) each step provides.
+    cost
+        Instances x steps seconds per step (missing costs 0).
+    status
+        Instances x steps feature runstatus strings.
+    charged
+        False when the evaluation charges no feature cost (costs then count as 0 and no
+        instance counts as presolved).
+    """
+
+    steps: tuple[str, ...]
+    requires: dict[str, tuple[str, ...]]
+    provides: dict[str, tuple[str, ...]]
+    cost: np.ndarray
+    status: np.ndarray
+    charged: bool = True
+
+    def take(self, rows: np.ndarray) -> FeatureSteps:
+        """The same structure for a subset of the instances (boolean mask or indices)."""
+        return FeatureSteps(self.steps, self.requires, self.provides, self.cost[rows], self.status[rows],
+                            self.charged)
+
+    def closure(self, chosen: Sequence[str]) -> tuple[str, ...]:
+        """``chosen`` closed under ``requires``, in computation order."""
+        closed: set[str] = set()
+        stack = list(chosen)
+        while stack:
+            step = stack.pop()
+            if step not in closed:
+                closed.add(step)
+                stack.extend(self.requires.get(step, ()))
+        unknown = closed - set(self.steps)
+        if unknown:
+            raise UsageError(f"unknown feature step {sorted(unknown)[0]!r} (available: {', '.join(self.steps)})")
+        return tuple(s for s in self.steps if s in closed)
+
+    def columns(self, chosen: Sequence[str]) -> tuple[str, ...]:
+        """Feature columns the (closed) steps provide, without duplicates, in step order."""
+        out: list[str] = []
+        for step in self.closure(chosen):
+            out.extend(c for c in self.provides.get(step, ()) if c not in out)
+        return tuple(out)
+
+    def charges(self, chosen: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per instance: charged feature cost, presolved flag and features-failed flag of a step subset.
+
+        Cost and presolved follow :func:`feature_matrix` (steps after the one that
+        presolved an instance never ran); both are zero/False when ``charged`` is False.
+        Features failed, as in the evaluation, where a root step of the subset (one
+        requiring no other) or every step did not finish, and nothing presolved it.
+        """
+        steps = self.closure(chosen)
+        n = len(self.cost)
+        if not steps:
+            return np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        idx = [self.steps.index(s) for s in steps]
+        status = self.status[:, idx]
+        pre_step = status == "presolved"
+        after = np.cumsum(pre_step, axis=1) - pre_step > 0
+        cost = np.where(after, 0.0, self.cost[:, idx]).sum(axis=1)
+        presolved = pre_step.any(axis=1)
+        finished = (status == "ok") | pre_step
+        roots = [i for i, s in enumerate(steps) if not self.requires.get(s)]
+        failed = (~finished[:, roots].all(axis=1) | ~finished.any(axis=1)) & ~presolved
+        if not self.charged:
+            return np.zeros(n), np.zeros(n, dtype=bool), failed
+        return cost, presolved, failed
+
+
+def feature_steps(scenario: Scenario, view: FeatureView, charged: bool = True) -> FeatureSteps:
+    """The :class:`FeatureSteps` of ``view`` (the steps it was built from, nothing else)."""
+    desc = scenario.description
+    columns = set(view.X.columns)
+    step_cost = view.step_cost if view.step_cost is not None else pd.DataFrame(
+        0.0, index=view.X.index, columns=list(view.steps))
+    return FeatureSteps(
+        steps=tuple(view.steps),
+        requires={s: tuple(r for r in desc.feature_steps[s].requires if r in view.steps) for s in view.steps},
+        provides={s: tuple(f for f in desc.feature_steps[s].provides if f in columns) for s in view.steps},
+        cost=step_cost[list(view.steps)].to_numpy(dtype=float),
+        status=view.status[list(view.steps)].to_numpy(dtype=object).astype(str),
+        charged=charged,
     )

@@ -9,6 +9,7 @@ import time
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from asc.cli.output import add_format_option
+    from asc.cli.search_options import add_search_options
 
     p = sub.add_parser(
         "evaluate",
@@ -29,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cv-repetition", type=int, default=1, help="cv.arff repetition giving the folds (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the selector and of drawn folds (default: 0)")
     p.add_argument("--jobs", type=int, default=-1, help="folds fitted in parallel (default: all cores)")
+    add_search_options(p, "per outer fold: each fold's search sees only that fold's training instances")
     add_format_option(p)
     p.set_defaults(func=run)
 
@@ -48,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     from asc.aslib import read_scenario
     from asc.cli.output import print_json, print_table
+    from asc.cli.search_options import search_params
     from asc.evaluation.crossval import cross_validate
     from asc.evaluation.protocol import Protocol
     from asc.selectors import make_selector
 
     started = time.perf_counter()
-    selector = make_selector(args.selector)
+    selector = make_selector(args.selector, **search_params(args))
     scenario = read_scenario(args.scenario)
     protocol = Protocol(
         par=args.par, cv_repetition=args.cv_repetition, charge_feature_costs=not args.no_feature_costs,
@@ -89,5 +92,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"gap closed    {s['gap_closed_global_sbs']:.3f} (global SBS), {s['gap_closed_per_fold_sbs']:.3f} "
           f"(per-fold SBS); per-fold spread: sd of {measure} {s['fold_cost_std']:.1f}, "
           f"sd of gap closed {s['fold_gap_closed_std']:.3f}")
+    for fold, config in s["configurations"].items():
+        print(f"asc: fold {fold} chose {config}", file=sys.stderr)
     print(f"asc: done in {elapsed:.1f} s", file=sys.stderr)
     return 0

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, clone
 
 from asc.aslib.folds import make_folds
 from asc.aslib.scenario import Scenario
-from asc.aslib.views import cutoff_of
+from asc.aslib.views import cutoff_of, feature_steps
 from asc.evaluation.metrics import Outcome, gap_closed, misclassification_penalty, runtime_outcome
 from asc.evaluation.protocol import Protocol
 from asc.errors import UsageError
@@ -99,11 +99,13 @@ class FoldChoices:
     choice: np.ndarray                          # algorithm names
     schedule: tuple[tuple[str, float], ...]     # pre-solving schedule (algorithm, seconds)
     backup: str | None                          # algorithm used when features fail
+    steps: tuple[str, ...] | None = None        # feature steps the selector chose to use (None: all)
+    config: dict[str, Any] | None = None        # configuration a self-configuring selector chose
 
 
 def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_train: pd.DataFrame,
                  C_train: pd.DataFrame, X_test: pd.DataFrame, C_test: pd.DataFrame,
-                 extra_train: dict[str, np.ndarray]) -> FoldChoices:
+                 extra_train: dict[str, Any]) -> FoldChoices:
     model = _prepare(selector, seed, cutoff)
     accepted = inspect.signature(model.fit).parameters
     model.fit(X_train, C_train, **{k: v for k, v in extra_train.items() if k in accepted})
@@ -112,7 +114,9 @@ def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_tra
     else:
         choice = np.asarray(model.predict(X_test))
     schedule = tuple((str(a), float(t)) for a, t in getattr(model, "schedule_", ()))
-    return FoldChoices(choice, schedule, getattr(model, "backup_", None))
+    steps = getattr(model, "steps_", None)
+    return FoldChoices(choice, schedule, getattr(model, "backup_", None),
+                       None if steps is None else tuple(str(s) for s in steps), getattr(model, "best_config_", None))
 
 
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
@@ -144,8 +148,9 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     X = view.X
     # Selectors that ignore the features (SBS, VBS) do not pay for computing them.
     charge = protocol.charge_feature_costs and is_runtime and getattr(selector, "uses_features", True)
-    feature_cost = view.cost.to_numpy(dtype=float) if charge else None
-    presolved = view.presolved.to_numpy(dtype=bool) if charge else None
+    # Copies: a selector that chooses its own steps gets its folds' entries rewritten below.
+    feature_cost = view.cost.to_numpy(dtype=float).copy() if charge else None
+    presolved = view.presolved.to_numpy(dtype=bool).copy() if charge else None
     # Features failed where a step everything else builds on (one that requires no other
     # step, e.g. SATzilla's Pre) did not finish, or where no step finished, and nothing
     # presolved the instance: a selector with a backup solver uses it there. A later step
@@ -154,8 +159,12 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     roots = [step for step in view.steps if not scenario.description.feature_steps[step].requires]
     failed = ((~finished[roots].all(axis=1) | ~finished.any(axis=1)).to_numpy() if view.steps
               else np.zeros(len(instances), dtype=bool)) & ~view.presolved.to_numpy(dtype=bool)
+    failed = failed.copy()
     folds = _folds(scenario, protocol).to_numpy()
     cutoff = cutoff_of(scenario) if is_runtime else None
+    # The step structure, for selectors that choose a subset of the steps themselves
+    # (they are then charged, and judged failed, by the steps they chose).
+    structure = feature_steps(scenario, view, charged=bool(charge))
 
     choice = np.full(len(instances), -1, dtype=np.int64)
     sbs_fold_choice = np.full(len(instances), -1, dtype=np.int64)
@@ -165,14 +174,23 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         delayed(_fit_predict)(selector, protocol.seed, cutoff, X.iloc[folds != fold], cost.iloc[folds != fold],
                               X.iloc[folds == fold], cost.iloc[folds == fold],
                               {"feature_cost": (full_cost if charge else np.zeros_like(full_cost))[folds != fold],
-                               "feature_failed": failed[folds != fold]})
+                               "feature_failed": failed[folds != fold],
+                               "feature_steps": structure.take(folds != fold)})
         for fold in fold_ids
     )
     index = {a: i for i, a in enumerate(algorithms)}
     schedules: dict[int, list[tuple[int, float]]] = {}
     used_backup = np.zeros(len(instances), dtype=bool)
+    chosen_steps: dict[int, list[str]] = {}
+    configurations = {int(f): d.config for f, d in zip(fold_ids, decisions, strict=True) if d.config is not None}
     for fold, decided in zip(fold_ids, decisions, strict=True):
         test, train = folds == fold, folds != fold
+        if decided.steps is not None and tuple(decided.steps) != tuple(view.steps):
+            fold_cost, fold_presolved, fold_failed = structure.take(test).charges(decided.steps)
+            if charge:
+                feature_cost[test], presolved[test] = fold_cost, fold_presolved
+            failed[test] = fold_failed
+            chosen_steps[int(fold)] = list(decided.steps)
         fold_choice = np.array([index[str(p)] for p in decided.choice])
         if decided.backup is not None:
             use = failed[test]
@@ -270,6 +288,8 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
                                               float(vbs.cost.mean())),
         "schedules": {int(f): [[algorithms[a], t] for a, t in plan] for f, plan in schedules.items() if plan},
         "backup_used": int(used_backup.sum()),
+        "chosen_steps": chosen_steps,
+        "configurations": configurations,
         "fold_cost_std": float(per_fold["cost"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
         "fold_gap_closed_std": float(per_fold["gap_closed"].std(ddof=1)) if len(per_fold) > 1 else 0.0,
     }

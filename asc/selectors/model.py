@@ -130,23 +130,44 @@ def library_versions() -> dict[str, str]:
 
 def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None = None, seed: int = 0,
                 par: float = 10.0, **params: Any) -> SelectionModel:
-    """Fit the named selector on a whole scenario and wrap it as a :class:`SelectionModel`."""
+    """Fit the named selector on a whole scenario and wrap it as a :class:`SelectionModel`.
+
+    The selector gets what the evaluation gives it: the scenario's cutoff (when it has
+    a ``cutoff`` parameter left unset) and, if its ``fit`` accepts them, the feature
+    costs, failures and step structure of the training instances. A selector that
+    chooses its own feature steps (``steps_``, e.g. ``auto``) records those steps, so
+    that only they are computed when the model is used.
+    """
+    import inspect
+
+    import numpy as np
+
+    from asc.aslib.views import cutoff_of, feature_steps
     from asc.selectors.registry import make_selector
 
     selector = make_selector(selector_name, **params)
     if "random_state" in selector.get_params() and selector.get_params()["random_state"] is None:
         selector.set_params(random_state=seed)
+    is_runtime = scenario.description.is_runtime
+    if is_runtime and "cutoff" in selector.get_params() and selector.get_params()["cutoff"] is None:
+        selector.set_params(cutoff=cutoff_of(scenario))
     view = scenario.feature_matrix(steps)
     cost = scenario.cost_matrix(par=par)
-    selector.fit(view.X, cost)
+    structure = feature_steps(scenario, view, charged=is_runtime)
+    failed = structure.charges(view.steps)[2] if view.steps else np.zeros(len(cost), dtype=bool)
+    extra = {"feature_cost": view.cost.to_numpy(dtype=float) if is_runtime else np.zeros(len(cost)),
+             "feature_failed": failed, "feature_steps": structure}
+    accepted = inspect.signature(selector.fit).parameters
+    selector.fit(view.X, cost, **{k: v for k, v in extra.items() if k in accepted})
+    used = getattr(selector, "steps_", None)
     means = cost.mean(axis=0)
     # the selector's own backup solver (learned on instances whose features failed) when
     # it has one, else the training data's single best: what asc select runs without features
     backup = getattr(selector, "backup_", None) or str(means.idxmin())
     info = ModelInfo(
         selector=selector_name, scenario=scenario.name, algorithms=tuple(str(a) for a in cost.columns),
-        features=tuple(str(f) for f in view.X.columns), steps=tuple(view.steps),
-        cutoff=scenario.cutoff if scenario.description.is_runtime else None, par=par, seed=seed,
+        features=tuple(str(f) for f in view.X.columns), steps=tuple(view.steps if used is None else used),
+        cutoff=scenario.cutoff if is_runtime else None, par=par, seed=seed,
         versions=library_versions(), created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         backup=str(backup), mean_costs={str(a): float(v) for a, v in means.items()},
     )

@@ -65,6 +65,12 @@ def _isac() -> BaseEstimator:
     return ClusteringSelector()
 
 
+def _auto() -> BaseEstimator:
+    from asc.selectors.auto import AutoSelector
+
+    return AutoSelector()
+
+
 def _pipeline(inner: Callable[[], "BaseEstimator"]) -> Callable[[], "BaseEstimator"]:
     def build() -> BaseEstimator:
         from asc.selectors.pipeline import SelectionPipeline
@@ -86,6 +92,8 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "isac": (_isac, "ISAC: k-means clusters of instances, each cluster's best algorithm"),
     "satzilla": (_pipeline(_pairwise), "pre-solving schedule + backup solver + pairwise-rf (SATzilla 2012 pipeline)"),
     "rf-regression+presolve": (_pipeline(_rf_log), "pre-solving schedule + backup solver + rf-regression"),
+    "auto": (_auto, "AutoFolio-style: SMAC picks selector, hyperparameters, feature steps, pre-solving "
+                    "by inner cross-validation within --budget seconds"),
 }
 
 

@@ -1,0 +1,39 @@
+"""Options of selectors that search (``--selector auto``), shared by ``asc evaluate`` and ``asc train``.
+
+Standard library only: this module loads on CLI start-up paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+#: Default wall-clock budget of one search, in seconds.
+DEFAULT_BUDGET = 60.0
+
+
+def add_search_options(p: argparse.ArgumentParser, where: str) -> None:
+    """Add ``--budget`` and ``--trials`` to a command; ``where`` says what data each search sees."""
+    p.add_argument("--budget", type=float, metavar="S",
+                   help=f"seconds of wall-clock time for the selector search of --selector auto, {where} "
+                        f"(default: {DEFAULT_BUDGET:g}; a trial under way when it runs out finishes, "
+                        "and the final fit comes on top)")
+    p.add_argument("--trials", type=int, metavar="N",
+                   help="also stop the search of --selector auto after N configurations; a cap reached "
+                        "before the budget makes the result repeatable (default: no cap)")
+
+
+def search_params(args: argparse.Namespace) -> dict[str, Any]:
+    """Selector parameters from ``--budget``/``--trials``; a usage error for selectors that do not search."""
+    from asc.errors import UsageError
+
+    given = {k: v for k, v in (("budget", args.budget), ("n_trials", args.trials)) if v is not None}
+    if not given:
+        return {}
+    if args.selector != "auto":
+        raise UsageError(f"--budget and --trials apply to --selector auto only, not {args.selector!r}")
+    if given.get("budget", 1.0) <= 0:
+        raise UsageError(f"--budget must be a positive number of seconds, found {args.budget:g}")
+    if given.get("n_trials", 1) < 1:
+        raise UsageError(f"--trials must be at least 1, found {args.trials}")
+    return given

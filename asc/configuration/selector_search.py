@@ -1,0 +1,434 @@
+"""SMAC search over selection methods: selector, hyperparameters, feature steps, pre-solving.
+
+The search follows AutoFolio (Lindauer, Hoos, Hutter and Schaub, JAIR 2015): one joint,
+conditional configuration space holds the choice of selector, each selector's
+hyperparameters (active only when that selector is chosen), which optional feature
+steps to compute, and whether to wrap the selector in the SATzilla-style pre-solving
+pipeline. A configuration is scored by the PAR-k (or quality cost) of its choices
+under an inner cross-validation on the training data it is given, charged the feature
+cost of the steps it uses exactly as the outer evaluation would charge it. SMAC
+(random-forest surrogate, expected improvement, interleaved random configurations)
+proposes the configurations; the search stops at a wall-clock budget or a trial cap.
+
+Everything here sees only the data passed in: called inside an outer cross-validation
+it sees one fold's training part and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from asc.errors import UsageError
+
+if TYPE_CHECKING:  # ConfigSpace and scikit-learn load only when a search runs
+    from ConfigSpace import ConfigurationSpace
+    from sklearn.base import BaseEstimator
+
+    from asc.aslib.views import FeatureSteps
+
+log = logging.getLogger(__name__)
+
+#: Selectors the search may choose among, strongest default first: the space's default
+#: configuration (SMAC's first trial) is the first candidate with its registry defaults.
+DEFAULT_CANDIDATES: tuple[str, ...] = ("rf-regression", "pairwise-regression", "pairwise-rf", "multiclass-rf",
+                                       "knn", "isac", "sbs")
+
+YES, NO = "yes", "no"
+
+
+def _forest(n_estimators: int, max_features: float, upper: int = 200) -> list[tuple]:
+    """Random-forest hyperparameters shared by the forest-based selectors."""
+    return [
+        ("n_estimators", "int", (10, upper), n_estimators, True),
+        ("max_features", "float", (0.05, 1.0), max_features, False),
+        ("min_samples_leaf", "int", (1, 20), 1, True),
+    ]
+
+
+#: Per selector: (parameter, kind, range or choices, default, log scale). Defaults are
+#: the registry's (``"sqrt"`` of SAT-sized feature sets written as the fraction 0.15),
+#: ranges are kept where one trial stays affordable within a budget of minutes.
+SEARCH_SPACES: dict[str, list[tuple]] = {
+    "rf-regression": [("target", "cat", ("log", "raw"), "log", False)] + _forest(100, 1.0),
+    "pairwise-regression": _forest(50, 0.5),
+    "pairwise-rf": _forest(50, 0.15),
+    "multiclass-rf": _forest(200, 0.15, upper=400),
+    "knn": [("n_neighbors", "int", (1, 50), 15, True), ("weights", "cat", ("uniform", "distance"), "uniform", False)],
+    "isac": [("max_clusters", "int", (2, 16), 8, False), ("min_cluster_size", "int", (1, 20), 5, True)],
+    "sbs": [],
+}
+
+
+def plain(value: Any) -> Any:
+    """NumPy scalars as Python ones, so configurations are plain, storable data."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.str_):
+        return str(value)
+    return value
+
+
+def check_candidates(candidates: Sequence[str] | None) -> tuple[str, ...]:
+    """The candidate selectors, validated (default :data:`DEFAULT_CANDIDATES`)."""
+    chosen = tuple(DEFAULT_CANDIDATES if candidates is None else candidates)
+    if not chosen:
+        raise UsageError("the selector search needs at least one candidate selector")
+    unknown = [c for c in chosen if c not in SEARCH_SPACES]
+    if unknown:
+        raise UsageError(f"selector {unknown[0]!r} cannot be searched (searchable: {', '.join(SEARCH_SPACES)})")
+    return tuple(dict.fromkeys(chosen))
+
+
+def build_space(candidates: Sequence[str], steps: Sequence[str] = (), presolve: bool = False,
+                seed: int = 0) -> ConfigurationSpace:
+    """The joint conditional configuration space.
+
+    Parameters
+    ----------
+    candidates
+        Selector names (keys of :data:`SEARCH_SPACES`); the first is the default.
+    steps
+        Feature steps that may be switched off (``step:NAME`` yes/no, default yes);
+        fewer than two steps give no step choice. A configuration switching every
+        step off is forbidden.
+    presolve
+        Offer the pre-solving pipeline (``presolve`` yes/no, default no, with its
+        budget and number of pre-solvers).
+    seed
+        Seed of the space's sampler.
+    """
+    from ConfigSpace import (Categorical, ConfigurationSpace, EqualsCondition, Float, ForbiddenAndConjunction,
+                             ForbiddenEqualsClause, InCondition, Integer)
+
+    candidates = check_candidates(candidates)
+    space = ConfigurationSpace(seed=seed)
+    selector = Categorical("selector", list(candidates), default=candidates[0])
+    space.add(selector)
+    for name in candidates:
+        for param, kind, bounds, default, log_scale in SEARCH_SPACES[name]:
+            key = f"{name}:{param}"
+            if kind == "cat":
+                hp = Categorical(key, list(bounds), default=default)
+            elif kind == "int":
+                hp = Integer(key, bounds, default=default, log=log_scale)
+            else:
+                hp = Float(key, bounds, default=default, log=log_scale)
+            space.add(hp, EqualsCondition(hp, selector, name))
+    # Steps and pre-solving only matter to selectors that look at the features.
+    featured = [c for c in candidates if c != "sbs"]
+    if len(steps) >= 2 and featured:
+        hps = [Categorical(f"step:{s}", [YES, NO], default=YES) for s in steps]
+        for hp in hps:
+            space.add(hp, InCondition(hp, selector, featured) if len(featured) < len(candidates) else None)
+        space.add(ForbiddenAndConjunction(*[ForbiddenEqualsClause(hp, NO) for hp in hps]))
+    if presolve and featured:
+        use = Categorical("presolve", [NO, YES], default=NO)
+        budget = Float("presolve:budget", (0.01, 0.25), default=0.1, log=True)
+        runs = Integer("presolve:max_presolvers", (1, 3), default=2)
+        space.add(use, InCondition(use, selector, featured) if len(featured) < len(candidates) else None)
+        space.add(budget, EqualsCondition(budget, use, YES))
+        space.add(runs, EqualsCondition(runs, use, YES))
+    return space
+
+
+def candidate_defaults(space: ConfigurationSpace) -> list[Any]:
+    """Each candidate selector with its default hyperparameters, all steps and no pre-solving."""
+    from ConfigSpace import Configuration
+
+    configs = []
+    for name in space["selector"].choices:
+        values: dict[str, Any] = {"selector": name}
+        values.update({f"{name}:{p}": d for p, _, _, d, _ in SEARCH_SPACES[name]})
+        if name != "sbs":
+            values.update({k: YES for k in space if k.startswith("step:")})
+            if "presolve" in space:
+                values["presolve"] = NO
+        configs.append(Configuration(space, values=values))
+    return configs
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A configuration as what it means: the selector to build and the steps it uses."""
+
+    selector: str
+    params: dict[str, Any]
+    steps: tuple[str, ...] | None     # None: every column, no step structure known
+    presolve: dict[str, Any] | None   # pipeline parameters, or None for no pipeline
+
+
+def decode(config: Mapping[str, Any], structure: FeatureSteps | None) -> Decoded:
+    """Read a configuration (a mapping of active hyperparameters)."""
+    config = {k: plain(v) for k, v in dict(config).items()}
+    name = str(config["selector"])
+    params = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(name + ":")}
+    steps: tuple[str, ...] | None
+    if structure is None:
+        steps = None
+    elif name == "sbs":
+        steps = ()  # ignores the features: computes (and pays for) none
+    else:
+        chosen = [s for s in structure.steps if config.get(f"step:{s}", YES) == YES]
+        steps = structure.closure(chosen or structure.steps)
+    presolve = None
+    if config.get("presolve") == YES:
+        presolve = {"presolve_budget": float(config["presolve:budget"]),
+                    "max_presolvers": int(config["presolve:max_presolvers"])}
+    return Decoded(name, params, steps, presolve)
+
+
+def build_selector(decoded: Decoded, cutoff: float | None, random_state: int) -> BaseEstimator:
+    """An unfitted selector for a decoded configuration, seeded, on one thread."""
+    from asc.selectors.registry import make_selector
+
+    selector = make_selector(decoded.selector, **decoded.params)
+    params = selector.get_params()
+    if "random_state" in params:
+        selector.set_params(random_state=random_state)
+    if "n_jobs" in params:
+        selector.set_params(n_jobs=1)  # the search's trials are sequential; one core each
+    if decoded.presolve is None or cutoff is None:
+        return selector
+    from asc.selectors.pipeline import SelectionPipeline
+
+    return SelectionPipeline(selector, cutoff=cutoff, random_state=random_state, **decoded.presolve)
+
+
+@dataclass(frozen=True)
+class SearchProblem:
+    """The training data a search sees.
+
+    Attributes
+    ----------
+    X
+        Instances x features (all features the selector is given).
+    C
+        Instances x algorithms costs (PAR-k for runtime scenarios).
+    cutoff
+        Runtime cutoff in seconds, ``None`` for quality scenarios.
+    feature_cost, feature_failed
+        Per instance: charged cost of all features and whether they failed (used when
+        ``structure`` is ``None``).
+    structure
+        The feature steps behind ``X``, or ``None`` when the columns cannot be told apart
+        by step (then no step choice).
+    """
+
+    X: pd.DataFrame
+    C: pd.DataFrame
+    cutoff: float | None
+    feature_cost: np.ndarray
+    feature_failed: np.ndarray
+    structure: FeatureSteps | None = None
+
+    def columns(self, steps: tuple[str, ...] | None) -> list[int]:
+        """Positions in ``X`` of the columns a step subset provides (all for ``None``)."""
+        if steps is None or self.structure is None:
+            return list(range(self.X.shape[1]))
+        wanted = set(self.structure.columns(steps))
+        return [i for i, c in enumerate(self.X.columns) if str(c) in wanted]
+
+    def charges(self, steps: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Charged feature cost, presolved flags and failed flags for a step subset."""
+        if steps is None or self.structure is None:
+            return self.feature_cost, None, self.feature_failed
+        return self.structure.charges(steps)
+
+
+def _par_factor(costs: np.ndarray, cutoff: float) -> float:
+    # The costs were made with some PAR factor; recover it so charged timeouts cost the same.
+    top = float(costs.max())
+    return top / cutoff if top > cutoff * (1 + 1e-9) else 10.0
+
+
+def fit_configured(decoded: Decoded, problem: SearchProblem, rows: np.ndarray | slice,
+                   random_state: int) -> BaseEstimator:
+    """Fit the configured selector on some rows of the problem (its chosen columns only)."""
+    cols = problem.columns(decoded.steps)
+    model = build_selector(decoded, problem.cutoff, random_state)
+    cost, _, failed = problem.charges(decoded.steps)
+    X = problem.X.iloc[rows, cols]
+    C = problem.C.iloc[rows]
+    if decoded.presolve is not None and problem.cutoff is not None:
+        return model.fit(X, C, feature_cost=np.asarray(cost)[rows], feature_failed=np.asarray(failed)[rows])
+    return model.fit(X, C)
+
+
+def cross_validated_cost(config: Mapping[str, Any], problem: SearchProblem, folds: np.ndarray,
+                         random_state: int) -> float:
+    """Mean cost of a configuration's choices under the inner cross-validation ``folds``.
+
+    Each fold is scored as the outer evaluation scores it: the chosen algorithm's
+    runtime plus the feature cost of the configuration's steps (a total over the cutoff
+    is a timeout), presolved instances solved at their feature cost, a pipeline's
+    schedule run first and its backup solver used where the features failed.
+    """
+    from asc.evaluation.metrics import runtime_outcome
+
+    decoded = decode(config, problem.structure)
+    costs = problem.C.to_numpy(dtype=float)
+    index = {str(a): i for i, a in enumerate(problem.C.columns)}
+    cost, presolved, failed = problem.charges(decoded.steps)
+    cols = problem.columns(decoded.steps)
+    if problem.cutoff is not None:
+        cutoff = float(problem.cutoff)
+        solved = (costs <= cutoff).astype(float)
+        runtime = np.minimum(costs, cutoff)
+        par = _par_factor(costs, cutoff)
+    total = 0.0
+    for fold in np.unique(folds):
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        model = fit_configured(decoded, problem, train, random_state)
+        choice = np.array([index[str(p)] for p in model.predict(problem.X.iloc[test, cols])], dtype=np.int64)
+        backup = getattr(model, "backup_", None)
+        if backup is not None:
+            choice = np.where(failed[test], index[backup], choice)
+        if problem.cutoff is None:
+            total += float(costs[test, choice].sum())
+            continue
+        schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
+        outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],
+                                  None if presolved is None else presolved[test], schedule)
+        total += float(outcome.cost.sum())
+    return total / len(folds)
+
+
+def inner_folds(n: int, n_folds: int, random_state: int) -> np.ndarray:
+    """Seeded fold labels for ``n`` instances (every fold gets at least one when possible)."""
+    if n < 2:
+        raise UsageError(f"the selector search needs at least 2 training instances, found {n}")
+    k = max(2, min(n_folds, n))
+    return np.random.RandomState(random_state).permutation(n) % k
+
+
+@dataclass
+class SearchResult:
+    """What a search found.
+
+    Attributes
+    ----------
+    best_config
+        The best configuration found (plain data: active hyperparameters only).
+    best_cost
+        Its inner cross-validated cost.
+    history
+        Every trial in order: ``{"config", "cost", "seconds"}``.
+    seconds
+        Wall-clock time of the whole search.
+    """
+
+    best_config: dict[str, Any]
+    best_cost: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int = 3,
+           candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
+           seed: int = 0, progress: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
+    """Run SMAC over the joint space on ``problem`` and return the best configuration.
+
+    Parameters
+    ----------
+    problem
+        The training data.
+    budget
+        Wall-clock seconds for the search. SMAC starts no trial after it is spent; a
+        trial under way finishes, so the search may overrun by one trial.
+    n_trials
+        Cap on the number of trials (configurations evaluated). With a cap reached
+        before the budget the search is reproducible: same data and seed, same result.
+    n_folds
+        Inner cross-validation folds.
+    candidates
+        Selectors to choose among (default :data:`DEFAULT_CANDIDATES`).
+    choose_steps
+        Let the search switch feature steps off (needs ``problem.structure``).
+    presolve
+        Offer the pre-solving pipeline (runtime scenarios only).
+    seed
+        Seed of SMAC, of the space, of the inner folds and of every selector.
+    progress
+        Called with each trial's record as it finishes.
+    """
+    if budget <= 0:
+        raise UsageError(f"the search budget must be positive seconds, found {budget}")
+    if n_trials is not None and n_trials < 1:
+        raise UsageError(f"n_trials must be at least 1, found {n_trials}")
+    started = time.monotonic()
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.initial_design import DefaultInitialDesign
+    from smac.model.random_forest import RandomForest
+
+    candidates = check_candidates(candidates)
+    steps = problem.structure.steps if (choose_steps and problem.structure is not None) else ()
+    space = build_space(candidates, steps, presolve=presolve and problem.cutoff is not None, seed=seed)
+    folds = inner_folds(len(problem.C), n_folds, seed)
+    worst = float(problem.C.to_numpy(dtype=float).max()) * 2 + 1.0
+    history: list[dict[str, Any]] = []
+
+    def target(config: Any, seed: int = 0) -> float:
+        begun = time.monotonic()
+        values = {k: plain(v) for k, v in dict(config).items()}
+        try:
+            cost = cross_validated_cost(values, problem, folds, seed_)
+        except (UsageError, ValueError) as exc:
+            # A configuration that cannot fit this data (k larger than a fold...) is just bad.
+            log.debug("configuration %s failed: %s", values, exc)
+            cost = worst
+        record = {"config": values, "cost": float(cost), "seconds": time.monotonic() - begun}
+        history.append(record)
+        if progress is not None:
+            progress(record)
+        return float(cost)
+
+    seed_ = int(seed)
+    trials = n_trials if n_trials is not None else 100_000
+    smac_logger = logging.getLogger("smac")
+    level = smac_logger.level
+    # SMAC's chatter (INFO, and warnings such as falling back to random sampling in a
+    # small space) is not ours to print; its errors still are.
+    smac_logger.setLevel(logging.ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="asc-smac-") as tmp, warnings.catch_warnings():
+            # SMAC's local search averages empty neighbourhoods in small spaces, and calls
+            # ConfigSpace APIs it deprecated itself; neither is the user's concern.
+            warnings.filterwarnings("ignore", message="Mean of empty slice", category=RuntimeWarning)
+            warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning,
+                                    module="numpy")
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="smac")
+            remaining = max(budget - (time.monotonic() - started), 1e-3)
+            scenario = Scenario(space, name="selector-search", output_directory=Path(tmp), deterministic=True,
+                                walltime_limit=remaining, n_trials=trials, seed=seed_, n_workers=1)
+            # Each candidate's defaults first (the space default, the first candidate, leads):
+            # known-good points before the surrogate has anything to learn from.
+            extra = [c for c in candidate_defaults(space) if c != space.get_default_configuration()]
+            initial = DefaultInitialDesign(scenario, n_configs=1, additional_configs=extra[: max(0, trials - 1)])
+            # SMAC's default surrogate forest uses every core; one is ours.
+            model = RandomForest(space, log_y=True, n_trees=10, ratio_features=1.0, min_samples_split=2,
+                                 min_samples_leaf=1, seed=seed_, n_jobs=1)
+            facade = HyperparameterOptimizationFacade(
+                scenario, target, model=model, initial_design=initial,
+                intensifier=HyperparameterOptimizationFacade.get_intensifier(scenario, max_config_calls=1),
+                logging_level=False, overwrite=True)
+            facade.optimize()
+    finally:
+        smac_logger.setLevel(level)
+    if not history:
+        raise UsageError(f"the selector search evaluated no configuration within {budget:g} s")
+    # Ties go to the earlier trial: the defaults come first and are the safer choice.
+    best = min(range(len(history)), key=lambda i: (history[i]["cost"], i))
+    return SearchResult(dict(history[best]["config"]), history[best]["cost"], history,
+                        time.monotonic() - started)

@@ -1,0 +1,192 @@
+"""A self-configuring selector: SMAC chooses the selection method on the training data (AutoFolio)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from asc.errors import UsageError
+from asc.selectors.base import cost_array, feature_array
+
+log = logging.getLogger(__name__)
+
+
+class AutoSelector(BaseEstimator):
+    """Algorithm selection configured by SMAC on the training data (AutoFolio-style).
+
+    AutoFolio (Lindauer, Hoos, Hutter and Schaub, "AutoFolio: An Automatically
+    Configured Algorithm Selector", JAIR 53, 2015) observed that no selection method
+    wins on every scenario, and that a method's hyperparameters and its choice of
+    features matter as much as the method; it therefore treats the whole selection
+    pipeline as one configurable algorithm and tunes it with SMAC (Hutter, Hoos and
+    Leyton-Brown, LION 2011; here SMAC 3's hyperparameter-optimisation facade:
+    random-forest surrogate, expected improvement, random interleaving).
+
+    ``fit(X, C)`` does the same on the data it is given and nothing else. The joint,
+    conditional configuration space (:func:`asc.configuration.selector_search.build_space`)
+    holds: which selector (``candidates``: per-algorithm regression, pairwise
+    regression, pairwise classification, multi-class classification, k-NN, ISAC,
+    single best), that selector's hyperparameters, which feature steps to compute
+    (one yes/no per step, closed under ``requires``), and whether to wrap the selector
+    in the pre-solving pipeline (:class:`~asc.selectors.pipeline.SelectionPipeline`,
+    with its budget and number of pre-solvers). A configuration's cost is its mean
+    PAR-k under an ``n_folds`` cross-validation on the training instances, charged as
+    the outer evaluation charges: the feature cost of *its* steps is added to the
+    runtime (over the cutoff is a timeout), a pipeline's schedule runs first and its
+    backup solver takes instances whose features failed. SMAC first evaluates every
+    candidate with its defaults (the first candidate's defaults are the space
+    default), then proposes configurations until ``budget`` seconds have passed or
+    ``n_trials`` configurations were tried. The configuration with the lowest inner
+    cost (earliest on ties) is then fitted on all of ``(X, C)``.
+
+    Feature steps can be chosen only when the caller passes the step structure
+    (``feature_steps``, as :func:`asc.evaluation.crossval.cross_validate` and
+    :func:`asc.selectors.model.train_model` do); ``steps_`` then names the steps the
+    fitted selector needs, and the evaluation charges exactly those. Without it the
+    search covers selectors, hyperparameters and pre-solving, and all columns are used.
+    The search only ever chooses among the steps it is given (the protocol's steps),
+    never adds others.
+
+    Reproducibility: everything is seeded by ``random_state`` (SMAC, the space's
+    sampler, the inner folds, every selector). With a wall-clock budget the number of
+    trials depends on the machine's speed, so only an ``n_trials`` cap reached before
+    the budget makes the chosen configuration repeatable.
+
+    Parameters
+    ----------
+    budget
+        Wall-clock seconds for the search (the final refit comes on top; a trial under
+        way when the budget runs out finishes).
+    n_trials
+        Cap on the number of configurations tried (``None``: only the budget stops it).
+    n_folds
+        Folds of the inner cross-validation.
+    candidates
+        Selector names to choose among (default: all searchable ones, see
+        :data:`asc.configuration.selector_search.DEFAULT_CANDIDATES`).
+    choose_steps
+        Let the search switch feature steps off.
+    presolve
+        Offer the pre-solving pipeline (runtime scenarios only: needs ``cutoff``).
+    cutoff
+        Runtime cutoff in seconds (set by the evaluation from the scenario when ``None``;
+        ``None`` at fit time means a quality scenario: no feature costs, no pre-solving).
+    random_state
+        Seed of the search and of the selectors (``None`` means 0).
+
+    Attributes
+    ----------
+    best_config_ : dict
+        The chosen configuration (active hyperparameters; plain data).
+    best_cost_ : float
+        Its inner cross-validated cost.
+    selector_ : estimator
+        The chosen selector (a pipeline when pre-solving was chosen), fitted on all data.
+    steps_ : tuple of str or None
+        Feature steps the fitted selector uses (``None`` when no step structure was given).
+    columns_ : ndarray of int
+        Positions of the used columns among the ``n_features_in_`` given.
+    search_history_ : list of dict
+        Every trial: ``config``, ``cost``, ``seconds``.
+    search_seconds_ : float
+        Wall-clock seconds the search took.
+    schedule_, backup_
+        The pipeline's pre-solving schedule and backup solver (``[]`` and ``None`` without).
+    """
+
+    requires_test_costs = False
+    uses_features = True
+
+    def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int = 3,
+                 candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
+                 cutoff: float | None = None, random_state: int | None = None) -> None:
+        self.budget = budget
+        self.n_trials = n_trials
+        self.n_folds = n_folds
+        self.candidates = candidates
+        self.choose_steps = choose_steps
+        self.presolve = presolve
+        self.cutoff = cutoff
+        self.random_state = random_state
+
+    def fit(self, X: Any, C: Any, feature_cost: np.ndarray | None = None, feature_failed: np.ndarray | None = None,
+            feature_steps: Any = None) -> AutoSelector:
+        """Search on ``(X, C)`` by inner cross-validation, then refit the best configuration on all of it.
+
+        Parameters
+        ----------
+        X, C
+            Features (instances x features) and costs (instances x algorithms).
+        feature_cost, feature_failed
+            Per instance: seconds all of ``X``'s features cost and whether they failed
+            (used when ``feature_steps`` is not given; default 0 and none).
+        feature_steps
+            :class:`asc.aslib.views.FeatureSteps` of the training instances: which
+            columns each step provides and what each step cost; enables step choice.
+        """
+        from asc.configuration.selector_search import SearchProblem, check_candidates, decode, fit_configured, search
+
+        costs, names = cost_array(C)
+        features = feature_array(X)
+        n = len(costs)
+        if len(features) != n:
+            raise UsageError(f"X has {len(features)} rows but C has {n}")
+        check_candidates(self.candidates)
+        Xf = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else pd.DataFrame(
+            features, columns=[str(i) for i in range(features.shape[1])])
+        Xf.columns = [str(c) for c in Xf.columns]
+        Cf = pd.DataFrame(costs, columns=names)
+        structure = feature_steps
+        if structure is not None and not isinstance(X, pd.DataFrame):
+            raise UsageError("feature steps name columns: pass X as a DataFrame with the feature names")
+        if structure is not None and len(structure.cost) != n:
+            raise UsageError(f"feature_steps describe {len(structure.cost)} instances, X has {n}")
+        cutoff = None if self.cutoff is None else float(self.cutoff)
+        problem = SearchProblem(
+            X=Xf, C=Cf, cutoff=cutoff,
+            feature_cost=np.zeros(n) if feature_cost is None else np.asarray(feature_cost, dtype=float),
+            feature_failed=np.zeros(n, dtype=bool) if feature_failed is None else np.asarray(feature_failed, bool),
+            structure=structure,
+        )
+        seed = 0 if self.random_state is None else int(self.random_state)
+        result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=self.n_folds,
+                        candidates=self.candidates, choose_steps=self.choose_steps, presolve=self.presolve,
+                        seed=seed)
+        log.info("selector search: %d trials in %.1f s, best %s (inner cost %.4g)", len(result.history),
+                 result.seconds, result.best_config, result.best_cost)
+        decoded = decode(result.best_config, structure)
+        self.algorithms_ = names
+        self.n_features_in_ = features.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
+        self.best_config_ = result.best_config
+        self.best_cost_ = float(result.best_cost)
+        self.search_history_ = result.history
+        self.search_seconds_ = float(result.seconds)
+        self.steps_ = decoded.steps
+        self.columns_ = np.asarray(problem.columns(decoded.steps), dtype=np.int64)
+        self.selector_ = fit_configured(decoded, problem, slice(None), seed)
+        self.schedule_ = [(str(a), float(t)) for a, t in getattr(self.selector_, "schedule_", [])]
+        self.backup_ = getattr(self.selector_, "backup_", None)
+        return self
+
+    def _select_columns(self, X: Any) -> Any:
+        features = feature_array(X)
+        if features.shape[1] != self.n_features_in_:
+            raise UsageError(f"X has {features.shape[1]} features, the selector was fitted on {self.n_features_in_}")
+        if isinstance(X, pd.DataFrame):
+            return X.iloc[:, self.columns_]
+        return features[:, self.columns_]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The chosen algorithm's name for each row of ``X`` (all the columns it was fitted with)."""
+        return np.asarray(self.selector_.predict(self._select_columns(X)))
+
+    def predict_scores(self, X: Any) -> np.ndarray:
+        """The chosen selector's scores (lower is better), instances x algorithms."""
+        return self.selector_.predict_scores(self._select_columns(X))

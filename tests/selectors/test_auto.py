@@ -1,0 +1,167 @@
+"""The self-configuring selector: SMAC search on training data only, refit, steps charged, storable."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aslib_factories import make_scenario
+from asc.aslib.views import feature_steps
+from asc.evaluation.crossval import cross_validate
+from asc.selectors.auto import AutoSelector
+from asc.selectors.model import load_model, save_model, train_model
+
+# Cheap candidates keep each trial well under a second on the tiny scenarios.
+FAST = ("rf-regression", "knn", "sbs")
+
+
+def make_training(n_instances: int = 40, seed: int = 0):
+    """Features, costs and step structure of a tiny scenario (f1 of step Pre decides a vs b)."""
+    scenario = make_scenario(n_instances=n_instances, seed=seed)
+    view = scenario.feature_matrix()
+    return scenario, view.X, scenario.cost_matrix(), feature_steps(scenario, view)
+
+
+def make_expensive_basic(n_instances: int = 36):
+    """The tiny scenario with step Basic (f2, f3: noise) costing 60 of the 100 s cutoff."""
+    scenario = make_scenario(n_instances=n_instances)
+    costs = scenario.feature_costs.copy()
+    costs["Basic"] = 60.0
+    return dataclasses.replace(scenario, feature_costs=costs)
+
+
+def test_fit_chooses_a_candidate_and_predicts_algorithms():
+    scenario, X, C, steps = make_training()
+    auto = AutoSelector(budget=60, n_trials=5, n_folds=3, candidates=FAST, cutoff=100.0, random_state=0)
+    assert auto.fit(X, C, feature_steps=steps) is auto
+    assert auto.best_config_["selector"] in FAST
+    assert len(auto.search_history_) == 5
+    assert auto.best_cost_ == min(h["cost"] for h in auto.search_history_)
+    # The first trials are the candidates' defaults, the space default (first candidate) leading.
+    assert [h["config"]["selector"] for h in auto.search_history_[:3]] == list(FAST)
+    assert set(auto.steps_) <= {"Pre", "Basic"}
+    predicted = auto.predict(X)
+    assert predicted.shape == (len(X),) and set(predicted) <= set(C.columns)
+    assert auto.predict_scores(X).shape == (len(X), 3)
+
+
+def test_same_seed_same_configuration_with_a_trial_cap():
+    _, X, C, steps = make_training()
+
+    def run(seed: int) -> AutoSelector:
+        return AutoSelector(budget=120, n_trials=6, candidates=FAST, cutoff=100.0, random_state=seed).fit(
+            X, C, feature_steps=steps)
+
+    a, b = run(3), run(3)
+    assert a.best_config_ == b.best_config_
+    assert [h["config"] for h in a.search_history_] == [h["config"] for h in b.search_history_]
+    assert np.array_equal(a.predict(X), b.predict(X))
+
+
+def test_budget_stops_the_search():
+    _, X, C, steps = make_training()
+    auto = AutoSelector(budget=3, candidates=FAST, cutoff=100.0, random_state=0).fit(X, C, feature_steps=steps)
+    # SMAC starts no trial after the budget; one under way may finish (trials here take well under 1 s).
+    assert auto.search_seconds_ < 3 + 5
+    assert 1 <= len(auto.search_history_)
+
+
+def test_drops_an_expensive_useless_step_and_is_charged_only_what_it_uses():
+    scenario = make_expensive_basic()
+    auto = AutoSelector(budget=120, n_trials=8, candidates=("knn", "sbs"), presolve=False)
+    result = cross_validate(scenario, auto, name="auto")
+    s = result.summary
+    sbs = cross_validate(scenario, make_sbs(), name="sbs").summary
+    # With Basic (60 s) every run of the slow algorithm times out; f1 (step Pre, 0.5 s) is all that matters.
+    assert set(s["chosen_steps"]) == set(s["configurations"]) == set(result.per_fold.index)
+    assert all(steps == ["Pre"] for steps in s["chosen_steps"].values())
+    charged = result.per_instance["feature_cost"]
+    assert np.allclose(charged, 0.5)
+    assert s["cost"] < sbs["cost"]
+
+
+def make_sbs():
+    from asc.selectors import make_selector
+
+    return make_selector("sbs")
+
+
+def test_beats_the_single_best_when_one_feature_decides():
+    scenario = make_scenario(n_instances=45)
+    auto = AutoSelector(budget=120, n_trials=4, candidates=("knn", "sbs"), presolve=False)
+    s = cross_validate(scenario, auto, name="auto").summary
+    # The global SBS of this scenario is one of a/b; a selector reading f1 is right nearly always.
+    assert s["cost"] <= s["sbs_global_cost"]
+    assert s["gap_closed"] > 0.5
+
+
+def test_feature_steps_charges_match_the_evaluation():
+    scenario = make_scenario(n_instances=20)
+    status = scenario.feature_runstatus.copy()
+    status.loc[0, "Pre"] = "presolved"
+    status.loc[1, "Pre"] = "crash"
+    status.loc[2, "Basic"] = "timeout"
+    scenario = dataclasses.replace(scenario, feature_runstatus=status)
+    view = scenario.feature_matrix()
+    structure = feature_steps(scenario, view)
+    cost, presolved, failed = structure.charges(view.steps)
+    assert np.allclose(cost, view.cost.to_numpy()) and np.array_equal(presolved, view.presolved.to_numpy())
+    result = cross_validate(scenario, make_sbs())
+    assert np.array_equal(failed, result.per_instance["features_failed"].to_numpy())
+    assert failed[1] and not failed[0] and not failed[2]
+    only_pre = structure.charges(["Pre"])
+    assert np.allclose(only_pre[0], 0.5) and only_pre[1][0]
+    assert structure.columns(["Basic"]) == ("f1", "f2", "f3")  # Basic requires Pre
+
+
+def test_without_step_structure_uses_every_column():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    C = np.column_stack([np.where(X[:, 0] > 0, 1.0, 50.0), np.where(X[:, 0] > 0, 50.0, 1.0)])
+    auto = AutoSelector(budget=60, n_trials=4, candidates=("knn", "sbs"), random_state=1).fit(X, C)
+    assert auto.steps_ is None and list(auto.columns_) == [0, 1]
+    assert auto.schedule_ == [] and auto.backup_ is None
+    assert set(auto.predict(X)) <= {"0", "1"}
+
+
+def test_trained_model_round_trips_and_records_its_steps(tmp_path):
+    scenario = make_expensive_basic(n_instances=30)
+    model = train_model(scenario, "auto", seed=0, n_trials=6, candidates=("knn", "sbs"))
+    selector = model.selector
+    assert model.info.steps == tuple(selector.steps_)
+    back = load_model(save_model(model, tmp_path / "auto.skops"))
+    assert back.info == model.info
+    assert back.selector.best_config_ == selector.best_config_
+    X = make_scenario(n_instances=30, seed=5).feature_matrix().X
+    assert np.array_equal(back.selector.predict(X), selector.predict(X))
+    assert set(back.predict_scores({"f1": 0.9})) == {"a", "b", "c"}
+
+
+def test_cli_evaluate_and_train_with_budget(tmp_path, run_cli):
+    from asc.aslib import write_scenario
+
+    folder = write_scenario(make_scenario(n_instances=30), tmp_path / "tiny")
+    result = run_cli("evaluate", folder, "--selector", "auto", "--budget", "30", "--trials", "3", "--jobs", "1",
+                     "--format", "json")
+    assert result.code == 0, result.err
+    import json
+
+    data = json.loads(result.out)
+    assert len(data["summary"]["configurations"]) == 3
+    model_path = tmp_path / "m.skops"
+    trained = run_cli("train", folder, "-o", model_path, "--selector", "auto", "--budget", "30", "--trials", "3")
+    assert trained.code == 0, trained.err
+    assert "chosen:" in trained.err and load_model(model_path).info.selector == "auto"
+    refused = run_cli("evaluate", folder, "--selector", "knn", "--budget", "10")
+    assert refused.code == 2 and "--selector auto only" in refused.err
+
+
+def test_unknown_candidate_is_a_usage_error():
+    from asc.errors import UsageError
+
+    _, X, C, _ = make_training(n_instances=10)
+    with pytest.raises(UsageError, match="cannot be searched"):
+        AutoSelector(candidates=("vbs",)).fit(X, C)
