@@ -1,4 +1,4 @@
-"""``asc runs``: look into a run store (``summary``) and hand it on (``export``)."""
+"""``asc runs``: look into a run store (``summary``), hand it on (``export``) and load a runs CSV back (``import``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register ``asc runs summary`` and ``asc runs export``."""
+    """Register ``asc runs summary``, ``asc runs export`` and ``asc runs import``."""
     p = subparsers.add_parser("runs", help="summarise or export a run store", description=__doc__)
     sub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     sub.required = True
@@ -34,6 +34,22 @@ def add_parser(subparsers: Any) -> None:
     e.add_argument("--fold-seed", type=int, default=0, help="seed of the fold assignment (default 0)")
     e.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="runtime measure (default cpu_time)")
     e.set_defaults(func=run_export)
+
+    i = sub.add_parser(
+        "import", help="load a runs CSV (from `asc runs export --csv`) into a run store",
+        description="Load every run of a runs CSV written by `asc runs export --csv` into a run store, so that "
+                    "committed runs can be summarised and exported again without re-collecting them. Importing "
+                    "twice adds nothing. The CSV does not record the limits the runs were collected under: give "
+                    "them with --cutoff-time and --mem-limit.",
+    )
+    i.add_argument("csv", metavar="RUNS.csv", help="runs CSV written by `asc runs export --csv`")
+    i.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store to load into (default runs.sqlite; "
+                   "created when missing)")
+    i.add_argument("--cutoff-time", type=float, default=None, metavar="S",
+                   help="CPU-time cutoff the runs were collected with (required unless the CSV has a cutoff_time column)")
+    i.add_argument("--mem-limit", type=float, default=None, metavar="MB",
+                   help="memory limit the runs were collected with (required unless the CSV has a mem_limit_mb column)")
+    i.set_defaults(func=run_import)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -112,4 +128,21 @@ def run_export(args: argparse.Namespace) -> int:
                                      n_folds=args.folds, fold_seed=args.fold_seed, measure=args.measure)
             print(f"aslib: {out}")
     sys.stdout.flush()
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import a runs CSV and say on stdout what was added."""
+    from asc.runs.importer import import_runs_csv, read_runs_csv
+    from asc.runs.store import RunStore
+
+    # Check the whole file before opening (and perhaps creating) the store, so that a
+    # malformed CSV leaves no empty store behind.
+    parsed = read_runs_csv(args.csv, cutoff_time=args.cutoff_time, mem_limit_mb=args.mem_limit)
+    with RunStore(args.db, write=True) as store:
+        report = import_runs_csv(parsed, store)
+        total = store.count()
+    campaigns = ", ".join(str(c) for c in report.campaigns_added) or "none"
+    print(f"{args.db}: {report.added} runs added, {report.present} already present ({report.rows} in {args.csv}, "
+          f"{report.instances} instances); campaigns added: {campaigns}; {total} runs in the store")
     return 0

@@ -303,6 +303,36 @@ class RunStore:
         with self._transaction() as db:
             db.execute(f"INSERT OR REPLACE INTO runs({','.join(_RUN_COLUMNS)}) VALUES ({placeholders})", values)
 
+    def restore_campaign(self, campaign: Campaign) -> None:
+        """Record a campaign under its own id (imports: the runs refer to that id).
+
+        Raises
+        ------
+        UsageError
+            A campaign with that id is already stored.
+        """
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign.id,)).fetchone():
+                raise UsageError(f"{self.path}: campaign {campaign.id} is already in the run store")
+            db.execute(
+                "INSERT INTO campaigns(id, started_at, host, cutoff_time, mem_limit_mb, environment) VALUES (?,?,?,?,?,?)",
+                (campaign.id, float(campaign.started_at), campaign.host, float(campaign.cutoff_time),
+                 float(campaign.mem_limit_mb), json.dumps(dict(campaign.environment), sort_keys=True)),
+            )
+
+    def add_many(self, records: Iterable[RunRecord]) -> int:
+        """Store runs in one transaction, keeping runs whose key is already stored; returns runs added.
+
+        Unlike :meth:`add` this never replaces a stored run, which is what an import
+        wants: importing the same file twice adds nothing.
+        """
+        values = [tuple(_to_sql(getattr(r, c)) for c in _RUN_COLUMNS) for r in records]
+        placeholders = ",".join("?" * len(_RUN_COLUMNS))
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany(f"INSERT OR IGNORE INTO runs({','.join(_RUN_COLUMNS)}) VALUES ({placeholders})", values)
+            return db.total_changes - before
+
     def set_status(self, keys: Iterable[RunKey], status: str, message: str) -> int:
         """Change the status of stored runs (e.g. to WRONG after a cross-check); returns rows changed."""
         rows = [(status, message, k.instance_hash, k.algorithm, k.configuration, k.seed, k.repetition) for k in keys]
