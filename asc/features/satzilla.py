@@ -301,7 +301,7 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
     active = (r.var_state == K.UNASSIGNED) & (var_occ > 0)
     active[0] = False
     degree = np.zeros(r.nvars + 1, dtype=np.int64)
-    stamp = np.full(r.nvars + 1, -1, dtype=np.int64)
+    stamp = np.full(r.nvars + 1, -1, dtype=np.int32)
     # Work of variable v: the total size of its clauses.
     per_code = _segment_sums(size[occ], occ_offsets)
     work = per_code[0::2][: r.nvars + 1] + per_code[1::2][: r.nvars + 1]
@@ -343,7 +343,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
     scan = _segment_sums(np.diff(occ_offsets)[codes ^ 1], r.roffs)
     chunks = _chunks(scan + 1)
-    stamp = np.full(n, -1, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
     for lo, hi in chunks:
         K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
@@ -376,7 +376,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
         del bits
     else:
         del adj, adj_offsets
-        mark = np.full(n, -1, dtype=np.int64)
+        mark = np.full(n, -1, dtype=np.int32)
         for lo, hi in _chunks(tri_work + out_len + 1):
             K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
             clock.check()
