@@ -46,10 +46,15 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
 
 
 def load_model_arg(path: str | None) -> Any:
-    """The model named by ``--model``, or the shipped default."""
-    from asc.selectors.model import load_default_model, load_model
+    """The model named by ``--model``, or the shipped default, ready to predict.
 
-    return load_default_model() if path is None else load_model(path)
+    Its compiled form when the file has one (no scikit-learn import: the start-up
+    path of select stays short), else the full skops model.
+    """
+    from asc.selectors.compiled import load_predictor
+    from asc.selectors.model import require_default_model
+
+    return load_predictor(require_default_model() if path is None else path)
 
 
 def read_instance(path: str) -> Any:

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import multiclass_scores
 
 
 class MultiClassSelector(BaseSelector):
@@ -53,11 +54,6 @@ class MultiClassSelector(BaseSelector):
     score_label = "minus probability of being best"
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
-        k = len(self.algorithms_)
-        # Mean cost rank breaks ties and orders algorithms the forest never saw as best.
-        rank = np.argsort(np.argsort(self.mean_costs_)) / (k * 10.0)
-        scores = np.tile(rank, (len(X), 1))
-        if self.model_ is not None:
-            proba = self.model_.predict_proba(X)
-            scores[:, self.model_.classes_] -= proba
-        return scores
+        if self.model_ is None:
+            return multiclass_scores(None, None, len(X), self.mean_costs_)
+        return multiclass_scores(self.model_.predict_proba(X), self.model_.classes_, len(X), self.mean_costs_)

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from asc.errors import ModelError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from asc.selectors.model import SelectionModel
 
 #: Step statuses after which a step's values can be used.
@@ -192,7 +194,9 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
         for name, step in result.steps.items():
             outcomes[name] = StepOutcome(str(step.status), float(step.cost))
             if step.status in FINISHED:
-                values.update({k: float(v) for k, v in step.values.items()})
+                # an infinite value (a ratio over zero) is as good as missing, and
+                # scikit-learn refuses it: impute it like a missing one
+                values.update({k: float(v) if math.isfinite(v) else math.nan for k, v in step.values.items()})
         presolved = getattr(result, "presolved_answer", None)
         roots = [s for s in steps if not FEATURE_STEPS[s][1]]
         finished = [s for s in steps if outcomes.get(s, StepOutcome("crash", math.nan)).status in FINISHED]
@@ -236,23 +240,43 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
                      ranking=tuple(order), note=note, explanation=explanation, **common)
 
 
-def _forests(selector: Any) -> list[Any]:
-    """The fitted tree ensembles inside a selector (pairwise, per-algorithm, multi-class, pipeline)."""
-    inner = getattr(selector, "selector_", None)
-    if inner is not None and inner is not selector:
-        return _forests(inner)
-    found = [m for m in getattr(selector, "models_", []) or [] if hasattr(m, "feature_importances_")]
-    single = getattr(selector, "model_", None)
+def _fitted_parts(selector: Any, d: int) -> tuple[Any, np.ndarray]:
+    """The innermost fitted selector and the columns of the full feature row it sees.
+
+    Wrappers hold the selector that predicts in ``selector_`` (pipelines, ``auto``);
+    ``auto`` also narrows the row to its chosen steps' columns (``columns_``).
+    """
+    import numpy as np
+
+    columns = np.arange(d)
+    while getattr(selector, "selector_", None) is not None and selector.selector_ is not selector:
+        if getattr(selector, "columns_", None) is not None:
+            columns = columns[np.asarray(selector.columns_, dtype=np.int64)]
+        selector = selector.selector_
+    return selector, columns
+
+
+def _importance_and_z(selector: Any, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(importance, z, number of forests) over the full feature row, for a fitted or compiled selector."""
+    import numpy as np
+
+    if hasattr(selector, "explain_arrays"):
+        importance, z = selector.explain_arrays(raw)
+        return importance, z, selector.n_forests
+    d = raw.shape[1]
+    inner, columns = _fitted_parts(selector, d)
+    forests = [m for m in getattr(inner, "models_", []) or [] if hasattr(m, "feature_importances_")]
+    single = getattr(inner, "model_", None)
     if single is not None and hasattr(single, "feature_importances_"):
-        found.append(single)
-    return found
-
-
-def _preprocessor(selector: Any) -> Any:
-    inner = getattr(selector, "selector_", None)
-    if inner is not None and inner is not selector:
-        return _preprocessor(inner)
-    return getattr(selector, "preprocessor_", None)
+        forests.append(single)
+    importance, z = np.full(d, np.nan), np.full(d, np.nan)
+    prep = getattr(inner, "preprocessor_", None)
+    if prep is not None and len(columns):
+        z[columns] = prep.transform(raw[:1, columns])[0]
+    if forests:
+        importance[:] = 0.0
+        importance[columns] = np.mean([np.asarray(f.feature_importances_, dtype=float) for f in forests], axis=0)
+    return importance, z, len(forests)
 
 
 def explain(model: SelectionModel, features: dict[str, float], top: int = 10) -> Explanation:
@@ -272,17 +296,13 @@ def explain(model: SelectionModel, features: dict[str, float], top: int = 10) ->
 
     names = list(model.info.features)
     raw = np.array([[features.get(n, np.nan) for n in names]], dtype=float)
-    prep = _preprocessor(model.selector)
-    z = prep.transform(raw)[0] if prep is not None and names else np.full(len(names), np.nan)
-    forests = _forests(model.selector)
-    if forests:
-        importance = np.mean([np.asarray(f.feature_importances_, dtype=float) for f in forests], axis=0)
+    importance, z, n_forests = _importance_and_z(model.selector, raw)
+    if n_forests:
         order = np.argsort(-importance, kind="stable")
         method = ("top features by the model's importance (mean decrease in impurity, averaged over "
-                  f"{len(forests)} forest{'s' if len(forests) != 1 else ''}), with this instance's value "
+                  f"{n_forests} forest{'s' if n_forests != 1 else ''}), with this instance's value "
                   "and its standardised value z")
     else:
-        importance = np.full(len(names), np.nan)
         order = np.argsort(-np.abs(np.nan_to_num(z)), kind="stable")
         method = ("this selector has no feature importances; features ranked by |z|, how far this "
                   "instance is from the training mean in training standard deviations (the selector's "

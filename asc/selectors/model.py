@@ -1,16 +1,28 @@
 """Trained selection models: a fitted selector plus what it needs to be used, in a safe file.
 
-A model file is a skops archive (never pickle: loading it cannot run code). It holds
-a format tag, a JSON-able :class:`ModelInfo` (algorithms, features and feature steps
-the selector was trained on, cutoff, versions of the libraries that wrote it) and the
-fitted selector. Loading checks every type in the archive against an allow-list
-(our selectors, scikit-learn, NumPy) before anything is built, and compares the
-recorded versions with the running ones.
+A model file is a zip archive whose members are all stored (uncompressed) and
+checksummed, none of which can run code when loaded (never pickle):
+
+- ``asc-model.json``: a format tag, the container version and the JSON-able
+  :class:`ModelInfo` (algorithms, features and feature steps the selector was trained
+  on, cutoff, backup solver, versions of the libraries that wrote it);
+- ``selector.skops``: a skops archive (deflate-compressed inside) holding the format
+  tag, the info and the fitted selector. Loading it checks every type against an
+  allow-list (our selectors, scikit-learn, NumPy) before anything is built, and
+  compares the recorded versions with the running ones;
+- ``asc-compiled/``: the same selector as plain arrays and a JSON recipe, when it has
+  such a form (:mod:`asc.selectors.compiled`), which ``asc select`` predicts with
+  without importing scikit-learn.
+
+Every member's CRC-32 is verified before anything is used, so a truncated file or a
+flipped byte fails in one clear line. Files written before the container existed (a
+bare skops archive) still load.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import logging
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -23,7 +35,14 @@ from asc.errors import ModelError
 log = logging.getLogger(__name__)
 
 FORMAT = "asc-selection-model"
+#: Version of the payload inside the skops archive (format tag, info, selector).
 FORMAT_VERSION = 1
+#: Version of the zip container around it (header, skops archive, compiled arrays).
+CONTAINER_VERSION = 1
+HEADER_MEMBER = "asc-model.json"
+SKOPS_MEMBER = "selector.skops"
+#: Fixed member timestamps: the container adds nothing that changes from run to run.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Module prefixes of the types a model file may contain.
 TRUSTED_PREFIXES = ("asc.selectors.", "sklearn.", "numpy.", "scipy.")
 #: File name of the default model inside the ``asc.models`` package folder.
@@ -102,20 +121,31 @@ def default_model_path() -> Path:
     return Path(str(files("asc") / "models" / DEFAULT_MODEL_NAME))
 
 
+def require_default_model() -> Path:
+    """The default model's path, or a clear error when the package has none.
+
+    Raises
+    ------
+    ModelError
+        The package has no default model (not built yet, or an install that left out
+        the package data).
+    """
+    path = default_model_path()
+    if not path.is_file():
+        raise ModelError(f"no default model installed ({path} is missing); train one with "
+                         "'asc train SCENARIO_DIR -o model.skops' and pass --model model.skops")
+    return path
+
+
 def load_default_model() -> SelectionModel:
     """Load the model shipped with ``asc`` (what ``asc select`` and ``asc solve`` use without ``--model``).
 
     Raises
     ------
     ModelError
-        The package has no default model (not built yet, or an install that left out
-        the package data), or it cannot be loaded.
+        The package has no default model, or it cannot be loaded.
     """
-    path = default_model_path()
-    if not path.is_file():
-        raise ModelError(f"no default model installed ({path} is missing); train one with "
-                         "'asc train SCENARIO_DIR -o model.skops' and pass --model model.skops")
-    return load_model(path)
+    return load_model(require_default_model())
 
 
 def library_versions() -> dict[str, str]:
@@ -175,16 +205,59 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
 
 
 def save_model(model: SelectionModel, path: str | Path) -> Path:
-    """Write ``model`` to ``path`` (a skops archive), atomically."""
+    """Write ``model`` to ``path`` (see the module docstring for the layout), atomically."""
     import skops.io as sio
+
+    from asc.selectors.compiled import compiled_members
 
     path = Path(path)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": asdict(model.info),
                "selector": model.selector}
+    header = {"format": FORMAT, "container_version": CONTAINER_VERSION, "info": asdict(model.info)}
+    # skops writes every tree as JSON: deflate makes a forest model about ten times smaller
+    members = [(HEADER_MEMBER, json.dumps(header, sort_keys=True).encode()),
+               (SKOPS_MEMBER, sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)),
+               # the same model as plain arrays, so that asc select predicts without loading
+               # scikit-learn or rebuilding thousands of trees (see asc.selectors.compiled)
+               *compiled_members(model)]
     tmp = path.with_name(path.name + ".tmp")
-    sio.dump(payload, tmp)
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_DATE), data)
     tmp.replace(path)
     return path
+
+
+def read_header(path: Path, archive: zipfile.ZipFile) -> dict | None:
+    """The container header of an open model file, or None for a bare skops archive (older files).
+
+    Raises
+    ------
+    ModelError
+        A header that is not ours or of a container version this asc cannot read.
+    """
+    if HEADER_MEMBER not in archive.namelist():
+        return None
+    try:
+        header = json.loads(archive.read(HEADER_MEMBER))
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable model file (header: {exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelError(f"{path}: not an asc selection model (expected format {FORMAT!r})")
+    if header.get("container_version") != CONTAINER_VERSION:
+        raise ModelError(f"{path}: model container version {header.get('container_version')} is not supported "
+                         f"(this asc reads version {CONTAINER_VERSION}); retrain with 'asc train'")
+    return header
+
+
+def info_from_dict(path: Path, raw: Any) -> ModelInfo:
+    """:class:`ModelInfo` from its JSON form, or a ModelError naming the file."""
+    try:
+        raw = dict(raw)
+        return ModelInfo(**{**raw, "algorithms": tuple(raw["algorithms"]), "features": tuple(raw["features"]),
+                            "steps": tuple(raw["steps"])})
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ModelError(f"{path}: model information is incomplete ({exc})") from None
 
 
 def _check_archive(path: Path) -> None:
@@ -198,12 +271,19 @@ def _check_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
+            # A zip reader finds an archive from its end. A truncated model file can end
+            # inside the skops archive the container holds, and would then open as that
+            # (older, bare) archive: a real archive starts at byte 0, that one does not.
+            first = min((info.header_offset for info in archive.infolist()), default=0)
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, OSError...: all mean a damaged file
         raise ModelError(f"{path}: not a readable model file (corrupted or truncated: "
                          f"{type(exc).__name__}: {exc})") from None
     if bad is not None:
         raise ModelError(f"{path}: not a readable model file (corrupted: checksum of member {bad!r} "
                          "does not match)")
+    if first != 0:
+        raise ModelError(f"{path}: not a readable model file (corrupted or truncated: the archive does not "
+                         "start at the beginning of the file)")
 
 
 def load_model(path: str | Path) -> SelectionModel:
@@ -222,8 +302,12 @@ def load_model(path: str | Path) -> SelectionModel:
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
     _check_archive(path)
+    with zipfile.ZipFile(path) as archive:
+        # the skops archive inside the container, or the file itself when it is a bare one
+        data = archive.read(SKOPS_MEMBER) if read_header(path, archive) is not None else None
+    source: dict[str, Any] = {"data": data} if data is not None else {"file": path}
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(**source)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: not a readable model file (corrupted or truncated: {exc})") from None
     except Exception as exc:  # skops raises assorted errors on garbage; all mean the same here
@@ -233,7 +317,7 @@ def load_model(path: str | Path) -> SelectionModel:
         raise ModelError(f"{path}: refusing to load type {refused[0]} (not a selector, scikit-learn or NumPy "
                          "type; the file may have been tampered with)")
     try:
-        payload = sio.load(path, trusted=untrusted)
+        payload = sio.loads(data, trusted=untrusted) if data is not None else sio.load(path, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -241,12 +325,7 @@ def load_model(path: str | Path) -> SelectionModel:
     if payload.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"{path}: model format version {payload.get('format_version')} is not supported "
                          f"(this asc reads version {FORMAT_VERSION}); retrain with 'asc train'")
-    raw = dict(payload["info"])
-    try:
-        info = ModelInfo(**{**raw, "algorithms": tuple(raw["algorithms"]), "features": tuple(raw["features"]),
-                            "steps": tuple(raw["steps"])})
-    except (TypeError, KeyError) as exc:
-        raise ModelError(f"{path}: model information is incomplete ({exc})") from None
+    info = info_from_dict(path, payload.get("info"))
     current = library_versions()
     written = info.versions.get("scikit-learn", "")
     if written.split(".")[:2] != current["scikit-learn"].split(".")[:2]:

@@ -8,6 +8,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import neighbour_scores
 
 
 class NearestNeighbourSelector(BaseSelector):
@@ -42,12 +43,7 @@ class NearestNeighbourSelector(BaseSelector):
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
         distance, neighbours = self.index_.kneighbors(X)
-        if self.weights == "distance":
-            w = 1.0 / (distance + 1e-9)
-        else:
-            w = np.ones_like(distance)
-        w = w / w.sum(axis=1, keepdims=True)
-        return np.einsum("nk,nka->na", w, self.costs_[neighbours])
+        return neighbour_scores(distance, neighbours, self.costs_, self.weights)
 
     score_label = "mean cost on the nearest training instances"
 

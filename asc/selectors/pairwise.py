@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import pairwise_vote_scores
 
 
 class PairwiseClassifier(BaseSelector):
@@ -71,22 +72,10 @@ class PairwiseClassifier(BaseSelector):
     score_label = "minus pairwise votes (ties broken by vote probabilities)"
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
-        k = len(self.algorithms_)
-        votes = np.zeros((len(X), k))
-        prob = np.zeros((len(X), k))
-        for (a, b), model in zip(self.pairs_, self.models_, strict=True):
+        p_a = []
+        for (a, _), model in zip(self.pairs_, self.models_, strict=True):
             if isinstance(model, (int, np.integer)):
-                p_a = np.full(len(X), 1.0 if model == a else 0.0)
+                p_a.append(np.full(len(X), 1.0 if model == a else 0.0))
             else:
-                p_a = model.predict_proba(X)[:, list(model.classes_).index(1)]
-            a_wins = p_a > 0.5
-            votes[:, a] += a_wins
-            votes[:, b] += ~a_wins
-            prob[:, a] += p_a
-            prob[:, b] += 1.0 - p_a
-        # Lower is better. Hard voting: most wins; ties by probability mass (< 1 vote in
-        # total), then by the lower mean training cost (far below any probability gap).
-        rank_cost = np.argsort(np.argsort(self.mean_costs_)) / (10.0 * k * k)
-        if self.voting == "soft":
-            return -(prob + 1e-6 * votes - 1e-9 * rank_cost)
-        return -(votes + prob / (k + 1.0) - rank_cost / (k + 1.0) ** 2)
+                p_a.append(model.predict_proba(X)[:, list(model.classes_).index(1)])
+        return pairwise_vote_scores(p_a, self.pairs_, len(self.algorithms_), self.mean_costs_, self.voting)

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import pairwise_difference_scores
 
 
 class PairwiseRegressor(BaseSelector):
@@ -56,9 +57,5 @@ class PairwiseRegressor(BaseSelector):
     score_label = "summed predicted log10 cost differences"
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
-        scores = np.zeros((len(X), len(self.algorithms_)))
-        for (a, b), model in zip(self.pairs_, self.models_, strict=True):
-            diff = model.predict(X)
-            scores[:, a] += diff
-            scores[:, b] -= diff
-        return scores
+        return pairwise_difference_scores([model.predict(X) for model in self.models_], self.pairs_, len(X),
+                                          len(self.algorithms_))

@@ -7,6 +7,7 @@ from sklearn.ensemble import RandomForestRegressor
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import decode_log_costs
 
 TARGETS = ("log", "raw")
 
@@ -74,4 +75,4 @@ class PerAlgorithmRegressor(BaseSelector):
         """Predicted costs: the log target decoded back to the cost's unit."""
         if self.target == "raw":
             return scores
-        return 10.0 ** scores + self.shift_ - 1e-3
+        return decode_log_costs(scores, self.shift_)

@@ -1,0 +1,442 @@
+"""Fitted selectors as plain arrays, for prediction without scikit-learn or skops.
+
+Why. ``asc select`` must answer in about a second, but loading a model file through
+skops imports scikit-learn and all its estimators (about 2 s here) and rebuilds every
+tree from a JSON schema (a pairwise forest model over 20 solvers holds 9,500 trees:
+more than 20 s). Prediction itself needs none of that: a tree is five arrays, a
+selector's rule is a few lines of NumPy (:mod:`asc.selectors.scoring`).
+
+What. :func:`compile_selector` turns a fitted selector into a JSON *recipe* plus named
+NumPy arrays: the imputer's medians and the scaler's means and scales, every tree's
+children, split features, thresholds and leaf outputs (regression values, or class
+probabilities normalised as scikit-learn normalises them), neighbour and cluster
+tables, pre-solving schedule and backup. :func:`compiled_members` gives them as members of
+the model file (``asc-compiled/``, see :mod:`asc.selectors.model`), after checking
+that the compiled form gives the same scores as the fitted selector on random
+inputs; a selector that cannot be compiled exactly is simply not compiled.
+:func:`load_predictor` reads them back with ``allow_pickle=False`` (nothing in the
+file can run code) and falls back to the full skops loader for files without them.
+
+Supported: ``sbs``, ``rf-regression``/``rf-regression-raw``, ``pairwise-rf``,
+``pairwise-regression``, ``multiclass-rf``, ``knn``, ``isac``, the pre-solving
+pipelines around any of them and the ``auto`` selector's choice of any of them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from asc.errors import ModelError
+from asc.selectors import scoring
+
+log = logging.getLogger(__name__)
+
+COMPILED_VERSION = 1
+PREFIX = "asc-compiled/"
+RECIPE = PREFIX + "recipe.json"
+
+
+class _NotCompilable(Exception):
+    """A selector (or part of one) this module has no compiled form for."""
+
+
+# -- compiling -------------------------------------------------------------------------
+
+
+class _Builder:
+    """Collects arrays under unique keys while a recipe is built."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def add(self, name: str, value: Any, dtype: Any = None) -> str:
+        key = f"{len(self.arrays)}-{name}"
+        self.arrays[key] = np.ascontiguousarray(np.asarray(value, dtype=dtype))
+        return key
+
+
+def _preprocessor(prep: Any, b: _Builder) -> dict | None:
+    if prep is None:
+        return None
+    steps = dict(prep.named_steps)
+    imputer, scaler = steps.get("impute"), steps.get("scale")
+    if imputer is None or scaler is None or len(steps) != 2 or imputer.strategy != "median" \
+            or not (scaler.with_mean and scaler.with_std):
+        raise _NotCompilable("preprocessor")
+    fill = np.asarray(imputer.statistics_, dtype=float)
+    return {"fill": b.add("fill", np.where(np.isnan(fill), 0.0, fill)), "mean": b.add("mean", scaler.mean_, float),
+            "scale": b.add("scale", scaler.scale_, float)}
+
+
+def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
+    """Concatenate the trees of ``forests`` into one node table (global node indices).
+
+    ``output``: ``"value"`` (regression: the leaf value), ``"p1"`` (binary
+    classification: probability of class 1) or ``"proba"`` (every class probability).
+    """
+    left, right, feature, threshold, out, roots, owner, importances = [], [], [], [], [], [], [], []
+    offset = 0
+    for f, forest in enumerate(forests):
+        if getattr(forest, "n_outputs_", 1) != 1:
+            raise _NotCompilable("multi-output forest")
+        importances.append(np.asarray(forest.feature_importances_, dtype=float))
+        for tree in forest.estimators_:
+            t = tree.tree_
+            n = t.node_count
+            cl, cr = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
+            left.append(np.where(cl >= 0, cl + offset, -1))
+            right.append(np.where(cr >= 0, cr + offset, -1))
+            feature.append(t.feature.astype(np.int64))
+            threshold.append(t.threshold.astype(np.float64))
+            value = t.value[:, 0, :].astype(np.float64)
+            if output == "value":
+                out.append(value[:, :1])
+            else:
+                total = value.sum(axis=1, keepdims=True)
+                total[total == 0.0] = 1.0
+                proba = value / total
+                if output == "p1":
+                    out.append(proba[:, [list(forest.classes_).index(1)]])
+                else:
+                    out.append(proba)
+            roots.append(offset)
+            owner.append(f)
+            offset += n
+    return {
+        "left": b.add(f"{name}.left", np.concatenate(left)), "right": b.add(f"{name}.right", np.concatenate(right)),
+        "feature": b.add(f"{name}.feature", np.concatenate(feature)),
+        "threshold": b.add(f"{name}.threshold", np.concatenate(threshold)),
+        "out": b.add(f"{name}.out", np.concatenate(out)), "roots": b.add(f"{name}.roots", roots, np.int64),
+        "owner": b.add(f"{name}.owner", owner, np.int64), "n_forests": len(forests),
+        "importances": b.add(f"{name}.importances", np.vstack(importances)),
+    }
+
+
+def _node(selector: Any, b: _Builder) -> dict:
+    """The recipe of one fitted selector (recursive for wrappers)."""
+    kind = type(selector).__name__
+    if kind == "SelectionPipeline":
+        return {"kind": "pipeline", "inner": _node(selector.selector_, b),
+                "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_}
+    if kind == "AutoSelector":
+        return {"kind": "columns", "columns": b.add("columns", selector.columns_, np.int64),
+                "n_features": int(selector.n_features_in_), "inner": _node(selector.selector_, b),
+                "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_}
+    node: dict[str, Any] = {"algorithms": [str(a) for a in selector.algorithms_],
+                            "n_features": int(selector.n_features_in_),
+                            "pre": _preprocessor(getattr(selector, "preprocessor_", None), b)}
+    if kind == "SingleBest":
+        node.update(kind="sbs", mean_costs=b.add("mean_costs", selector.mean_costs_, float))
+    elif kind == "PerAlgorithmRegressor":
+        node.update(kind="regression", target=selector.target, shift=float(selector.shift_),
+                    forests=_forests(list(selector.models_), b, "value", "reg"))
+    elif kind == "PairwiseClassifier":
+        fixed = [int(m) if isinstance(m, (int, np.integer)) else -1 for m in selector.models_]
+        forests = [m for m in selector.models_ if not isinstance(m, (int, np.integer))]
+        node.update(kind="pairwise", pairs=[[int(a), int(c)] for a, c in selector.pairs_], fixed=fixed,
+                    voting=selector.voting, mean_costs=b.add("mean_costs", selector.mean_costs_, float),
+                    forests=_forests(forests, b, "p1", "pw") if forests else None)
+    elif kind == "PairwiseRegressor":
+        node.update(kind="pairwise-regression", pairs=[[int(a), int(c)] for a, c in selector.pairs_],
+                    forests=_forests(list(selector.models_), b, "value", "pwr"))
+    elif kind == "MultiClassSelector":
+        model = selector.model_
+        node.update(kind="multiclass", mean_costs=b.add("mean_costs", selector.mean_costs_, float),
+                    classes=None if model is None else b.add("classes", model.classes_, np.int64),
+                    forests=None if model is None else _forests([model], b, "proba", "mc"))
+    elif kind == "NearestNeighbourSelector":
+        node.update(kind="knn", k=int(selector.k_), weights=selector.weights,
+                    fit_X=b.add("fit_X", selector.index_._fit_X, float), costs=b.add("costs", selector.costs_, float))
+    elif kind == "ClusteringSelector":
+        node.update(kind="isac", centers=b.add("centers", selector.kmeans_.cluster_centers_, float),
+                    cluster_costs=b.add("cluster_costs", selector.cluster_costs_, float))
+    else:
+        raise _NotCompilable(kind)
+    return node
+
+
+def compile_selector(selector: Any) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """(recipe, arrays) of a fitted selector, or None when it has no compiled form."""
+    b = _Builder()
+    try:
+        node = _node(selector, b)
+    except (_NotCompilable, AttributeError, ValueError) as exc:
+        log.info("selector %s is not compiled (%s): asc select will load it with skops",
+                 type(selector).__name__, exc)
+        return None
+    return {"version": COMPILED_VERSION, "selector": node}, b.arrays
+
+
+# -- predicting ------------------------------------------------------------------------
+
+
+class _ForestTable:
+    """Trees of several forests in one node table; predicts every forest's mean leaf output."""
+
+    def __init__(self, spec: dict, arrays: dict[str, np.ndarray]) -> None:
+        self.left, self.right = arrays[spec["left"]], arrays[spec["right"]]
+        self.feature, self.threshold = arrays[spec["feature"]], arrays[spec["threshold"]]
+        self.out, self.roots, self.owner = arrays[spec["out"]], arrays[spec["roots"]], arrays[spec["owner"]]
+        self.n_forests = int(spec["n_forests"])
+        self.importances = arrays[spec["importances"]]
+        n = len(self.left)
+        if not (len(self.right) == len(self.feature) == len(self.threshold) == len(self.out) == n) or \
+                len(self.roots) != len(self.owner) or (n and (self.left.max() >= n or self.right.max() >= n)):
+            raise ModelError("inconsistent compiled forest arrays")
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Forests x instances x outputs: each forest's mean over its trees' leaf outputs."""
+        # scikit-learn's trees compare float32 features with float64 thresholds
+        Xf = X.astype(np.float32).astype(np.float64)
+        rows = np.arange(len(X))[:, None]
+        nodes = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
+        for _ in range(len(self.left) + 1):  # bounded: a tree is never deeper than its node count
+            leaf = self.left[nodes] < 0
+            if leaf.all():
+                break
+            go_left = Xf[rows, np.maximum(self.feature[nodes], 0)] <= self.threshold[nodes]
+            nodes = np.where(leaf, nodes, np.where(go_left, self.left[nodes], self.right[nodes]))
+        else:  # pragma: no cover - only a cyclic (tampered) table gets here
+            raise ModelError("compiled forest arrays do not describe trees")
+        leaves = self.out[nodes]                                     # instances x trees x outputs
+        result = np.zeros((self.n_forests, len(X), self.out.shape[1]))
+        counts = np.bincount(self.owner, minlength=self.n_forests)
+        # sum tree by tree in order, as scikit-learn accumulates, then divide
+        for t, f in enumerate(self.owner):
+            result[f] += leaves[:, t, :]
+        return result / counts[:, None, None]
+
+
+class CompiledSelector:
+    """A selector rebuilt from its recipe and arrays: the prediction interface of the fitted one.
+
+    Offers ``algorithms_``, ``predict_scores``, ``predict``, ``costs_from_scores``,
+    ``score_label``, ``schedule_``, ``backup_`` and, for explanations,
+    :meth:`explain_arrays`.
+    """
+
+    def __init__(self, node: dict, arrays: dict[str, np.ndarray]) -> None:
+        self.node = node
+        self.arrays = arrays
+        self.columns: np.ndarray | None = None
+        self.schedule_: list[tuple[str, float]] = []
+        self.backup_: str | None = None
+        while node["kind"] in ("pipeline", "columns"):
+            if node["kind"] == "columns":
+                cols = arrays[node["columns"]]
+                self.columns = cols if self.columns is None else self.columns[cols]
+                self.n_features_in_ = int(node["n_features"])
+            self.schedule_ = self.schedule_ or [(str(a), float(t)) for a, t in node.get("schedule", [])]
+            self.backup_ = self.backup_ or node.get("backup")
+            node = node["inner"]
+        self.inner = node
+        self.kind = node["kind"]
+        self.algorithms_ = np.array(node["algorithms"], dtype=object)
+        if self.columns is None:
+            self.n_features_in_ = int(node["n_features"])
+        self.forests = _ForestTable(node["forests"], arrays) if node.get("forests") else None
+
+    # what reports say about the scores, as the fitted selectors do
+    @property
+    def score_label(self) -> str:
+        return {"sbs": "mean training cost",
+                "regression": "predicted log10 cost" if self.inner.get("target") == "log" else "predicted cost",
+                "pairwise": "minus pairwise votes (ties broken by vote probabilities)",
+                "pairwise-regression": "summed predicted log10 cost differences",
+                "multiclass": "minus probability of being best",
+                "knn": "mean cost on the nearest training instances",
+                "isac": "mean cost in the instance's cluster"}[self.kind]
+
+    def _array(self, key: str) -> np.ndarray:
+        return self.arrays[key]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The selector's input: its columns, missing values imputed, standardised."""
+        X = np.asarray(X, dtype=float).reshape(len(X), -1)
+        if X.shape[1] != self.n_features_in_:
+            raise ModelError(f"X has {X.shape[1]} features, the model was fitted on {self.n_features_in_}")
+        if self.columns is not None:
+            X = X[:, self.columns]
+        pre = self.inner.get("pre")
+        if pre is None:
+            return X
+        X = np.where(np.isnan(X), self._array(pre["fill"]), X)
+        X = X - self._array(pre["mean"])
+        return X / self._array(pre["scale"])
+
+    def predict_scores(self, X: Any) -> np.ndarray:
+        """Instances x algorithms scores, lower is better (as the fitted selector's)."""
+        Z = self.transform(X)
+        n, k, node = len(Z), len(self.algorithms_), self.inner
+        if self.kind == "sbs":
+            return np.tile(self._array(node["mean_costs"]), (n, 1))
+        if self.kind == "regression":
+            return self.forests.predict(Z)[:, :, 0].T
+        if self.kind == "pairwise":
+            outputs = self.forests.predict(Z)[:, :, 0] if self.forests is not None else None
+            p_a, used = [], 0
+            for (a, _), fixed in zip(node["pairs"], node["fixed"], strict=True):
+                if fixed >= 0:
+                    p_a.append(np.full(n, 1.0 if fixed == a else 0.0))
+                else:
+                    p_a.append(outputs[used])
+                    used += 1
+            return scoring.pairwise_vote_scores(p_a, [tuple(p) for p in node["pairs"]], k,
+                                                self._array(node["mean_costs"]), node["voting"])
+        if self.kind == "pairwise-regression":
+            diffs = list(self.forests.predict(Z)[:, :, 0])
+            return scoring.pairwise_difference_scores(diffs, [tuple(p) for p in node["pairs"]], n, k)
+        if self.kind == "multiclass":
+            if self.forests is None:
+                return scoring.multiclass_scores(None, None, n, self._array(node["mean_costs"]))
+            return scoring.multiclass_scores(self.forests.predict(Z)[0], self._array(node["classes"]), n,
+                                             self._array(node["mean_costs"]))
+        if self.kind == "knn":
+            fit_X = self._array(node["fit_X"])
+            distance = np.sqrt(((Z[:, None, :] - fit_X[None, :, :]) ** 2).sum(axis=2))
+            neighbours = np.argsort(distance, axis=1, kind="stable")[:, : node["k"]]
+            return scoring.neighbour_scores(np.take_along_axis(distance, neighbours, axis=1), neighbours,
+                                            self._array(node["costs"]), node["weights"])
+        if self.kind == "isac":
+            centers = self._array(node["centers"])
+            label = ((Z[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+            return self._array(node["cluster_costs"])[label]
+        raise ModelError(f"unknown compiled selector kind {self.kind!r}")
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The chosen algorithm's name for each row of ``X``."""
+        return self.algorithms_[np.argmin(self.predict_scores(X), axis=1)]
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
+        """Predicted costs where the scores stand for costs (see the fitted selectors)."""
+        if self.kind == "regression":
+            if self.inner["target"] == "raw":
+                return scores
+            return scoring.decode_log_costs(scores, float(self.inner["shift"]))
+        if self.kind in ("sbs", "knn", "isac"):
+            return scores
+        return None
+
+    def explain_arrays(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(importance, z) over the full feature row: forest importance (NaN when none, 0 for
+        columns the selector does not use) and the standardised values of ``X``'s first row."""
+        raw = np.asarray(X, dtype=float).reshape(len(X), -1)
+        d = raw.shape[1]
+        cols = np.arange(d) if self.columns is None else self.columns
+        z = np.full(d, np.nan)
+        importance = np.full(d, np.nan)
+        if self.inner.get("pre") is not None and len(cols):
+            z[cols] = self.transform(raw[:1])[0]
+        if self.forests is not None:
+            importance[:] = 0.0
+            importance[cols] = self.forests.importances.mean(axis=0)
+        return importance, z
+
+    @property
+    def n_forests(self) -> int:
+        return 0 if self.forests is None else self.forests.n_forests
+
+
+# -- model files -----------------------------------------------------------------------
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _check_inputs(selector: Any, n_features: int, seed: int = 0) -> np.ndarray:
+    """Random inputs around the training distribution (with missing values) to compare predictions on."""
+    rng = np.random.RandomState(seed)
+    prep = getattr(getattr(selector, "selector_", selector), "preprocessor_", None)
+    try:
+        scaler = prep.named_steps["scale"]
+        mean, scale = np.asarray(scaler.mean_, dtype=float), np.asarray(scaler.scale_, dtype=float)
+        if len(mean) != n_features:
+            raise ValueError
+    except (AttributeError, KeyError, ValueError):
+        mean, scale = np.zeros(n_features), np.ones(n_features)
+    X = mean + scale * rng.standard_normal((64, n_features)) * rng.choice([0.1, 1.0, 3.0], size=(64, 1))
+    X[rng.random_sample(X.shape) < 0.05] = np.nan
+    return X
+
+
+def compiled_members(model: Any) -> list[tuple[str, bytes]]:
+    """Zip members ``(name, bytes)`` holding ``model``'s compiled form; empty when it has none.
+
+    The compiled form is kept only if it reproduces the fitted selector's scores (to
+    1e-9 relative; in practice bit for bit) and choices on random inputs.
+    """
+    compiled = compile_selector(model.selector)
+    if compiled is None:
+        return []
+    recipe, arrays = compiled
+    X = _check_inputs(model.selector, len(model.info.features))
+    try:
+        expected = np.asarray(model.selector.predict_scores(X), dtype=float)
+        got = CompiledSelector(recipe["selector"], arrays).predict_scores(X)
+        same = got.shape == expected.shape and np.allclose(got, expected, rtol=1e-9, atol=1e-12) and \
+            np.array_equal(got.argmin(axis=1), expected.argmin(axis=1))
+    except Exception as exc:  # noqa: BLE001 - any failure means: do not ship a compiled form
+        log.warning("compiled form of %s failed its check (%s); not written", model.info.selector, exc)
+        return []
+    if not same:
+        log.warning("compiled form of %s disagrees with the fitted selector; not written", model.info.selector)
+        return []
+    members = [(f"{PREFIX}{key}.npy", _npy(array)) for key, array in arrays.items()]
+    return [*members, (RECIPE, json.dumps(recipe, sort_keys=True).encode())]
+
+
+def load_predictor(path: str | Path) -> Any:
+    """A model ready to predict: its compiled form when the file has one, else the skops model.
+
+    Returns a :class:`asc.selectors.model.SelectionModel` whose ``selector`` is a
+    :class:`CompiledSelector` (no scikit-learn import) or the fitted selector.
+
+    Raises
+    ------
+    ModelError
+        As :func:`asc.selectors.model.load_model`: missing, truncated, corrupted
+        (every member's checksum is verified, compiled or not) or foreign files.
+    """
+    from asc import __version__
+    from asc.selectors.model import SelectionModel, _check_archive, info_from_dict, load_model, read_header
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    _check_archive(path)
+    with zipfile.ZipFile(path) as archive:
+        header = read_header(path, archive)
+        names = archive.namelist()
+        if header is None or RECIPE not in names:
+            return load_model(path)
+        try:
+            recipe = json.loads(archive.read(RECIPE))
+            if recipe.get("version") != COMPILED_VERSION:
+                return load_model(path)
+            arrays = {name[len(PREFIX):-4]: np.lib.format.read_array(io.BytesIO(archive.read(name)),
+                                                                     allow_pickle=False)
+                      for name in names if name.startswith(PREFIX) and name.endswith(".npy")}
+            selector = CompiledSelector(recipe["selector"], arrays)
+        except ModelError as exc:
+            raise ModelError(f"{path}: not a readable model file ({exc})") from None
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{path}: not a readable model file (compiled part: {type(exc).__name__}: {exc})") \
+                from None
+    info = info_from_dict(path, header.get("info"))
+    if list(selector.algorithms_) != list(info.algorithms):
+        raise ModelError(f"{path}: not a readable model file (compiled algorithms differ from the model's)")
+    # the compiled part has its own format version and needs no scikit-learn, so only the
+    # asc version is worth a word (as the full loader says it)
+    if info.versions.get("asc") != __version__:
+        log.warning("%s: written by asc %s, running %s", path, info.versions.get("asc"), __version__)
+    return SelectionModel(info, selector)

@@ -1,0 +1,99 @@
+"""Compiled models: the same scores as the fitted selectors, loaded without scikit-learn."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from aslib_factories import make_scenario
+from asc.errors import ModelError
+from asc.selectors.compiled import PREFIX, RECIPE, CompiledSelector, load_predictor
+from asc.selectors.model import load_model, save_model, train_model
+
+SMALL = {"rf-regression": {"n_estimators": 7}, "rf-regression-raw": {"n_estimators": 7},
+         "pairwise-rf": {"n_estimators": 7}, "pairwise-regression": {"n_estimators": 7},
+         "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}}
+
+
+def probe_rows(seed: int = 3) -> np.ndarray:
+    """Rows inside and far outside the training range, with missing values."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0.5, 2.0, size=(200, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_compiled_scores_are_the_fitted_scores(tmp_path, name):
+    model = train_model(make_scenario(n_instances=40), name, seed=4, **SMALL[name])
+    path = save_model(model, tmp_path / "m.skops")
+    fast = load_predictor(path)
+    assert isinstance(fast.selector, CompiledSelector)
+    assert fast.info == model.info
+    X = probe_rows()
+    expected = model.selector.predict_scores(X)
+    assert np.array_equal(fast.selector.predict_scores(X), expected)   # bit for bit
+    assert list(fast.selector.predict(X)) == list(model.selector.predict(X))
+    costs = getattr(model.selector, "costs_from_scores", lambda s: None)(expected)
+    got = fast.selector.costs_from_scores(expected)
+    assert (costs is None and got is None) or np.array_equal(costs, got)
+
+
+def test_predicting_needs_no_scikit_learn(tmp_path):
+    path = save_model(train_model(make_scenario(n_instances=30), "pairwise-rf", seed=1, n_estimators=5),
+                      tmp_path / "m.skops")
+    code = ("import sys; from asc.selectors.compiled import load_predictor; "
+            f"m = load_predictor({str(path)!r}); print(m.selector.predict([[0.7, 0.1, 0.2]])[0]); "
+            "print(sorted(k for k in ('sklearn', 'skops', 'scipy', 'pandas') if k in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] in {"a", "b", "c"} and out[1] == "[]"
+
+
+def test_files_without_a_compiled_part_load_in_full(tmp_path):
+    path = save_model(train_model(make_scenario(n_instances=30), "knn", seed=1), tmp_path / "m.skops")
+    stripped = tmp_path / "old.skops"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for item in src.infolist():
+            if not item.filename.startswith(PREFIX):
+                dst.writestr(item, src.read(item))
+    loaded = load_predictor(stripped)
+    assert type(loaded.selector).__name__ == "NearestNeighbourSelector"
+    X = probe_rows()
+    assert np.array_equal(loaded.selector.predict_scores(X), load_model(path).selector.predict_scores(X))
+
+
+def test_a_missing_compiled_array_is_a_model_error(tmp_path):
+    path = save_model(train_model(make_scenario(n_instances=30), "rf-regression", seed=1, n_estimators=3),
+                      tmp_path / "m.skops")
+    broken = tmp_path / "broken.skops"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(broken, "w") as dst:
+        dropped = [n for n in src.namelist() if n.startswith(PREFIX) and n.endswith(".threshold.npy")][0]
+        for item in src.infolist():
+            if item.filename != dropped:
+                dst.writestr(item, src.read(item))
+    assert RECIPE in zipfile.ZipFile(broken).namelist()
+    with pytest.raises(ModelError, match="not a readable model file"):
+        load_predictor(broken)
+
+
+def test_older_model_files_still_load(tmp_path):
+    """A bare skops archive without backup or mean costs (what asc wrote before the container)."""
+    import dataclasses
+
+    import skops.io as sio
+
+    from asc.selectors.decide import backup_of
+
+    model = train_model(make_scenario(n_instances=30), "pairwise-rf", seed=1, n_estimators=3)
+    info = {k: v for k, v in dataclasses.asdict(model.info).items() if k not in ("backup", "mean_costs")}
+    path = tmp_path / "old.skops"
+    sio.dump({"format": "asc-selection-model", "format_version": 1, "info": info, "selector": model.selector}, path)
+    for loaded in (load_model(path), load_predictor(path)):
+        assert loaded.info.backup is None and loaded.info.algorithms == model.info.algorithms
+        assert np.array_equal(loaded.selector.predict_scores(probe_rows()), model.selector.predict_scores(probe_rows()))
+        # the backup solver is derived from the selector's mean training costs
+        assert backup_of(loaded) == model.info.backup == "a"
