@@ -70,3 +70,19 @@ def test_corrupted_model_and_malformed_cnf(run_cli, make_model_file, tmp_path):
         assert result.code == 2 and result.out == ""
         lines = result.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("asc: error: ") and expected in lines[0], result.err
+
+
+def test_pre_solving_schedule_runs_first(run_cli, tmp_path):
+    from selection_factories import make_solver_scenario
+
+    from asc.selectors.model import save_model, train_model
+
+    model = train_model(make_solver_scenario(), "satzilla", seed=1, selector__n_estimators=5)
+    model.selector.schedule_ = [("glucose4", 5.0)]      # as if learned: glucose4 for 5 s before the features
+    path = save_model(model, tmp_path / "scheduled.skops")
+    shown = run_cli("select", instance(SAT), "--model", path)
+    assert "pre-solving schedule (run first by 'asc solve'): glucose4 5 s" in shown.out
+    result = run_cli("solve", instance(SAT), "--model", path, "--cutoff-time", "30")
+    assert result.code == 10 and result.out.startswith("s SATISFIABLE\n"), result.err
+    assert "running glucose4 (pre-solving slot of 5 s), CPU limit 5.00 s" in result.err
+    assert "answer by glucose4" in result.err and "features:" not in result.err   # solved before the features
