@@ -45,6 +45,13 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
                    help="time limit per feature step in seconds (default: none)")
 
 
+def model_path_arg(path: str | None) -> str:
+    """The model file named by ``--model``, or the shipped default's path (a clear error if absent)."""
+    from asc.selectors.model import require_default_model
+
+    return str(require_default_model()) if path is None else path
+
+
 def load_model_arg(path: str | None) -> Any:
     """The model named by ``--model``, or the shipped default, ready to predict.
 
@@ -52,9 +59,8 @@ def load_model_arg(path: str | None) -> Any:
     path of select stays short), else the full skops model.
     """
     from asc.selectors.compiled import load_predictor
-    from asc.selectors.model import require_default_model
 
-    return load_predictor(require_default_model() if path is None else path)
+    return load_predictor(model_path_arg(path))
 
 
 def read_instance(path: str) -> Any:
@@ -87,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     end = time.perf_counter()
     timing = {"model_load": loaded - start, "read": read - loaded, "features": selection.feature_seconds,
               "total": end - start}
-    report = to_dict(args.instance, args.model, model, selection, timing)
+    report = to_dict(args.instance, model_path_arg(args.model), model, selection, timing)
     if args.format == "json":
         from asc.cli.output import print_json
 
@@ -97,13 +103,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def to_dict(instance: str, model_path: str | None, model: Any, selection: Any, timing: dict[str, float]) -> dict:
+def to_dict(instance: str, model_path: str, model: Any, selection: Any, timing: dict[str, float]) -> dict:
     """The JSON report of one selection (also what the text rendering is made from)."""
     info = model.info
     ranking = list(selection.ranking)
     report: dict[str, Any] = {
         "instance": instance,
-        "model": model_path or "default",
+        "model": model_path,
         "selector": info.selector,
         "trained_on": info.scenario,
         "algorithm": selection.algorithm,
@@ -148,7 +154,8 @@ def print_text(report: dict, explain: bool = False) -> None:
         plan = ", ".join(f"{s['algorithm']} {s['seconds']:g} s" for s in report["schedule"])
         print(f"pre-solving schedule (run first by 'asc solve'): {plan}", file=out)
     print(f"model: {report['model']} ({report['selector']} trained on {report['trained_on']})", file=out)
-    steps = ", ".join(f"{name} {s['status']} {format_value(s['cost'])} s" for name, s in report["feature_steps"].items())
+    steps = ", ".join(f"{name} {s['status']} {format_value(s['cost'])} s"
+                      for name, s in report["feature_steps"].items())
     if steps:
         print(f"features: {steps}", file=out)
     t = report["seconds"]

@@ -94,8 +94,8 @@ def run_algorithm(algorithm: Any, instance: str, cutoff: float, mem_limit: float
     from asc.runs.runner import RunRequest, execute
 
     # solvers run in a scratch folder of the runner: a relative path would not resolve there
-    request = RunRequest(instance=str(Path(instance).resolve()), instance_hash="", algorithm=algorithm, seed=seed, repetition=1,
-                         cutoff_time=cutoff, mem_limit_mb=mem_limit)
+    request = RunRequest(instance=str(Path(instance).resolve()), instance_hash="", algorithm=algorithm, seed=seed,
+                         repetition=1, cutoff_time=cutoff, mem_limit_mb=mem_limit)
     with tempfile.TemporaryDirectory(prefix="asc-solve-") as tmp:
         # the runner deletes the solver's output unless asked to keep it; the model is in it
         result = execute(request, keep_output=Path(tmp))
@@ -135,7 +135,7 @@ def print_model(model: Any, out: Any = None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from asc.cli.select import load_model_arg, read_instance
+    from asc.cli.select import load_model_arg, model_path_arg, read_instance
     from asc.errors import UsageError
     from asc.runs.status import RunStatus
     from asc.selectors.decide import backup_of, schedule_of, select_instance
@@ -163,14 +163,15 @@ def run(args: argparse.Namespace) -> int:
 
         portfolio = load_portfolio(args.portfolio)
     cnf = read_instance(args.instance)
-    comment(f"asc solve: model {args.model or 'default'} ({model.info.selector} trained on "
+    comment(f"asc solve: model {model_path_arg(args.model)} ({model.info.selector} trained on "
             f"{model.info.scenario}), {cnf.nvars} variables, {cnf.nclauses} clauses")
 
     def attempt(name: str, cutoff: float, why: str) -> tuple[int, Any, Any] | None:
         """Run one algorithm; the exit code to finish with if it decided the instance, else None."""
         nonlocal solver_cpu
         algorithm = resolve_algorithm(name, portfolio)
-        comment(f"running {name} ({why}), CPU limit {'none' if cutoff >= NO_LIMIT / 2 else f'{cutoff:.2f} s'}")
+        limit = "none" if cutoff >= NO_LIMIT / 2 else f"{cutoff:.2f} s"
+        comment(f"running {name} ({why}), CPU limit {limit}")
         result, parsed = run_algorithm(algorithm, args.instance, cutoff, args.mem_limit, args.seed)
         solver_cpu += result.cpu_time
         detail = f"; {result.message}" if result.message else ""

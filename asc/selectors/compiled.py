@@ -109,9 +109,13 @@ def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
             roots.append(offset)
             owner.append(f)
             offset += n
+    # int32 node indices and features: a pairwise model over 20 solvers has about a
+    # million nodes, and the file and its checksum pass shrink by a fifth
+    index = np.int32 if offset < 2**31 - 1 else np.int64
     return {
-        "left": b.add(f"{name}.left", np.concatenate(left)), "right": b.add(f"{name}.right", np.concatenate(right)),
-        "feature": b.add(f"{name}.feature", np.concatenate(feature)),
+        "left": b.add(f"{name}.left", np.concatenate(left), index),
+        "right": b.add(f"{name}.right", np.concatenate(right), index),
+        "feature": b.add(f"{name}.feature", np.concatenate(feature), np.int32),
         "threshold": b.add(f"{name}.threshold", np.concatenate(threshold)),
         "out": b.add(f"{name}.out", np.concatenate(out)), "roots": b.add(f"{name}.roots", roots, np.int64),
         "owner": b.add(f"{name}.owner", owner, np.int64), "n_forests": len(forests),

@@ -50,7 +50,8 @@ def test_a_wrong_model_is_never_printed_as_sat(run_cli, make_model_file, tmp_pat
     liar = tmp_path / "liar.py"
     liar.write_text("import sys\nprint('s SATISFIABLE')\nprint('v -1 -2 -3 -4 -5 0')\nsys.exit(10)\n")
     portfolio = tmp_path / "liars.toml"
-    portfolio.write_text("".join(f'[[algorithm]]\nname = "{name}"\ncommand = ["{{python}}", "{liar}", "{{instance}}"]\n\n'
+    command = f'["{{python}}", "{liar}", "{{instance}}"]'
+    portfolio.write_text("".join(f'[[algorithm]]\nname = "{name}"\ncommand = {command}\n\n'
                                  for name in ("minisat22", "glucose4", "cadical195")))
     result = run_cli("solve", instance(SAT), "--model", make_model_file("rf-regression", n_estimators=10),
                      "--portfolio", portfolio, "--cutoff-time", "30")
