@@ -25,6 +25,7 @@ apply, never exits.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from asc.selectors.model import SelectionModel
+
+log = logging.getLogger(__name__)
 
 #: Step statuses after which a step's values can be used.
 FINISHED = ("ok", "presolved")
@@ -165,6 +168,14 @@ def schedule_of(model: SelectionModel) -> tuple[tuple[str, float], ...]:
     return tuple((str(a), float(t)) for a, t in plan)
 
 
+def _failed_result(steps: tuple[str, ...], status: str) -> Any:
+    """A feature result in which every step ended with ``status`` and gave no values."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(steps={s: SimpleNamespace(status=status, cost=math.nan, values={}) for s in steps},
+                           presolved_answer=None)
+
+
 def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None = None,
                     explain_top: int | None = None) -> Selection:
     """Compute ``model``'s feature steps on ``cnf`` and decide (see the module docstring).
@@ -189,7 +200,13 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
         from asc.features import FEATURE_STEPS, compute_features
 
         start = time.perf_counter()
-        result = compute_features(cnf, steps=steps, step_timeout=step_timeout)
+        try:
+            result = compute_features(cnf, steps=steps, step_timeout=step_timeout)
+        except MemoryError:
+            result = _failed_result(steps, "memout")
+        except Exception as exc:  # noqa: BLE001 - a failure of ours must still give an answer: the backup
+            log.warning("feature computation crashed (%s: %s); using the backup solver", type(exc).__name__, exc)
+            result = _failed_result(steps, "crash")
         seconds = time.perf_counter() - start
         for name, step in result.steps.items():
             outcomes[name] = StepOutcome(str(step.status), float(step.cost))
