@@ -124,3 +124,16 @@ def test_default_model(run_cli):
     else:
         line = one_line_error(run_cli("select", instance(SAT50)))
         assert "no default model installed" in line and "--model" in line
+
+
+def test_select_loads_neither_scikit_learn_nor_skops(make_model_file):
+    """The compiled model keeps the heavy libraries off select's start-up path."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from asc.cli.main import main; "
+            f"code = main(['select', {str(instance(SAT50))!r}, '--model', "
+            f"{str(make_model_file('pairwise-rf', n_estimators=10))!r}, '--format', 'json']); "
+            "print(code, sorted(m for m in ('sklearn', 'skops', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"

@@ -87,3 +87,33 @@ def test_pre_solving_schedule_runs_first(run_cli, tmp_path):
     assert result.code == 10 and result.out.startswith("s SATISFIABLE\n"), result.err
     assert "running glucose4 (pre-solving slot of 5 s), CPU limit 5.00 s" in result.err
     assert "answer by glucose4" in result.err and "features:" not in result.err   # solved before the features
+
+
+def test_a_crashing_choice_hands_over_to_the_backup_solver(run_cli, tmp_path):
+    import dataclasses
+
+    from selection_factories import make_solver_scenario
+
+    from asc.selectors.model import save_model, train_model
+
+    model = train_model(make_solver_scenario(), "rf-regression", seed=1, n_estimators=5)
+    # the model chooses minisat22 on every real instance; make glucose4 its backup
+    path = save_model(dataclasses.replace(model, info=dataclasses.replace(model.info, backup="glucose4")),
+                      tmp_path / "m.skops")
+    crasher = tmp_path / "crash.py"
+    crasher.write_text("import sys\nprint('c giving up')\nsys.exit(3)\n")
+    portfolio = tmp_path / "p.toml"
+    portfolio.write_text(f'[[algorithm]]\nname = "minisat22"\ncommand = ["{{python}}", "{crasher}", "{{instance}}"]\n\n'
+                         '[[algorithm]]\nname = "glucose4"\npysat = "glucose4"\n\n'
+                         '[[algorithm]]\nname = "cadical195"\npysat = "cadical195"\n')
+    result = run_cli("solve", instance(UNSAT), "--model", path, "--portfolio", portfolio, "--cutoff-time", "30")
+    assert result.code == 20 and result.out == "s UNSATISFIABLE\n", result.err
+    assert "minisat22: CRASH" in result.err
+    assert "running glucose4 (backup solver after the chosen one failed)" in result.err
+
+
+def test_presolved_instance_is_still_answered_by_a_solver(run_cli, make_model_file):
+    result = run_cli("solve", instance("shared/satch-crafted/false.cnf.xz"), "--model",
+                     make_model_file("rf-regression", n_estimators=10))
+    assert result.code == 20 and result.out == "s UNSATISFIABLE\n", result.err
+    assert "decided UNSAT by unit propagation" in result.err
