@@ -266,9 +266,9 @@ def fit_configured(decoded: Decoded, problem: SearchProblem, rows: np.ndarray | 
     return model.fit(X, C)
 
 
-def cross_validated_cost(config: Mapping[str, Any], problem: SearchProblem, folds: np.ndarray,
-                         random_state: int) -> float:
-    """Mean cost of a configuration's choices under the inner cross-validation ``folds``.
+def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, folds: np.ndarray,
+                          random_state: int) -> np.ndarray:
+    """Per-instance cost of a configuration's choices under the inner cross-validation ``folds``.
 
     Each fold is scored as the outer evaluation scores it: the chosen algorithm's
     runtime plus the feature cost of the configuration's steps (a total over the cutoff
@@ -287,7 +287,7 @@ def cross_validated_cost(config: Mapping[str, Any], problem: SearchProblem, fold
         solved = (costs <= cutoff).astype(float)
         runtime = np.minimum(costs, cutoff)
         par = _par_factor(costs, cutoff)
-    total = 0.0
+    out = np.zeros(len(folds))
     for fold in np.unique(folds):
         train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         model = fit_configured(decoded, problem, train, random_state)
@@ -296,13 +296,37 @@ def cross_validated_cost(config: Mapping[str, Any], problem: SearchProblem, fold
         if backup is not None:
             choice = np.where(failed[test], index[backup], choice)
         if problem.cutoff is None:
-            total += float(costs[test, choice].sum())
+            out[test] = costs[test, choice]
             continue
         schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
         outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],
                                   None if presolved is None else presolved[test], schedule)
-        total += float(outcome.cost.sum())
-    return total / len(folds)
+        out[test] = outcome.cost
+    return out
+
+
+def choose_trial(costs: Sequence[np.ndarray], tolerance: float = 1.0) -> int:
+    """The trial to keep: the first whose cost is within ``tolerance`` standard errors of the best.
+
+    Trials come in order of preference (the candidates' defaults first, the space
+    default leading, then SMAC's proposals). Inner cross-validated costs are noisy: on a
+    few hundred instances, one or two timeouts more or less separate most good
+    selectors, and the lowest of many noisy estimates is biased low (the winner's
+    curse). So, as in the one-standard-error rule of Breiman et al. (CART, 1984), a
+    configuration is kept when its mean per-instance cost exceeds the best one's by at
+    most ``tolerance`` standard errors of their paired per-instance differences; the
+    earliest such trial wins. ``tolerance=0`` keeps the lowest mean (earliest on ties).
+    """
+    means = [float(np.mean(c)) for c in costs]
+    best = min(range(len(costs)), key=lambda i: (means[i], i))
+    if tolerance <= 0:
+        return best
+    for i, c in enumerate(costs):
+        diff = np.asarray(c, dtype=float) - np.asarray(costs[best], dtype=float)
+        se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        if diff.mean() <= tolerance * se + 1e-12:
+            return i
+    return best
 
 
 def inner_folds(n: int, n_folds: int, random_state: int) -> np.ndarray:
@@ -320,9 +344,9 @@ class SearchResult:
     Attributes
     ----------
     best_config
-        The best configuration found (plain data: active hyperparameters only).
+        The configuration kept (see :func:`choose_trial`; plain data: active hyperparameters only).
     best_cost
-        Its inner cross-validated cost.
+        Its inner cross-validated cost (mean per instance).
     history
         Every trial in order: ``{"config", "cost", "seconds"}``.
     seconds
@@ -335,9 +359,34 @@ class SearchResult:
     seconds: float = 0.0
 
 
+def _ordered_maximizer(scenario: Any) -> Any:
+    """SMAC's acquisition maximizer, with local-search start points in a reproducible order.
+
+    SMAC's local search collects its start points in a ``set`` of configurations, whose
+    iteration order follows string hashing and so changes with ``PYTHONHASHSEED`` from
+    one process to the next: the same seed would propose different configurations in
+    different runs. Sorting the start points by their text restores seeded behaviour.
+    """
+    from smac import HyperparameterOptimizationFacade
+    from smac.acquisition.maximizer.local_search import LocalSearch
+
+    class OrderedLocalSearch(LocalSearch):
+        def _get_initial_points(self, *args: Any, **kwargs: Any) -> list[Any]:
+            return sorted(super()._get_initial_points(*args, **kwargs), key=repr)
+
+    maximizer = HyperparameterOptimizationFacade.get_acquisition_maximizer(scenario)
+    local = getattr(maximizer, "_local_search", None)
+    if isinstance(local, LocalSearch) and type(local) is LocalSearch:
+        local.__class__ = OrderedLocalSearch
+    else:  # another SMAC layout: still correct, only not reproducible across processes
+        log.debug("SMAC's local search is not the expected class; start points keep SMAC's order")
+    return maximizer
+
+
 def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int = 3,
            candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
-           seed: int = 0, progress: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
+           tolerance: float = 1.0, seed: int = 0,
+           progress: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Run SMAC over the joint space on ``problem`` and return the best configuration.
 
     Parameters
@@ -358,6 +407,9 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
         Let the search switch feature steps off (needs ``problem.structure``).
     presolve
         Offer the pre-solving pipeline (runtime scenarios only).
+    tolerance
+        Standard errors within which an earlier (preferred) trial is kept over the
+        lowest-cost one (see :func:`choose_trial`); 0 keeps the lowest.
     seed
         Seed of SMAC, of the space, of the inner folds and of every selector.
     progress
@@ -378,18 +430,21 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
     folds = inner_folds(len(problem.C), n_folds, seed)
     worst = float(problem.C.to_numpy(dtype=float).max()) * 2 + 1.0
     history: list[dict[str, Any]] = []
+    per_instance: list[np.ndarray] = []
 
     def target(config: Any, seed: int = 0) -> float:
         begun = time.monotonic()
         values = {k: plain(v) for k, v in dict(config).items()}
         try:
-            cost = cross_validated_cost(values, problem, folds, seed_)
+            costs = cross_validated_costs(values, problem, folds, seed_)
         except (UsageError, ValueError) as exc:
             # A configuration that cannot fit this data (k larger than a fold...) is just bad.
             log.debug("configuration %s failed: %s", values, exc)
-            cost = worst
-        record = {"config": values, "cost": float(cost), "seconds": time.monotonic() - begun}
+            costs = np.full(len(folds), worst)
+        cost = float(costs.mean())
+        record = {"config": values, "cost": cost, "seconds": time.monotonic() - begun}
         history.append(record)
+        per_instance.append(costs)
         if progress is not None:
             progress(record)
         return float(cost)
@@ -421,6 +476,7 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
                                  min_samples_leaf=1, seed=seed_, n_jobs=1)
             facade = HyperparameterOptimizationFacade(
                 scenario, target, model=model, initial_design=initial,
+                acquisition_maximizer=_ordered_maximizer(scenario),
                 intensifier=HyperparameterOptimizationFacade.get_intensifier(scenario, max_config_calls=1),
                 logging_level=False, overwrite=True)
             facade.optimize()
@@ -428,7 +484,6 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
         smac_logger.setLevel(level)
     if not history:
         raise UsageError(f"the selector search evaluated no configuration within {budget:g} s")
-    # Ties go to the earlier trial: the defaults come first and are the safer choice.
-    best = min(range(len(history)), key=lambda i: (history[i]["cost"], i))
+    best = choose_trial(per_instance, tolerance)
     return SearchResult(dict(history[best]["config"]), history[best]["cost"], history,
                         time.monotonic() - started)

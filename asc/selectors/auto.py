@@ -41,8 +41,11 @@ class AutoSelector(BaseEstimator):
     backup solver takes instances whose features failed. SMAC first evaluates every
     candidate with its defaults (the first candidate's defaults are the space
     default), then proposes configurations until ``budget`` seconds have passed or
-    ``n_trials`` configurations were tried. The configuration with the lowest inner
-    cost (earliest on ties) is then fitted on all of ``(X, C)``.
+    ``n_trials`` configurations were tried. The configuration kept is the earliest
+    whose inner cost is within ``tolerance`` standard errors of the lowest (a
+    one-standard-error rule against the winner's curse of picking the minimum of many
+    noisy estimates; see :func:`asc.configuration.selector_search.choose_trial`), and
+    it is then fitted on all of ``(X, C)``.
 
     Feature steps can be chosen only when the caller passes the step structure
     (``feature_steps``, as :func:`asc.evaluation.crossval.cross_validate` and
@@ -73,6 +76,10 @@ class AutoSelector(BaseEstimator):
         Let the search switch feature steps off.
     presolve
         Offer the pre-solving pipeline (runtime scenarios only: needs ``cutoff``).
+    tolerance
+        Standard errors of the paired per-instance cost difference within which an
+        earlier trial (the defaults, the first candidate's leading) is preferred to the
+        lowest-cost one; 0 keeps the lowest.
     cutoff
         Runtime cutoff in seconds (set by the evaluation from the scenario when ``None``;
         ``None`` at fit time means a quality scenario: no feature costs, no pre-solving).
@@ -84,7 +91,7 @@ class AutoSelector(BaseEstimator):
     best_config_ : dict
         The chosen configuration (active hyperparameters; plain data).
     best_cost_ : float
-        Its inner cross-validated cost.
+        Its inner cross-validated cost (mean per instance).
     selector_ : estimator
         The chosen selector (a pipeline when pre-solving was chosen), fitted on all data.
     steps_ : tuple of str or None
@@ -104,13 +111,14 @@ class AutoSelector(BaseEstimator):
 
     def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int = 3,
                  candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
-                 cutoff: float | None = None, random_state: int | None = None) -> None:
+                 tolerance: float = 1.0, cutoff: float | None = None, random_state: int | None = None) -> None:
         self.budget = budget
         self.n_trials = n_trials
         self.n_folds = n_folds
         self.candidates = candidates
         self.choose_steps = choose_steps
         self.presolve = presolve
+        self.tolerance = tolerance
         self.cutoff = cutoff
         self.random_state = random_state
 
@@ -156,7 +164,7 @@ class AutoSelector(BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=self.n_folds,
                         candidates=self.candidates, choose_steps=self.choose_steps, presolve=self.presolve,
-                        seed=seed)
+                        tolerance=self.tolerance, seed=seed)
         log.info("selector search: %d trials in %.1f s, best %s (inner cost %.4g)", len(result.history),
                  result.seconds, result.best_config, result.best_cost)
         decoded = decode(result.best_config, structure)
