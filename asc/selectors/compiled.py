@@ -444,3 +444,32 @@ def load_predictor(path: str | Path) -> Any:
     if info.versions.get("asc") != __version__:
         log.warning("%s: written by asc %s, running %s", path, info.versions.get("asc"), __version__)
     return SelectionModel(info, selector)
+
+
+def predictor_digest(path: str | Path) -> str | None:
+    """SHA-256 of a model file's compiled part (recipe and arrays), or None when it has none.
+
+    A skops archive is never the same bytes twice (member names are object ids,
+    timestamps are the clock's) and the header records when the model was trained, so
+    two trainings of the same spec and seed differ as files. What they predict does
+    not: equal digests mean the same trees, thresholds, leaf values, preprocessing and
+    rules, hence identical predictions on every input. This is how a rebuilt default
+    model is compared with the shipped one.
+    """
+    import hashlib
+
+    from asc.selectors.model import _check_archive
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    _check_archive(path)
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.startswith(PREFIX))
+        if RECIPE not in names:
+            return None
+        for name in names:
+            digest.update(name.encode() + b"\0")
+            digest.update(archive.read(name))
+    return digest.hexdigest()

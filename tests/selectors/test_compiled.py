@@ -97,3 +97,14 @@ def test_older_model_files_still_load(tmp_path):
         assert np.array_equal(loaded.selector.predict_scores(probe_rows()), model.selector.predict_scores(probe_rows()))
         # the backup solver is derived from the selector's mean training costs
         assert backup_of(loaded) == model.info.backup == "a"
+
+
+def test_same_seed_same_digest(tmp_path):
+    from asc.selectors.compiled import predictor_digest
+
+    digests = []
+    for i, seed in enumerate((5, 5, 6)):
+        model = train_model(make_scenario(n_instances=30), "pairwise-rf", seed=seed, n_estimators=4)
+        digests.append(predictor_digest(save_model(model, tmp_path / f"m{i}.skops")))
+    assert digests[0] == digests[1] != digests[2]
+    assert (tmp_path / "m0.skops").read_bytes() != (tmp_path / "m1.skops").read_bytes()   # the files differ
