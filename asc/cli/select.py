@@ -52,6 +52,14 @@ def model_path_arg(path: str | None) -> str:
     return str(require_default_model()) if path is None else path
 
 
+def check_step_timeout(value: float | None) -> None:
+    """``--step-timeout`` must not be negative (0 makes every step time out: the backup solver)."""
+    from asc.errors import UsageError
+
+    if value is not None and not value >= 0:
+        raise UsageError(f"--step-timeout must be 0 or more seconds, got {value:g}")
+
+
 def load_model_arg(path: str | None) -> Any:
     """The model named by ``--model``, or the shipped default, ready to predict.
 
@@ -83,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
+    check_step_timeout(args.step_timeout)
     start = time.perf_counter()
     model = load_model_arg(args.model)
     loaded = time.perf_counter()

@@ -135,7 +135,7 @@ def print_model(model: Any, out: Any = None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from asc.cli.select import load_model_arg, model_path_arg, read_instance
+    from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
     from asc.errors import UsageError
     from asc.runs.status import RunStatus
     from asc.selectors.decide import backup_of, schedule_of, select_instance
@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--cutoff-time must be positive, got {args.cutoff_time:g}")
     if args.mem_limit is not None and args.mem_limit <= 0:
         raise UsageError(f"--mem-limit must be positive, got {args.mem_limit:g}")
+    check_step_timeout(args.step_timeout)
     budget = args.cutoff_time if args.cutoff_time is not None else NO_LIMIT
     # CPU is counted from here: loading the model and libraries, reading, features and
     # every solver run (the interpreter's start-up before this point is a few 0.1 s)
