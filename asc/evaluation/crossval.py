@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from asc.aslib.folds import make_folds
 from asc.aslib.scenario import Scenario
 from asc.aslib.views import cutoff_of, feature_steps
-from asc.evaluation.metrics import Outcome, gap_closed, misclassification_penalty, runtime_outcome
+from asc.evaluation.metrics import Outcome, gap_closed, misclassification_penalty, plan_outcome, runtime_outcome
 from asc.evaluation.protocol import Protocol
 from asc.errors import UsageError
 
@@ -48,7 +48,9 @@ class EvaluationResult:
         One row per fold: ``n``, ``cost``, ``par1``, ``solved``, ``sbs``, ``vbs``,
         ``gap_closed`` (against the protocol's SBS).
     summary
-        Overall figures (means over all instances) and the per-fold spread.
+        Overall figures (means over all instances) and the per-fold spread; for a
+        selector that chooses its own feature steps or configuration (``auto``), the
+        choice per fold (``chosen_steps``, ``configurations``).
     """
 
     scenario: str
@@ -101,6 +103,7 @@ class FoldChoices:
     backup: str | None                          # algorithm used when features fail
     steps: tuple[str, ...] | None = None        # feature steps the selector chose to use (None: all)
     config: dict[str, Any] | None = None        # configuration a self-configuring selector chose
+    plans: list[list[tuple[str, float]]] | None = None  # per-instance schedules after the features
 
 
 def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_train: pd.DataFrame,
@@ -115,8 +118,10 @@ def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_tra
         choice = np.asarray(model.predict(X_test))
     schedule = tuple((str(a), float(t)) for a, t in getattr(model, "schedule_", ()))
     steps = getattr(model, "steps_", None)
+    plans = model.predict_schedule(X_test) if hasattr(model, "predict_schedule") else None
     return FoldChoices(choice, schedule, getattr(model, "backup_", None),
-                       None if steps is None else tuple(str(s) for s in steps), getattr(model, "best_config_", None))
+                       None if steps is None else tuple(str(s) for s in steps), getattr(model, "best_config_", None),
+                       plans)
 
 
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
@@ -185,12 +190,13 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     configurations = {int(f): d.config for f, d in zip(fold_ids, decisions, strict=True) if d.config is not None}
     for fold, decided in zip(fold_ids, decisions, strict=True):
         test, train = folds == fold, folds != fold
+        if decided.steps is not None:
+            chosen_steps[int(fold)] = list(decided.steps)
         if decided.steps is not None and tuple(decided.steps) != tuple(view.steps):
             fold_cost, fold_presolved, fold_failed = structure.take(test).charges(decided.steps)
             if charge:
                 feature_cost[test], presolved[test] = fold_cost, fold_presolved
             failed[test] = fold_failed
-            chosen_steps[int(fold)] = list(decided.steps)
         fold_choice = np.array([index[str(p)] for p in decided.choice])
         if decided.backup is not None:
             use = failed[test]
@@ -227,6 +233,16 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
             return Outcome(time=np.full(len(ch), np.nan), solved=ok[rows, ch], cost=C[rows, ch])
 
     sel = score(choice, charge, with_schedules=True)
+    if is_runtime and any(d.plans is not None for d in decisions):
+        # Selectors that run a schedule per instance (SUNNY) are judged by the schedule.
+        for fold, decided in zip(fold_ids, decisions, strict=True):
+            if decided.plans is None:
+                continue
+            m = folds == fold
+            plans = [[(index[a], t) for a, t in plan] for plan in decided.plans]
+            part = plan_outcome(plans, runtime[m], solved[m], cutoff, protocol.par,
+                                feature_cost[m] if charge else None, presolved[m] if charge else None)
+            sel.time[m], sel.solved[m], sel.cost[m] = part.time, part.solved, part.cost
     vbs = score(vbs_choice, False)
     sbs_g = score(np.full(len(instances), sbs_global), False)
     sbs_f = score(sbs_fold_choice, False)

@@ -91,6 +91,43 @@ def runtime_outcome(
     return Outcome(time=np.where(ok, time, cutoff), solved=ok, cost=cost)
 
 
+def plan_outcome(
+    plans: Sequence[Sequence[tuple[int, float]]],
+    runtime: np.ndarray,
+    solved: np.ndarray,
+    cutoff: float,
+    par: float,
+    feature_cost: np.ndarray | None = None,
+    presolved: np.ndarray | None = None,
+) -> Outcome:
+    """Outcome of running a per-instance schedule after the features (SUNNY, 3S).
+
+    ``plans[i]`` is instance ``i``'s schedule: ``(algorithm column, seconds)`` pairs run
+    in order, each from scratch. The feature cost comes first (an instance presolved by
+    a feature step is solved there); an instance is solved by the first slot whose
+    algorithm solves it within the slot, at the time spent so far plus that runtime,
+    if that is within the cutoff.
+    """
+    n = len(plans)
+    time = np.zeros(n)
+    ok = np.zeros(n, dtype=bool)
+    for i, plan in enumerate(plans):
+        spent = float(feature_cost[i]) if feature_cost is not None else 0.0
+        if presolved is not None and feature_cost is not None and presolved[i]:
+            time[i], ok[i] = spent, spent <= cutoff
+            continue
+        for algorithm, seconds in plan:
+            if solved[i, algorithm] >= 0.5 and runtime[i, algorithm] <= seconds:
+                time[i] = spent + runtime[i, algorithm]
+                ok[i] = time[i] <= cutoff
+                break
+            spent += seconds
+            if spent >= cutoff:
+                break
+    cost = np.where(ok, time, par * cutoff)
+    return Outcome(time=np.where(ok, time, cutoff), solved=ok, cost=cost)
+
+
 def par_k(outcome: Outcome, cutoff: float, k: float) -> float:
     """Mean penalised average runtime with factor ``k`` (PAR1, PAR10, ...)."""
     return float(np.mean(np.where(outcome.solved, outcome.time, k * cutoff))) if len(outcome.solved) else float("nan")

@@ -65,6 +65,12 @@ def _isac() -> BaseEstimator:
     return ClusteringSelector()
 
 
+def _sunny() -> BaseEstimator:
+    from asc.selectors.sunny import SunnySelector
+
+    return SunnySelector()
+
+
 def _auto() -> BaseEstimator:
     from asc.selectors.auto import AutoSelector
 
@@ -89,6 +95,7 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "pairwise-regression": (_pairwise_regression, "AutoFolio pairwise regression of log cost differences"),
     "multiclass-rf": (_multiclass, "cost-sensitive random-forest classification of the best algorithm"),
     "knn": (_knn, "k nearest neighbours (SUNNY's rule): lowest mean PAR10 among similar instances"),
+    "sunny": (_sunny, "SUNNY: a schedule of up to 3 algorithms per instance, from its nearest neighbours"),
     "isac": (_isac, "ISAC: k-means clusters of instances, each cluster's best algorithm"),
     "satzilla": (_pipeline(_pairwise), "pre-solving schedule + backup solver + pairwise-rf (SATzilla 2012 pipeline)"),
     "rf-regression+presolve": (_pipeline(_rf_log), "pre-solving schedule + backup solver + rf-regression"),
