@@ -115,12 +115,15 @@ def test_malformed_cnf(run_cli, make_model_file, tmp_path):
 
 
 def test_default_model(run_cli):
-    from asc.selectors.model import default_model_path, load_model
+    from asc.selectors.compiled import load_predictor
+    from asc.selectors.model import default_model_path
 
     path = default_model_path()
     if path.is_file():
         report = select_json(run_cli, instance(SAT50))
-        assert report["algorithm"] in load_model(path).info.algorithms
+        # (the compiled form: a full skops load of a forest model takes tens of seconds)
+        assert report["algorithm"] in load_predictor(path).info.algorithms
+        assert report["model"] == str(path)
     else:
         line = one_line_error(run_cli("select", instance(SAT50)))
         assert "no default model installed" in line and "--model" in line
