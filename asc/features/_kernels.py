@@ -387,14 +387,17 @@ def variable_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree
 
 
 @njit(cache=True)
-def clause_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
-    """Degree of clauses lo..hi-1 in the clause graph.
+def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, fill):
+    """Degrees, or with ``fill`` the neighbour lists, of clauses lo..hi-1 in the clause graph.
 
     Two clauses are adjacent when some variable occurs in them with opposite signs
     (SATzilla's ``neighborClauses``: the clauses containing the negation of one of
-    the clause's literals). ``stamp`` (int64, nclauses, initially -1) dedups them.
+    the clause's literals). ``stamp`` (int32, nclauses, initially -1) dedups them.
+    Without ``fill`` the degree goes to ``degree[c]``; with it the neighbours go to
+    ``adj[adj_offsets[c]:adj_offsets[c+1]]`` (the offsets come from a first pass).
     """
     for c in range(lo, hi):
+        k = adj_offsets[c] if fill else 0
         d = 0
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -403,24 +406,11 @@ def clause_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
                 e = occ[j]
                 if stamp[e] != c:
                     stamp[e] = c
+                    if fill:
+                        adj[k + d] = e
                     d += 1
-        degree[c] = d
-
-
-@njit(cache=True)
-def clause_graph_fill(rlits, roffs, occ_offsets, occ, lo, hi, stamp, adj_offsets, adj):
-    """Write the neighbours of clauses lo..hi-1 at ``adj[adj_offsets[c]:adj_offsets[c+1]]``."""
-    for c in range(lo, hi):
-        k = adj_offsets[c]
-        for i in range(roffs[c], roffs[c + 1]):
-            lit = rlits[i]
-            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
-            for j in range(occ_offsets[code], occ_offsets[code + 1]):
-                e = occ[j]
-                if stamp[e] != c:
-                    stamp[e] = c
-                    adj[k] = e
-                    k += 1
+        if not fill:
+            degree[c] = d
 
 
 @njit(cache=True)

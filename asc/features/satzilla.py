@@ -345,8 +345,9 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     chunks = _chunks(scan + 1)
     stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
+    no_adj = np.zeros(0, dtype=np.int32)
     for lo, hi in chunks:
-        K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
+        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, degree, no_adj, False)
         clock.check()
     if int(degree.sum()) * _CG_BYTES_PER_EDGE > memory_budget:
         raise _Memout
@@ -355,7 +356,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     np.cumsum(degree, out=adj_offsets[1:])
     adj = np.empty(int(adj_offsets[-1]), dtype=np.int32)
     for lo, hi in chunks:
-        K.clause_graph_fill(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, adj_offsets, adj)
+        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, True)
         clock.check()
     del stamp
     triangles = np.zeros(n, dtype=np.int64)
