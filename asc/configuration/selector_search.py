@@ -38,10 +38,12 @@ if TYPE_CHECKING:  # ConfigSpace and scikit-learn load only when a search runs
 
 log = logging.getLogger(__name__)
 
-#: Selectors the search may choose among, strongest default first: the space's default
-#: configuration (SMAC's first trial) is the first candidate with its registry defaults.
-DEFAULT_CANDIDATES: tuple[str, ...] = ("rf-regression", "pairwise-regression", "pairwise-rf", "multiclass-rf",
-                                       "knn", "isac", "sbs")
+#: Selectors the search may choose among, in the registry's order. The order is the
+#: order of preference: the space's default configuration (SMAC's first trial) is the
+#: first candidate with its registry defaults, the other candidates' defaults follow, and
+#: among trials of indistinguishable cost the earliest is kept (:func:`choose_trial`).
+DEFAULT_CANDIDATES: tuple[str, ...] = ("rf-regression", "rf-regression-raw", "pairwise-rf", "pairwise-regression",
+                                       "multiclass-rf", "knn", "isac", "sbs")
 
 YES, NO = "yes", "no"
 
@@ -59,7 +61,8 @@ def _forest(n_estimators: int, max_features: float, upper: int = 200) -> list[tu
 #: the registry's (``"sqrt"`` of SAT-sized feature sets written as the fraction 0.15),
 #: ranges are kept where one trial stays affordable within a budget of minutes.
 SEARCH_SPACES: dict[str, list[tuple]] = {
-    "rf-regression": [("target", "cat", ("log", "raw"), "log", False)] + _forest(100, 1.0),
+    "rf-regression": _forest(100, 1.0),
+    "rf-regression-raw": _forest(100, 1.0),
     "pairwise-regression": _forest(50, 0.5),
     "pairwise-rf": _forest(50, 0.15),
     "multiclass-rf": _forest(200, 0.15, upper=400),

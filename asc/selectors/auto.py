@@ -29,9 +29,9 @@ class AutoSelector(BaseEstimator):
 
     ``fit(X, C)`` does the same on the data it is given and nothing else. The joint,
     conditional configuration space (:func:`asc.configuration.selector_search.build_space`)
-    holds: which selector (``candidates``: per-algorithm regression, pairwise
-    regression, pairwise classification, multi-class classification, k-NN, ISAC,
-    single best), that selector's hyperparameters, which feature steps to compute
+    holds: which selector (``candidates``: per-algorithm regression of log cost or of
+    cost, pairwise classification, pairwise regression, multi-class classification,
+    k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
     (one yes/no per step, closed under ``requires``), and whether to wrap the selector
     in the pre-solving pipeline (:class:`~asc.selectors.pipeline.SelectionPipeline`,
     with its budget and number of pre-solvers). A configuration's cost is its mean
