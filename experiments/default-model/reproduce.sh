@@ -5,7 +5,7 @@
 #   experiments/default-model/reproduce.sh [--evaluate]
 #
 # --evaluate also cross-validates every candidate selector of the spec (the table in
-# README.md; about 10 minutes on one core).
+# README.md; about 11 minutes on one core).
 # The scenario is experiments/pysat-training/scenario (see its reproduce.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
