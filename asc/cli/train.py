@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from asc.cli.search_options import add_search_options
 
-    p = sub.add_parser("train", help="fit a selector on an ASlib scenario and save the model",
-                       description="Fit a selector on a whole ASlib scenario and save it as a safe model file "
-                                   "(skops) stamped with the versions that wrote it.")
-    p.add_argument("scenario", metavar="SCENARIO_DIR", help="ASlib scenario folder")
+    p = sub.add_parser("train", help="fit a selector on an ASlib scenario or a run store and save the model",
+                       description="Fit a selector on a whole ASlib scenario, or on the runs of an `asc collect` "
+                                   "store, and save it as a safe model file (skops) stamped with the versions "
+                                   "that wrote it. From a run store, the SATzilla features (Pre, Basic, KLB, CG) "
+                                   "of its instances are computed first, unless --features gives them.")
+    p.add_argument("scenario", metavar="SCENARIO_DIR|RUNS_DB", help="ASlib scenario folder, or run store (SQLite)")
+    p.add_argument("--features", metavar="CSV|DIR",
+                   help="with a run store: features from `asc features` (CSV, or ASlib folder) instead of "
+                        "computing them")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="with a run store: processes computing the features (default 1)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.skops)")
     p.add_argument("--selector", default="pairwise-rf", help="selector name (default: pairwise-rf)")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
@@ -27,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from asc.cli.search_options import search_params
     from asc.selectors.model import save_model, train_model
 
-    scenario = read_scenario(args.scenario)
+    scenario = load_training_data(args.scenario, args.features, args.jobs)
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None
     model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **search_params(args))
     path = save_model(model, args.output)
@@ -40,3 +48,56 @@ def run(args: argparse.Namespace) -> int:
               f"{model.selector.search_seconds_:.0f} s; chosen: {chosen}", file=sys.stderr)
     print(path)
     return 0
+
+
+def load_training_data(source: str, features: str | None = None, jobs: int = 1):
+    """The scenario to train on: an ASlib folder as it is, or a run store with features.
+
+    A run store holds runtimes but no features: unless ``features`` names an
+    ``asc features`` output, the SATzilla base features of every instance the store
+    knows are computed here (from the paths recorded at collection time) and joined
+    to the runs as ASlib feature steps with their costs and runstatus.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from asc.aslib import read_scenario
+    from asc.errors import InputError, UsageError
+
+    path = Path(source)
+    if path.is_dir():
+        return read_scenario(path)
+    if not path.is_file():
+        raise InputError("expected an ASlib scenario folder or an asc run store (SQLite file); found nothing",
+                         path)
+    if jobs < 1:
+        raise UsageError(f"--jobs expects a positive number, got {jobs}")
+    from asc.runs.export import to_scenario
+    from asc.runs.store import RunStore
+
+    with RunStore(path) as store, tempfile.TemporaryDirectory(prefix="asc-train-") as tmp:
+        if features is None:
+            features = str(Path(tmp) / "features.csv")
+            _compute_features([inst.path for inst in store.instances().values()], features, jobs)
+        return to_scenario(store, scenario_id=path.stem, features=features)
+
+
+def _compute_features(paths: list[str], output: str, jobs: int) -> None:
+    """``asc features`` of ``paths`` (every step) into the CSV ``output``; unreadable files are an error."""
+    from asc.cli.features import DEFAULT_STEPS, _warm_up, run_batch, write_output
+    from asc.errors import InputError
+    from asc.features import FEATURE_STEPS
+
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise InputError(f"expected the store's instance files to compute features; {len(missing)} not found "
+                         f"(paths are those given to `asc collect`; run from the same folder, or pass --features)",
+                         missing[0])
+    _warm_up()
+    tasks = [(p, p, DEFAULT_STEPS, None) for p in paths]
+    rows = run_batch(tasks, jobs, sys.stderr.isatty() and len(tasks) > 1, lambda row, bar: None)
+    failed = [r for r in rows if r["error"]]
+    if failed:
+        raise InputError(f"expected readable instances; {failed[0]['error']}", failed[0]["path"])
+    columns = [name for step in DEFAULT_STEPS for name in FEATURE_STEPS[step][0]]
+    write_output(rows, DEFAULT_STEPS, columns, "csv", output)
