@@ -126,6 +126,7 @@ def to_dict(instance: str, model_path: str, model: Any, selection: Any, timing: 
         "presolved": selection.presolved,
         "note": selection.note,
         "schedule": [{"algorithm": a, "seconds": t} for a, t in selection.schedule],
+        "plan": [{"algorithm": a, "seconds": t} for a, t in selection.plan],
         "backup": info.backup,
         "score_label": selection.score_label,
         "ranking": [
@@ -162,6 +163,11 @@ def print_text(report: dict, explain: bool = False) -> None:
     if report["schedule"]:
         plan = ", ".join(f"{s['algorithm']} {s['seconds']:g} s" for s in report["schedule"])
         print(f"pre-solving schedule (run first by 'asc solve'): {plan}", file=out)
+    if len(report["plan"]) > 1:
+        plan = ", ".join(f"{s['algorithm']} {s['seconds']:.4g} s" for s in report["plan"])
+        unit = f"seconds of the {report['cutoff']:g} s training cutoff" if report["cutoff"] else "seconds"
+        print(f"schedule after the features ({unit}; 'asc solve' runs the slots in order, scaled to "
+              f"its --cutoff-time): {plan}", file=out)
     print(f"model: {report['model']} ({report['selector']} trained on {report['trained_on']})", file=out)
     steps = ", ".join(f"{name} {s['status']} {format_value(s['cost'])} s"
                       for name, s in report["feature_steps"].items())

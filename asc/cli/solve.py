@@ -3,7 +3,8 @@
 Steps: the model's pre-solving schedule (if it learned one) runs first, each slot
 with its own CPU limit; then the features are computed and the model chooses (or
 falls back to its backup solver, see :mod:`asc.selectors.decide`); the chosen
-algorithm runs through the harness's runner (:func:`asc.runs.runner.execute`): its
+algorithm (or, for a selector that schedules per instance such as SUNNY, each slot
+of the instance's schedule in turn) runs through the harness's runner (:func:`asc.runs.runner.execute`): its
 own process tree under CPU, wall-clock and memory limits, its output parsed. If it
 crashes or runs out of memory with time left, the backup solver gets the rest.
 
@@ -134,6 +135,38 @@ def print_model(model: Any, out: Any = None) -> None:
     out.write(line + "\n")
 
 
+def plan_slots(plan: Any, left: float, limited: bool) -> list[tuple[str, float]]:
+    """CPU limits of a per-instance schedule's slots (SUNNY) given ``left`` seconds.
+
+    The slots were learned in seconds of the training cutoff. Under a budget they are
+    scaled so that the schedule fills what is left, as SUNNY scales its schedule to
+    the time limit; without one they keep their learned lengths. Either way the last
+    slot gets all the time that remains: stopping a solver that may still answer
+    would only turn time into ``s UNKNOWN``.
+    """
+    total = sum(t for _, t in plan)
+    scale = left / total if limited and total > 0 else 1.0
+    slots = [(str(a), float(t) * scale) for a, t in plan]
+    if slots:
+        slots[-1] = (slots[-1][0], left)
+    return slots
+
+
+def run_plan(plan: Any, attempt: Any, remaining: Any, limited: bool) -> tuple[int, Any, Any] | None:
+    """Run a per-instance schedule's slots in order until one decides the instance."""
+    slots = plan_slots(plan, remaining(), limited)
+    for i, (name, seconds) in enumerate(slots):
+        left = remaining()
+        if left <= 0:
+            return None
+        last = i == len(slots) - 1
+        outcome = attempt(name, left if last else min(seconds, left),
+                          f"slot {i + 1} of {len(slots)} of the model's schedule for this instance")
+        if outcome is not None:
+            return outcome
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
     from asc.errors import UsageError
@@ -210,7 +243,10 @@ def run(args: argparse.Namespace) -> int:
         why = {"predicted": "chosen by the model", "backup": "backup solver",
                "presolved": f"backup solver, instance presolved {selection.presolved}"}[selection.reason]
         tried = [selection.algorithm]
-        if remaining() > 0:
+        if selection.plan and selection.reason == "predicted":
+            tried = [a for a, _ in selection.plan]
+            outcome = run_plan(selection.plan, attempt, remaining, args.cutoff_time is not None)
+        elif remaining() > 0:
             outcome = attempt(selection.algorithm, remaining(), why)
         if outcome is None and remaining() > 0:
             # a crash or memory failure of the chosen solver is no answer; the backup may do better

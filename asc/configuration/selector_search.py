@@ -43,9 +43,12 @@ log = logging.getLogger(__name__)
 #: first candidate with its registry defaults, the other candidates' defaults follow, and
 #: among trials of indistinguishable cost the earliest is kept (:func:`choose_trial`).
 DEFAULT_CANDIDATES: tuple[str, ...] = ("rf-regression", "rf-regression-raw", "pairwise-rf", "pairwise-regression",
-                                       "multiclass-rf", "knn", "isac", "sbs")
+                                       "multiclass-rf", "sunny", "knn", "isac", "sbs")
 
 YES, NO = "yes", "no"
+
+#: Candidates that run a schedule per instance after the features (judged by it).
+SCHEDULING: frozenset[str] = frozenset({"sunny"})
 
 
 def _forest(n_estimators: int, max_features: float, upper: int = 200) -> list[tuple]:
@@ -58,7 +61,8 @@ def _forest(n_estimators: int, max_features: float, upper: int = 200) -> list[tu
 
 
 #: Per selector: (parameter, kind, range or choices, default, log scale). Defaults are
-#: the registry's (``"sqrt"`` of SAT-sized feature sets written as the fraction 0.15),
+#: the registry's (``"sqrt"`` of SAT-sized feature sets written as the fraction 0.15,
+#: SUNNY's square root of the training set size written as 16, its value for ~250 instances),
 #: ranges are kept where one trial stays affordable within a budget of minutes.
 SEARCH_SPACES: dict[str, list[tuple]] = {
     "rf-regression": _forest(100, 1.0),
@@ -66,6 +70,7 @@ SEARCH_SPACES: dict[str, list[tuple]] = {
     "pairwise-regression": _forest(50, 0.5),
     "pairwise-rf": _forest(50, 0.15),
     "multiclass-rf": _forest(200, 0.15, upper=400),
+    "sunny": [("n_neighbors", "int", (3, 64), 16, True), ("max_portfolio", "int", (1, 4), 3, False)],
     "knn": [("n_neighbors", "int", (1, 50), 15, True), ("weights", "cat", ("uniform", "distance"), "uniform", False)],
     "isac": [("max_clusters", "int", (2, 16), 8, False), ("min_cluster_size", "int", (1, 20), 5, True)],
     "sbs": [],
@@ -136,11 +141,13 @@ def build_space(candidates: Sequence[str], steps: Sequence[str] = (), presolve: 
         for hp in hps:
             space.add(hp, InCondition(hp, selector, featured) if len(featured) < len(candidates) else None)
         space.add(ForbiddenAndConjunction(*[ForbiddenEqualsClause(hp, NO) for hp in hps]))
-    if presolve and featured:
+    # A selector that schedules per instance (SUNNY) is not wrapped in a pre-solving schedule.
+    single = [c for c in featured if c not in SCHEDULING]
+    if presolve and single:
         use = Categorical("presolve", [NO, YES], default=NO)
         budget = Float("presolve:budget", (0.01, 0.25), default=0.1, log=True)
         runs = Integer("presolve:max_presolvers", (1, 3), default=2)
-        space.add(use, InCondition(use, selector, featured) if len(featured) < len(candidates) else None)
+        space.add(use, InCondition(use, selector, single) if len(single) < len(candidates) else None)
         space.add(budget, EqualsCondition(budget, use, YES))
         space.add(runs, EqualsCondition(runs, use, YES))
     return space
@@ -156,7 +163,7 @@ def candidate_defaults(space: ConfigurationSpace) -> list[Any]:
         values.update({f"{name}:{p}": d for p, _, _, d, _ in SEARCH_SPACES[name]})
         if name != "sbs":
             values.update({k: YES for k in space if k.startswith("step:")})
-            if "presolve" in space:
+            if "presolve" in space and name not in SCHEDULING:
                 values["presolve"] = NO
         configs.append(Configuration(space, values=values))
     return configs
@@ -202,6 +209,8 @@ def build_selector(decoded: Decoded, cutoff: float | None, random_state: int) ->
         selector.set_params(random_state=random_state)
     if "n_jobs" in params:
         selector.set_params(n_jobs=1)  # the search's trials are sequential; one core each
+    if "cutoff" in params and cutoff is not None:
+        selector.set_params(cutoff=cutoff)  # SUNNY fills the cutoff with its schedule
     if decoded.presolve is None or cutoff is None:
         return selector
     from asc.selectors.pipeline import SelectionPipeline
@@ -278,7 +287,7 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
     is a timeout), presolved instances solved at their feature cost, a pipeline's
     schedule run first and its backup solver used where the features failed.
     """
-    from asc.evaluation.metrics import runtime_outcome
+    from asc.evaluation.metrics import plan_outcome, runtime_outcome
 
     decoded = decode(config, problem.structure)
     costs = problem.C.to_numpy(dtype=float)
@@ -300,6 +309,13 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
             choice = np.where(failed[test], index[backup], choice)
         if problem.cutoff is None:
             out[test] = costs[test, choice]
+            continue
+        plans = model.predict_schedule(problem.X.iloc[test, cols]) if hasattr(model, "predict_schedule") else None
+        if plans is not None:
+            # judged by the per-instance schedule it would run, as the outer evaluation judges it
+            out[test] = plan_outcome([[(index[a], float(t)) for a, t in plan] for plan in plans], runtime[test],
+                                     solved[test], cutoff, par, cost[test],
+                                     None if presolved is None else presolved[test]).cost
             continue
         schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
         outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],

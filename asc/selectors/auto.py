@@ -31,10 +31,11 @@ class AutoSelector(BaseEstimator):
     conditional configuration space (:func:`asc.configuration.selector_search.build_space`)
     holds: which selector (``candidates``: per-algorithm regression of log cost or of
     cost, pairwise classification, pairwise regression, multi-class classification,
-    k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
+    SUNNY's per-instance schedules, k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
     (one yes/no per step, closed under ``requires``), and whether to wrap the selector
     in the pre-solving pipeline (:class:`~asc.selectors.pipeline.SelectionPipeline`,
-    with its budget and number of pre-solvers). A configuration's cost is its mean
+    with its budget and number of pre-solvers; not offered to SUNNY, whose own schedule
+    already hedges). A configuration's cost is its mean
     PAR-k under an ``n_folds`` cross-validation on the training instances, charged as
     the outer evaluation charges: the feature cost of *its* steps is added to the
     runtime (over the cutoff is a timeout), a pipeline's schedule runs first and its
@@ -198,3 +199,9 @@ class AutoSelector(BaseEstimator):
     def predict_scores(self, X: Any) -> np.ndarray:
         """The chosen selector's scores (lower is better), instances x algorithms."""
         return self.selector_.predict_scores(self._select_columns(X))
+
+    def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
+        """Per instance, the schedule run after the features when the chosen selector makes one
+        (SUNNY), else None."""
+        plans = getattr(self.selector_, "predict_schedule", None)
+        return None if plans is None else plans(self._select_columns(X))

@@ -18,7 +18,7 @@ inputs; a selector that cannot be compiled exactly is simply not compiled.
 file can run code) and falls back to the full skops loader for files without them.
 
 Supported: ``sbs``, ``rf-regression``/``rf-regression-raw``, ``pairwise-rf``,
-``pairwise-regression``, ``multiclass-rf``, ``knn``, ``isac``, the pre-solving
+``pairwise-regression``, ``multiclass-rf``, ``knn``, ``sunny``, ``isac``, the pre-solving
 pipelines around any of them and the ``auto`` selector's choice of any of them.
 """
 
@@ -158,6 +158,12 @@ def _node(selector: Any, b: _Builder) -> dict:
     elif kind == "NearestNeighbourSelector":
         node.update(kind="knn", k=int(selector.k_), weights=selector.weights,
                     fit_X=b.add("fit_X", selector.index_._fit_X, float), costs=b.add("costs", selector.costs_, float))
+    elif kind == "SunnySelector":
+        node.update(kind="sunny", k=int(selector.k_), max_portfolio=int(selector.max_portfolio),
+                    cutoff=float(selector.cutoff_), backup_index=int(selector.backup_index_),
+                    fit_X=b.add("fit_X", selector.index_._fit_X, float),
+                    solved=b.add("solved", selector.solved_, np.uint8),
+                    runtime=b.add("runtime", selector.runtime_, float))
     elif kind == "ClusteringSelector":
         node.update(kind="isac", centers=b.add("centers", selector.kmeans_.cluster_centers_, float),
                     cluster_costs=b.add("cluster_costs", selector.cluster_costs_, float))
@@ -256,6 +262,7 @@ class CompiledSelector:
                 "pairwise-regression": "summed predicted log10 cost differences",
                 "multiclass": "minus probability of being best",
                 "knn": "mean cost on the nearest training instances",
+                "sunny": "minus the seconds of the algorithm's slots in the schedule",
                 "isac": "mean cost in the instance's cluster"}[self.kind]
 
     def _array(self, key: str) -> np.ndarray:
@@ -303,16 +310,30 @@ class CompiledSelector:
             return scoring.multiclass_scores(self.forests.predict(Z)[0], self._array(node["classes"]), n,
                                              self._array(node["mean_costs"]))
         if self.kind == "knn":
-            fit_X = self._array(node["fit_X"])
-            distance = np.sqrt(((Z[:, None, :] - fit_X[None, :, :]) ** 2).sum(axis=2))
-            neighbours = np.argsort(distance, axis=1, kind="stable")[:, : node["k"]]
-            return scoring.neighbour_scores(np.take_along_axis(distance, neighbours, axis=1), neighbours,
-                                            self._array(node["costs"]), node["weights"])
+            distance, neighbours = scoring.nearest(Z, self._array(node["fit_X"]), node["k"])
+            return scoring.neighbour_scores(distance, neighbours, self._array(node["costs"]), node["weights"])
+        if self.kind == "sunny":
+            return scoring.plan_scores(self._plans(Z), k)
         if self.kind == "isac":
             centers = self._array(node["centers"])
             label = ((Z[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
             return self._array(node["cluster_costs"])[label]
         raise ModelError(f"unknown compiled selector kind {self.kind!r}")
+
+    def _plans(self, Z: np.ndarray) -> list[list[tuple[int, float]]]:
+        node = self.inner
+        _, neighbours = scoring.nearest(Z, self._array(node["fit_X"]), node["k"])
+        solved = self._array(node["solved"]).astype(bool)
+        runtime = self._array(node["runtime"])
+        subsets = scoring.portfolio_subsets(len(self.algorithms_), node["max_portfolio"])
+        return [scoring.sunny_plan(solved[row], runtime[row], subsets, node["backup_index"], node["cutoff"])
+                for row in neighbours]
+
+    def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
+        """Per instance, the schedule run after the features (SUNNY), or None for selectors without one."""
+        if self.kind != "sunny":
+            return None
+        return [[(str(self.algorithms_[a]), float(t)) for a, t in plan] for plan in self._plans(self.transform(X))]
 
     def predict(self, X: Any) -> np.ndarray:
         """The chosen algorithm's name for each row of ``X``."""
@@ -373,6 +394,17 @@ def _check_inputs(selector: Any, n_features: int, seed: int = 0) -> np.ndarray:
     return X
 
 
+def _same_plans(a: Any, b: Any) -> bool:
+    """Whether two lists of per-instance schedules agree (names equal, seconds to 1e-9)."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if [n for n, _ in x] != [n for n, _ in y] or not np.allclose([t for _, t in x], [t for _, t in y],
+                                                                     rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
 def compiled_members(model: Any) -> list[tuple[str, bytes]]:
     """Zip members ``(name, bytes)`` holding ``model``'s compiled form; empty when it has none.
 
@@ -386,9 +418,15 @@ def compiled_members(model: Any) -> list[tuple[str, bytes]]:
     X = _check_inputs(model.selector, len(model.info.features))
     try:
         expected = np.asarray(model.selector.predict_scores(X), dtype=float)
-        got = CompiledSelector(recipe["selector"], arrays).predict_scores(X)
+        compiled_selector = CompiledSelector(recipe["selector"], arrays)
+        got = compiled_selector.predict_scores(X)
         same = got.shape == expected.shape and np.allclose(got, expected, rtol=1e-9, atol=1e-12) and \
             np.array_equal(got.argmin(axis=1), expected.argmin(axis=1))
+        plans = getattr(model.selector, "predict_schedule", None)
+        expected_plans = plans(X) if plans is not None else None
+        got_plans = compiled_selector.predict_schedule(X)
+        if expected_plans is not None or got_plans is not None:
+            same = same and _same_plans(expected_plans, got_plans)
     except Exception as exc:  # noqa: BLE001 - any failure means: do not ship a compiled form
         log.warning("compiled form of %s failed its check (%s); not written", model.info.selector, exc)
         return []

@@ -103,6 +103,10 @@ class Selection:
         Wall-clock seconds spent computing the features (reading excluded).
     features
         The model's features -> this instance's values (NaN where missing).
+    plan
+        Per-instance schedule ``(algorithm, seconds)`` to run after the features, in
+        seconds of the model's training cutoff (SUNNY's selectors make one; ``algorithm``
+        is its longest slot); empty when ``algorithm`` runs alone.
     note
         Why the backup was used, or other remarks; empty if none.
     explanation
@@ -120,6 +124,7 @@ class Selection:
     steps: dict[str, StepOutcome]
     feature_seconds: float
     features: dict[str, float] = field(default_factory=dict)
+    plan: tuple[tuple[str, float], ...] = ()
     note: str = ""
     explanation: Explanation | None = None
 
@@ -245,6 +250,9 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
     to_costs = getattr(model.selector, "costs_from_scores", None)
     costs = to_costs(scores[None, :]) if to_costs is not None else None
     order = [names[i] for i in np.argsort(scores, kind="stable")]
+    schedule_fn = getattr(model.selector, "predict_schedule", None)
+    plans = schedule_fn(X) if schedule_fn is not None else None
+    plan = () if not plans else tuple((str(a), float(t)) for a, t in plans[0])
     note = ""
     if failed:
         note = "step(s) " + ", ".join(f"{s} {outcomes[s].status}" for s in failed) + \
@@ -254,7 +262,7 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
                      scores={a: float(s) for a, s in zip(names, scores, strict=True)},
                      predicted_costs=None if costs is None else
                      {a: float(c) for a, c in zip(names, np.asarray(costs)[0], strict=True)},
-                     ranking=tuple(order), note=note, explanation=explanation, **common)
+                     ranking=tuple(order), plan=plan, note=note, explanation=explanation, **common)
 
 
 def _fitted_parts(selector: Any, d: int) -> tuple[Any, np.ndarray]:

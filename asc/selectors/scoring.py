@@ -82,3 +82,78 @@ def neighbour_scores(distance: np.ndarray, neighbours: np.ndarray, costs: np.nda
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
     """Costs from predicted ``log10(cost - shift + 1e-3)`` (the per-algorithm regression's target)."""
     return 10.0 ** scores + shift - 1e-3
+
+
+def portfolio_subsets(n_algorithms: int, max_portfolio: int) -> np.ndarray:
+    """Every set of 1 to ``max_portfolio`` algorithm columns, smallest first (SUNNY's candidates).
+
+    Returns an int array, subsets x ``min(max_portfolio, n_algorithms)``, each row a set
+    padded with the column ``n_algorithms`` (which stands for "no algorithm").
+    """
+    from itertools import combinations
+
+    size = max(1, min(max_portfolio, n_algorithms))
+    rows = [s + (n_algorithms,) * (size - r) for r in range(1, size + 1) for s in combinations(range(n_algorithms), r)]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), size)
+
+
+def sunny_plan(solved: np.ndarray, runtime: np.ndarray, subsets: np.ndarray, backup: int,
+               cutoff: float) -> list[tuple[int, float]]:
+    """SUNNY's schedule for one instance from its neighbours' results.
+
+    Parameters
+    ----------
+    solved, runtime
+        Neighbours x algorithms: whether each algorithm solved each neighbour, and its
+        runtime there (the cutoff where unsolved).
+    subsets
+        Candidate portfolios (:func:`portfolio_subsets`), smallest first.
+    backup
+        Column of the algorithm that solved the most training instances.
+    cutoff
+        Seconds the schedule fills.
+
+    Returns
+    -------
+    list of (int, float)
+        ``(algorithm column, seconds)`` slots in the order they run.
+    """
+    k, n_alg = solved.shape
+    # one padding column that solves nothing, so every subset is a full row of columns
+    ok = np.concatenate([solved.astype(bool), np.zeros((k, 1), dtype=bool)], axis=1)
+    rt = np.concatenate([np.where(solved, runtime, np.inf), np.full((k, 1), np.inf)], axis=1)
+    part = ok[:, subsets]                                   # neighbours x subsets x size
+    covered = part.any(axis=2)                              # neighbours x subsets
+    fastest = np.where(covered, rt[:, subsets].min(axis=2), 0.0)
+    size = (subsets < n_alg).sum(axis=1)
+    # most neighbours solved, then fewest algorithms, then least time on the solved ones;
+    # the earliest subset on exact ties (lexsort is stable)
+    chosen = int(np.lexsort((fastest.sum(axis=0), size, -covered.sum(axis=0)))[0])
+    best = [int(a) for a in subsets[chosen] if a < n_alg]
+    slots = {a: int(ok[:, a].sum()) for a in best if ok[:, a].any()}
+    unsolved = k - int(covered[:, chosen].sum())
+    if unsolved or not slots:
+        slots[backup] = slots.get(backup, 0) + max(unsolved, 1)
+    total = sum(slots.values())
+
+    def mean_time(a: int) -> float:
+        return float(runtime[ok[:, a], a].mean()) if ok[:, a].any() else float("inf")
+
+    order = sorted(slots, key=lambda a: (mean_time(a), a))
+    return [(a, cutoff * slots[a] / total) for a in order]
+
+
+def plan_scores(plans: Sequence[Sequence[tuple[int, float]]], n_algorithms: int) -> np.ndarray:
+    """Scores of per-instance schedules: minus each algorithm's seconds in the schedule."""
+    scores = np.zeros((len(plans), n_algorithms))
+    for i, plan in enumerate(plans):
+        for a, seconds in plan:
+            scores[i, a] -= seconds
+    return scores
+
+
+def nearest(Z: np.ndarray, fit_X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, indices) of each row's ``k`` nearest rows of ``fit_X`` (Euclidean, stable order)."""
+    distance = np.sqrt(((Z[:, None, :] - fit_X[None, :, :]) ** 2).sum(axis=2))
+    neighbours = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(distance, neighbours, axis=1), neighbours

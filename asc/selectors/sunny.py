@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
+from asc.selectors.scoring import plan_scores, portfolio_subsets, sunny_plan
 
 
 class SunnySelector(BaseSelector):
@@ -63,40 +62,15 @@ class SunnySelector(BaseSelector):
         k = self.n_neighbors or max(1, int(round(np.sqrt(len(X)))))
         self.k_ = min(k, len(X))
         self.index_ = NearestNeighbors(n_neighbors=self.k_).fit(X)
-        n_alg = C.shape[1]
-        size = min(self.max_portfolio, n_alg)
-        self.subsets_ = [s for r in range(1, size + 1) for s in combinations(range(n_alg), r)]
-
-    def _plan(self, neighbours: np.ndarray) -> list[tuple[int, float]]:
-        solved = self.solved_[neighbours]
-        runtime = self.runtime_[neighbours]
-        best, best_key = None, None
-        for subset in self.subsets_:
-            cols = list(subset)
-            covered = solved[:, cols].any(axis=1)
-            fastest = np.where(solved[:, cols], runtime[:, cols], np.inf).min(axis=1)
-            key = (-int(covered.sum()), len(cols), float(np.where(covered, fastest, 0.0).sum()))
-            if best_key is None or key < best_key:
-                best, best_key = cols, key
-        assert best is not None
-        slots = {a: int(solved[:, a].sum()) for a in best if solved[:, a].any()}
-        unsolved = len(neighbours) + best_key[0]
-        if unsolved or not slots:
-            slots[self.backup_index_] = slots.get(self.backup_index_, 0) + max(unsolved, 1)
-        total = sum(slots.values())
-        order = sorted(slots, key=lambda a: (runtime[solved[:, a], a].mean() if solved[:, a].any() else np.inf, a))
-        return [(a, self.cutoff_ * slots[a] / total) for a in order]
+        self.subsets_ = portfolio_subsets(C.shape[1], self.max_portfolio)
 
     def _plans(self, X: np.ndarray) -> list[list[tuple[int, float]]]:
         _, neighbours = self.index_.kneighbors(X)
-        return [self._plan(row) for row in neighbours]
+        return [sunny_plan(self.solved_[row], self.runtime_[row], self.subsets_, self.backup_index_, self.cutoff_)
+                for row in neighbours]
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
-        scores = np.zeros((len(X), self.solved_.shape[1]))
-        for i, plan in enumerate(self._plans(X)):
-            for a, seconds in plan:
-                scores[i, a] -= seconds
-        return scores
+        return plan_scores(self._plans(X), self.solved_.shape[1])
 
     def predict_schedule(self, X: object) -> list[list[tuple[str, float]]]:
         """Per instance, the schedule: ``(algorithm, seconds)`` pairs, run in order."""

@@ -42,3 +42,15 @@ def instance(name: str) -> Path:
     path = INSTANCES / name
     assert path.is_file(), path
     return path
+
+
+def make_split_scenario(n_instances: int = 30, seed: int = 0):
+    """:func:`make_solver_scenario` where each instance's loser times out.
+
+    Every training instance is solved by exactly one of minisat22 and glucose4, so a
+    SUNNY neighbourhood spanning both regions needs both: a two-slot schedule.
+    """
+    s = make_solver_scenario(n_instances=n_instances, seed=seed)
+    runs = s.runs.copy()
+    runs.loc[runs["runtime"] >= 50.0, "runstatus"] = "timeout"
+    return dataclasses.replace(s, runs=runs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from selection_factories import instance
+from selection_factories import instance, make_split_scenario
 
 SAT = "shared/satlib-uf50/uf50-01.cnf.xz"
 UNSAT = "shared/satlib-uf50/uuf50-01.cnf.xz"
@@ -117,3 +117,35 @@ def test_presolved_instance_is_still_answered_by_a_solver(run_cli, make_model_fi
                      make_model_file("rf-regression", n_estimators=10))
     assert result.code == 20 and result.out == "s UNSATISFIABLE\n", result.err
     assert "decided UNSAT by unit propagation" in result.err
+
+
+def test_plan_slots_fill_the_budget_and_the_last_slot_gets_the_rest():
+    from asc.cli.solve import plan_slots
+
+    plan = [("a", 20.0), ("b", 80.0)]             # learned under a 100 s cutoff
+    assert plan_slots(plan, 50.0, limited=True) == [("a", 10.0), ("b", 50.0)]
+    # no budget: the learned lengths, the last slot unlimited
+    assert plan_slots(plan, 1e9, limited=False) == [("a", 20.0), ("b", 1e9)]
+    assert plan_slots([("a", 100.0)], 7.0, limited=True) == [("a", 7.0)]
+
+
+def test_sunny_model_runs_the_instance_schedule(run_cli, tmp_path):
+    from asc.selectors.model import save_model, train_model
+
+    # k = every training instance: the neighbourhood needs both minisat22 and glucose4
+    model = train_model(make_split_scenario(), "sunny", seed=0, n_neighbors=30, max_portfolio=2)
+    path = save_model(model, tmp_path / "sunny.skops")
+    selected = run_cli("select", instance(UNSAT), "--model", path, "--format", "json")
+    assert selected.code == 0, selected.err
+    import json
+
+    plan = json.loads(selected.out)["plan"]
+    assert [p["algorithm"] for p in plan] in (["minisat22", "glucose4"], ["glucose4", "minisat22"])
+    assert abs(sum(p["seconds"] for p in plan) - 100.0) < 1e-9
+    text = run_cli("select", instance(UNSAT), "--model", path)
+    assert "schedule after the features" in text.out
+    result = run_cli("solve", instance(UNSAT), "--model", path, "--cutoff-time", "60")
+    assert result.code == 20, result.err
+    assert result.out == "s UNSATISFIABLE\n"
+    # uuf50 takes milliseconds: the first slot answers
+    assert f"running {plan[0]['algorithm']} (slot 1 of 2" in result.err

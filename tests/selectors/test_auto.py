@@ -199,6 +199,36 @@ def test_cli_evaluate_and_train_with_budget(tmp_path, run_cli):
     assert refused.code == 2 and "--selector auto only" in refused.err
 
 
+def test_sunny_is_searched_and_judged_by_its_schedules():
+    from asc.configuration.selector_search import SearchProblem, cross_validated_costs, inner_folds
+    from asc.evaluation.metrics import plan_outcome
+    from asc.selectors.sunny import SunnySelector
+
+    scenario, X, C, steps = make_training(n_instances=40, seed=3)
+    auto = AutoSelector(budget=60, n_trials=3, candidates=("sunny", "sbs"), cutoff=100.0, random_state=0)
+    auto.fit(X, C, feature_steps=steps)
+    # the space offers no pre-solving to SUNNY: its own schedule hedges
+    assert all("presolve" not in h["config"] for h in auto.search_history_)
+    if auto.best_config_["selector"] == "sunny":
+        assert auto.predict_schedule(X) is not None
+    # An inner fold's cost is the schedule's outcome, not the longest slot's.
+    Xf = X.reset_index(drop=True)
+    problem = SearchProblem(X=Xf, C=C.reset_index(drop=True), cutoff=100.0, feature_cost=np.zeros(len(C)),
+                            feature_failed=np.zeros(len(C), dtype=bool), structure=None)
+    folds = inner_folds(len(C), 3, 0)
+    config = {"selector": "sunny", "sunny:n_neighbors": 5, "sunny:max_portfolio": 2}
+    got = cross_validated_costs(config, problem, folds, random_state=0)
+    costs = C.to_numpy(dtype=float)
+    solved, runtime = costs <= 100.0, np.minimum(costs, 100.0)
+    expected = np.zeros(len(C))
+    for f in range(3):
+        train, test = folds != f, folds == f
+        sunny = SunnySelector(n_neighbors=5, max_portfolio=2, cutoff=100.0).fit(Xf[train], C[train])
+        plans = [[(list(C.columns).index(a), t) for a, t in plan] for plan in sunny.predict_schedule(Xf[test])]
+        expected[test] = plan_outcome(plans, runtime[test], solved[test], 100.0, 10.0).cost
+    assert np.allclose(got, expected)
+
+
 def test_unknown_candidate_is_a_usage_error():
     from asc.errors import UsageError
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import zipfile
@@ -16,7 +17,7 @@ from asc.selectors.model import load_model, save_model, train_model
 
 SMALL = {"rf-regression": {"n_estimators": 7}, "rf-regression-raw": {"n_estimators": 7},
          "pairwise-rf": {"n_estimators": 7}, "pairwise-regression": {"n_estimators": 7},
-         "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}}
+         "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}, "sunny": {}}
 
 
 def probe_rows(seed: int = 3) -> np.ndarray:
@@ -41,6 +42,22 @@ def test_compiled_scores_are_the_fitted_scores(tmp_path, name):
     costs = getattr(model.selector, "costs_from_scores", lambda s: None)(expected)
     got = fast.selector.costs_from_scores(expected)
     assert (costs is None and got is None) or np.array_equal(costs, got)
+
+
+def test_compiled_sunny_gives_the_fitted_schedules(tmp_path):
+    scenario = make_scenario(n_instances=40, seed=2)
+    runs = scenario.runs.copy()
+    slow = runs["runtime"] >= 50.0  # the loser of each instance times out: mixed neighbourhoods need two solvers
+    runs.loc[slow, "runstatus"] = "timeout"
+    model = train_model(dataclasses.replace(scenario, runs=runs), "sunny", seed=0, n_neighbors=6, max_portfolio=2)
+    fast = load_predictor(save_model(model, tmp_path / "m.skops"))
+    assert isinstance(fast.selector, CompiledSelector) and fast.selector.kind == "sunny"
+    X = probe_rows()
+    expected = model.selector.predict_schedule(X)
+    assert fast.selector.predict_schedule(X) == expected
+    # neighbourhoods differ over the probe rows: some get a one-algorithm plan, some split the cutoff
+    assert {len(plan) for plan in expected} >= {1, 2}
+    assert all(abs(sum(t for _, t in plan) - model.info.cutoff) < 1e-9 for plan in expected)
 
 
 def test_predicting_needs_no_scikit_learn(tmp_path):
