@@ -33,6 +33,7 @@ import argparse
 import inspect
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,7 @@ def main() -> None:
                 costs.append(s["cost"])
                 solved.append(s["solved"])
                 spread.append(s["fold_gap_closed_std"])
+                chosen = s.get("configurations") or {}
                 if sid in REFERENCE_ORACLES:
                     vbs, sbs = REFERENCE_ORACLES[sid]
                     assert abs(s["vbs_cost"] - vbs) < 0.1 and abs(s["sbs_global_cost"] - sbs) < 0.1, \
@@ -117,6 +119,11 @@ def main() -> None:
                   f"{' '.join(f'{g:.3f}' for g in gaps):>20s} {gap:6.3f} {statistics.mean(spread):7.3f} "
                   f"{statistics.mean(seconds):7.1f} {published if published is not None else float('nan'):9.3f}",
                   flush=True)
+            if chosen:  # what a self-configuring selector chose, per outer fold (last seed)
+                counts = Counter(c["selector"] + ("+presolve" if c.get("presolve") == "yes" else "")
+                                 for c in chosen.values())
+                print(f"{'':22s}   chosen in {len(chosen)} folds: "
+                      + ", ".join(f"{k} x{v}" for k, v in counts.most_common()), flush=True)
     print()
     for sid, (gap, name) in best.items():
         published = PUBLISHED.get(sid)

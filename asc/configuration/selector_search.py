@@ -299,6 +299,8 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
         solved = (costs <= cutoff).astype(float)
         runtime = np.minimum(costs, cutoff)
         par = _par_factor(costs, cutoff)
+    if decoded.presolve is not None and problem.cutoff is not None:
+        return _presolving_costs(decoded, problem, folds, random_state, index, costs, cost, presolved, failed)
     out = np.zeros(len(folds))
     for fold in np.unique(folds):
         train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
@@ -320,6 +322,51 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
         schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
         outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],
                                   None if presolved is None else presolved[test], schedule)
+        out[test] = outcome.cost
+    return out
+
+
+def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarray, random_state: int,
+                      index: dict[str, int], costs: np.ndarray, feature_cost: np.ndarray,
+                      presolved: np.ndarray | None, failed: np.ndarray) -> np.ndarray:
+    """Per-instance costs of a selector wrapped in the pre-solving pipeline, without refitting it per schedule.
+
+    The pipeline (:class:`asc.selectors.pipeline.SelectionPipeline`) learns its schedule
+    against cross-validated choices of its inner selector; fitted inside each inner
+    fold it would cross-validate again (four fits per fold instead of one). The inner
+    cross-validation already gives every instance an out-of-fold choice, so here the
+    inner selector is fitted once per fold, and for each fold the schedule and backup
+    solver are learned exactly as the pipeline learns them, from the *other* folds'
+    out-of-fold choices and costs, then charged on the fold's instances as the outer
+    evaluation charges them. The schedule therefore never sees the instances it is
+    judged on.
+    """
+    from asc.evaluation.metrics import runtime_outcome
+    from asc.selectors.pipeline import MIN_FAILED, MIN_GAIN, backup_column, greedy_schedule
+
+    plain_selector = Decoded(decoded.selector, decoded.params, decoded.steps, None)
+    cols = problem.columns(decoded.steps)
+    choice = np.zeros(len(folds), dtype=np.int64)
+    for fold in np.unique(folds):
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        model = fit_configured(plain_selector, problem, train, random_state)
+        choice[test] = [index[str(p)] for p in model.predict(problem.X.iloc[test, cols])]
+    cutoff = float(problem.cutoff)
+    solved = (costs <= cutoff).astype(float)
+    runtime = np.minimum(costs, cutoff)
+    par = _par_factor(costs, cutoff)
+    assert decoded.presolve is not None
+    budget = float(decoded.presolve["presolve_budget"])
+    max_presolvers = int(decoded.presolve["max_presolvers"])
+    out = np.zeros(len(folds))
+    for fold in np.unique(folds):
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        backup = backup_column(costs[train], failed[train], MIN_FAILED)
+        chosen = np.where(failed, backup, choice)
+        plan = greedy_schedule(chosen[train], costs[train], feature_cost[train], cutoff, budget, max_presolvers,
+                               MIN_GAIN)
+        outcome = runtime_outcome(chosen[test], runtime[test], solved[test], cutoff, par, feature_cost[test],
+                                  None if presolved is None else presolved[test], plan)
         out[test] = outcome.cost
     return out
 

@@ -13,6 +13,74 @@ from asc.selectors.base import BaseSelector, cost_array, feature_array
 
 # Pre-solving slots tried, as fractions of the cutoff.
 SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+#: Defaults of :class:`SelectionPipeline`: relative gain a pre-solving slot must bring,
+#: and training instances with failed features needed for a specific backup solver.
+MIN_GAIN = 0.02
+MIN_FAILED = 5
+
+
+def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int:
+    """SATzilla's backup solver: the best on the instances whose features failed.
+
+    The column with the lowest mean cost over the ``failed`` rows of ``costs`` when
+    there are at least ``min_failed`` of them, else over all rows (the single best).
+    """
+    rows = costs[failed] if failed.sum() >= min_failed else costs
+    return int(np.argmin(rows.mean(axis=0)))
+
+
+def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
+                    budget: float, max_presolvers: int, min_gain: float) -> list[tuple[int, float]]:
+    """A pre-solving schedule chosen greedily against a selector's choices.
+
+    Parameters
+    ----------
+    choice
+        Per instance, the column the selector (with its backup) would run after the
+        features: honest, cross-validated choices, so that the schedule is judged by
+        what it adds to a selector that is sometimes wrong.
+    costs
+        Instances x algorithms PAR-k costs.
+    feature_cost
+        Seconds of feature computation per instance (paid by every instance the
+        schedule does not solve).
+    cutoff
+        Runtime cutoff in seconds.
+    budget
+        Fraction of the cutoff the whole schedule may take.
+    max_presolvers
+        Most slots.
+    min_gain
+        Relative PAR-k improvement a slot must bring to be added.
+
+    Returns
+    -------
+    list of (int, float)
+        ``(algorithm column, seconds)`` slots in run order; empty when none pays.
+    """
+    solved = (costs <= cutoff).astype(float)
+    runtime = np.minimum(costs, cutoff)
+    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+
+    def objective(plan: list[tuple[int, float]]) -> float:
+        return float(runtime_outcome(choice, runtime, solved, cutoff, par, feature_cost, None, plan).cost.mean())
+
+    plan: list[tuple[int, float]] = []
+    best = objective(plan)
+    limit = budget * cutoff
+    for _ in range(max_presolvers):
+        used = sum(t for _, t in plan)
+        candidates = [(a, f * cutoff) for a in range(costs.shape[1]) for f in SLOT_FRACTIONS
+                      if used + f * cutoff <= limit + 1e-9 and all(a != p for p, _ in plan)]
+        scored = [(objective(plan + [c]), c) for c in candidates]
+        if not scored:
+            break
+        value, chosen = min(scored, key=lambda item: (item[0], item[1][1]))
+        if value > best * (1.0 - min_gain):
+            break
+        best = value
+        plan.append(chosen)
+    return plan
 
 
 class SelectionPipeline(BaseSelector):
@@ -58,7 +126,8 @@ class SelectionPipeline(BaseSelector):
     """
 
     def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 2,
-                 backup: bool = True, min_failed: int = 5, min_gain: float = 0.02, cutoff: float | None = None,
+                 backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float = MIN_GAIN,
+                 cutoff: float | None = None,
                  random_state: int | None = None) -> None:
         self.min_gain = min_gain
         self.selector = selector
@@ -109,12 +178,7 @@ class SelectionPipeline(BaseSelector):
         failed = np.zeros(n, dtype=bool) if feature_failed is None else np.asarray(feature_failed, dtype=bool)
         self.selector_ = self._inner().fit(X, C)
 
-        if self.backup and failed.sum() >= self.min_failed:
-            self.backup_ = str(names[int(np.argmin(costs[failed].mean(axis=0)))])
-        elif self.backup:
-            self.backup_ = str(names[int(np.argmin(costs.mean(axis=0)))])
-        else:
-            self.backup_ = None
+        self.backup_ = str(names[backup_column(costs, failed, self.min_failed)]) if self.backup else None
 
         self.schedule_: list[tuple[str, float]] = []
         if self.presolve_budget > 0 and self.max_presolvers > 0 and n >= 6:
@@ -138,28 +202,7 @@ class SelectionPipeline(BaseSelector):
         choice = self._cv_choices(X, C, len(costs), index)
         if self.backup_ is not None:
             choice = np.where(failed, index[self.backup_], choice)
-        solved = (costs <= cutoff).astype(float)
-        runtime = np.minimum(costs, cutoff)
-        par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
-
-        def objective(plan: list[tuple[int, float]]) -> float:
-            return float(runtime_outcome(choice, runtime, solved, cutoff, par, fc, None, plan).cost.mean())
-
-        plan: list[tuple[int, float]] = []
-        best = objective(plan)
-        budget = self.presolve_budget * cutoff
-        for _ in range(self.max_presolvers):
-            used = sum(t for _, t in plan)
-            candidates = [(a, f * cutoff) for a in range(costs.shape[1]) for f in SLOT_FRACTIONS
-                          if used + f * cutoff <= budget + 1e-9 and all(a != p for p, _ in plan)]
-            scored = [(objective(plan + [c]), c) for c in candidates]
-            if not scored:
-                break
-            value, chosen = min(scored, key=lambda item: (item[0], item[1][1]))
-            if value > best * (1.0 - self.min_gain):
-                break
-            best = value
-            plan.append(chosen)
+        plan = greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain)
         return [(str(names[a]), float(t)) for a, t in plan]
 
     def predict(self, X: Any) -> np.ndarray:

@@ -229,6 +229,50 @@ def test_sunny_is_searched_and_judged_by_its_schedules():
     assert np.allclose(got, expected)
 
 
+def make_presolvable(easy_rows, n_instances: int = 40):
+    """Search problem of the tiny scenario with 60 s features where ``a`` solves ``easy_rows`` in 0.05 s."""
+    from asc.configuration.selector_search import SearchProblem
+
+    scenario = make_expensive_basic(n_instances)
+    runs = scenario.runs.copy()
+    easy = runs["instance_id"].isin([f"inst{i:02d}.cnf" for i in easy_rows]) & (runs["algorithm"] == "a")
+    runs.loc[easy, ["runtime", "runstatus"]] = [0.05, "ok"]
+    scenario = dataclasses.replace(scenario, runs=runs)
+    view = scenario.feature_matrix()
+    C = scenario.cost_matrix().reset_index(drop=True)
+    return SearchProblem(X=view.X.reset_index(drop=True), C=C, cutoff=100.0,
+                         feature_cost=view.cost.to_numpy(dtype=float), feature_failed=np.zeros(len(C), dtype=bool),
+                         structure=feature_steps(scenario, view, charged=True))
+
+
+PRESOLVE = {"presolve": "yes", "presolve:budget": 0.25, "presolve:max_presolvers": 2}
+KNN = {"selector": "knn", "knn:n_neighbors": 3, "knn:weights": "uniform"}
+
+
+def test_a_presolving_trial_is_charged_its_schedule():
+    from asc.configuration.selector_search import cross_validated_costs, inner_folds
+
+    problem = make_presolvable(range(0, 40, 2))
+    folds = inner_folds(40, 3, 0)
+    plain = cross_validated_costs(KNN, problem, folds, random_state=0)
+    with_schedule = cross_validated_costs({**KNN, **PRESOLVE}, problem, folds, random_state=0)
+    # every easy instance is solved by a's pre-solving slot before any feature is paid for
+    assert np.allclose(with_schedule[::2], 0.05)
+    assert with_schedule.mean() < plain.mean()
+
+
+def test_a_fold_schedule_never_sees_the_fold():
+    from asc.configuration.selector_search import cross_validated_costs, inner_folds
+
+    folds = inner_folds(40, 3, 0)
+    only_in_fold_0 = np.flatnonzero(folds == 0)
+    problem = make_presolvable(only_in_fold_0)
+    costs = cross_validated_costs({**KNN, **PRESOLVE}, problem, folds, random_state=0)
+    # fold 0's schedule is learned on folds 1 and 2, where nothing is easy: no slot for a,
+    # so fold 0's easy instances pay for their features like any other
+    assert np.all(costs[only_in_fold_0] > 60.0)
+
+
 def test_unknown_candidate_is_a_usage_error():
     from asc.errors import UsageError
 
