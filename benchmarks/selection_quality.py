@@ -25,6 +25,8 @@ Usage::
 
 ``--budget`` is the per-fold search time of the self-configuring ``auto`` selector
 (when it is registered); it is the slowest row by design.
+
+Recorded figures, with commits and commands: ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
