@@ -69,7 +69,8 @@ class AutoSelector(BaseEstimator):
     n_trials
         Cap on the number of configurations tried (``None``: only the budget stops it).
     n_folds
-        Folds of the inner cross-validation.
+        Folds of the inner cross-validation (``None``: 10 on fewer than 500 training
+        instances, else 3; see :func:`asc.configuration.selector_search.default_n_folds`).
     candidates
         Selector names to choose among (default: all searchable ones, see
         :data:`asc.configuration.selector_search.DEFAULT_CANDIDATES`).
@@ -110,7 +111,7 @@ class AutoSelector(BaseEstimator):
     requires_test_costs = False
     uses_features = True
 
-    def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int = 3,
+    def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int | None = None,
                  candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
                  tolerance: float = 1.0, cutoff: float | None = None, random_state: int | None = None) -> None:
         self.budget = budget
@@ -138,7 +139,8 @@ class AutoSelector(BaseEstimator):
             :class:`asc.aslib.views.FeatureSteps` of the training instances: which
             columns each step provides and what each step cost; enables step choice.
         """
-        from asc.configuration.selector_search import SearchProblem, check_candidates, decode, fit_configured, search
+        from asc.configuration.selector_search import (SearchProblem, check_candidates, decode,
+                                                         default_n_folds, fit_configured, search)
 
         costs, names = cost_array(C)
         features = feature_array(X)
@@ -163,7 +165,8 @@ class AutoSelector(BaseEstimator):
             structure=structure,
         )
         seed = 0 if self.random_state is None else int(self.random_state)
-        result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=self.n_folds,
+        n_folds = default_n_folds(n) if self.n_folds is None else int(self.n_folds)
+        result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=n_folds,
                         candidates=self.candidates, choose_steps=self.choose_steps, presolve=self.presolve,
                         tolerance=self.tolerance, seed=seed)
         log.info("selector search: %d trials in %.1f s, best %s (inner cost %.4g)", len(result.history),
