@@ -473,7 +473,7 @@ def _ordered_maximizer(scenario: Any) -> Any:
     return maximizer
 
 
-def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int = 3,
+def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int | None = None,
            candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
            tolerance: float = 1.0, seed: int = 0,
            progress: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
@@ -490,7 +490,7 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
         Cap on the number of trials (configurations evaluated). With a cap reached
         before the budget the search is reproducible: same data and seed, same result.
     n_folds
-        Inner cross-validation folds.
+        Inner cross-validation folds (``None``: :func:`default_n_folds` of the training set's size).
     candidates
         Selectors to choose among (default :data:`DEFAULT_CANDIDATES`).
     choose_steps
@@ -517,7 +517,8 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
     candidates = check_candidates(candidates)
     steps = problem.structure.steps if (choose_steps and problem.structure is not None) else ()
     space = build_space(candidates, steps, presolve=presolve and problem.cutoff is not None, seed=seed)
-    folds = inner_folds(len(problem.C), n_folds, seed)
+    n = len(problem.C)
+    folds = inner_folds(n, default_n_folds(n) if n_folds is None else n_folds, seed)
     worst = float(problem.C.to_numpy(dtype=float).max()) * 2 + 1.0
     history: list[dict[str, Any]] = []
     per_instance: list[np.ndarray] = []

@@ -139,8 +139,7 @@ class AutoSelector(BaseEstimator):
             :class:`asc.aslib.views.FeatureSteps` of the training instances: which
             columns each step provides and what each step cost; enables step choice.
         """
-        from asc.configuration.selector_search import (SearchProblem, check_candidates, decode,
-                                                         default_n_folds, fit_configured, search)
+        from asc.configuration.selector_search import SearchProblem, check_candidates, decode, fit_configured, search
 
         costs, names = cost_array(C)
         features = feature_array(X)
@@ -165,8 +164,7 @@ class AutoSelector(BaseEstimator):
             structure=structure,
         )
         seed = 0 if self.random_state is None else int(self.random_state)
-        n_folds = default_n_folds(n) if self.n_folds is None else int(self.n_folds)
-        result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=n_folds,
+        result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=self.n_folds,
                         candidates=self.candidates, choose_steps=self.choose_steps, presolve=self.presolve,
                         tolerance=self.tolerance, seed=seed)
         log.info("selector search: %d trials in %.1f s, best %s (inner cost %.4g)", len(result.history),

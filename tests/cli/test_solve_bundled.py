@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-INSTANCES = Path(__file__).resolve().parents[2] / "instances"
+from selection_factories import INSTANCES
 
 
 def _known() -> list[tuple[str, str]]:
