@@ -133,6 +133,10 @@ def _node(selector: Any, b: _Builder) -> dict:
         return {"kind": "columns", "columns": b.add("columns", selector.columns_, np.int64),
                 "n_features": int(selector.n_features_in_), "inner": _node(selector.selector_, b),
                 "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_}
+    if kind == "VotingSelector":
+        return {"kind": "vote", "algorithms": [str(a) for a in selector.algorithms_],
+                "n_features": int(selector.n_features_in_), "pre": None,
+                "members": [_node(member, b) for member in selector.members_]}
     node: dict[str, Any] = {"algorithms": [str(a) for a in selector.algorithms_],
                             "n_features": int(selector.n_features_in_),
                             "pre": _preprocessor(getattr(selector, "preprocessor_", None), b)}
@@ -252,6 +256,7 @@ class CompiledSelector:
         if self.columns is None:
             self.n_features_in_ = int(node["n_features"])
         self.forests = _ForestTable(node["forests"], arrays) if node.get("forests") else None
+        self.members = [CompiledSelector(m, arrays) for m in node["members"]] if self.kind == "vote" else []
 
     # what reports say about the scores, as the fitted selectors do
     @property
@@ -263,7 +268,8 @@ class CompiledSelector:
                 "multiclass": "minus probability of being best",
                 "knn": "mean cost on the nearest training instances",
                 "sunny": "minus the seconds of the algorithm's slots in the schedule",
-                "isac": "mean cost in the instance's cluster"}[self.kind]
+                "isac": "mean cost in the instance's cluster",
+                "vote": "mean rank among the members' choices (1 = best)"}[self.kind]
 
     def _array(self, key: str) -> np.ndarray:
         return self.arrays[key]
@@ -286,6 +292,8 @@ class CompiledSelector:
         """Instances x algorithms scores, lower is better (as the fitted selector's)."""
         Z = self.transform(X)
         n, k, node = len(Z), len(self.algorithms_), self.inner
+        if self.kind == "vote":
+            return scoring.vote_scores([member.predict_scores(Z) for member in self.members])
         if self.kind == "sbs":
             return np.tile(self._array(node["mean_costs"]), (n, 1))
         if self.kind == "regression":
@@ -357,6 +365,16 @@ class CompiledSelector:
         cols = np.arange(d) if self.columns is None else self.columns
         z = np.full(d, np.nan)
         importance = np.full(d, np.nan)
+        if self.kind == "vote":
+            # over all the members' forests, each counted once; z as the first member standardises
+            parts = [(member.explain_arrays(raw[:, cols]), member.n_forests) for member in self.members]
+            weighted = [(imp, n) for (imp, _), n in parts if n]
+            if weighted:
+                importance[cols] = sum(imp * n for imp, n in weighted) / sum(n for _, n in weighted)
+            scaled = [zz for (_, zz), _ in parts if not np.isnan(zz).all()]
+            if scaled:
+                z[cols] = scaled[0]
+            return importance, z
         if self.inner.get("pre") is not None and len(cols):
             z[cols] = self.transform(raw[:1])[0]
         if self.forests is not None:
@@ -366,6 +384,8 @@ class CompiledSelector:
 
     @property
     def n_forests(self) -> int:
+        if self.kind == "vote":
+            return sum(member.n_forests for member in self.members)
         return 0 if self.forests is None else self.forests.n_forests
 
 

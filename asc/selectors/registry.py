@@ -71,6 +71,12 @@ def _sunny() -> BaseEstimator:
     return SunnySelector()
 
 
+def _vote() -> BaseEstimator:
+    from asc.selectors.ensemble import VotingSelector
+
+    return VotingSelector()
+
+
 def _auto() -> BaseEstimator:
     from asc.selectors.auto import AutoSelector
 
@@ -97,8 +103,10 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "knn": (_knn, "k nearest neighbours (SUNNY's rule): lowest mean PAR10 among similar instances"),
     "sunny": (_sunny, "SUNNY: a schedule of up to 3 algorithms per instance, from its nearest neighbours"),
     "isac": (_isac, "ISAC: k-means clusters of instances, each cluster's best algorithm"),
+    "vote": (_vote, "rank vote of rf-regression, pairwise-regression, multiclass-rf and pairwise-rf"),
     "satzilla": (_pipeline(_pairwise), "pre-solving schedule + backup solver + pairwise-rf (SATzilla 2012 pipeline)"),
     "rf-regression+presolve": (_pipeline(_rf_log), "pre-solving schedule + backup solver + rf-regression"),
+    "vote+presolve": (_pipeline(_vote), "pre-solving schedule + backup solver + vote"),
     "auto": (_auto, "AutoFolio-style: SMAC picks selector, hyperparameters, feature steps, pre-solving "
                     "by inner cross-validation within --budget seconds"),
 }

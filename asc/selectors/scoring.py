@@ -79,6 +79,31 @@ def neighbour_scores(distance: np.ndarray, neighbours: np.ndarray, costs: np.nda
     return np.einsum("nk,nka->na", w, costs[neighbours])
 
 
+def average_ranks(scores: np.ndarray) -> np.ndarray:
+    """Per row, the rank of each score (1 = lowest); tied scores share their mean rank.
+
+    The same as ``scipy.stats.rankdata(scores, axis=1, method="average")``, without
+    importing SciPy on ``asc select``'s start-up path. Rows are short (one entry per
+    algorithm), so the pairwise comparison is cheap.
+    """
+    scores = np.asarray(scores, dtype=float)
+    less = (scores[:, None, :] < scores[:, :, None]).sum(axis=2)
+    equal = (scores[:, None, :] == scores[:, :, None]).sum(axis=2)
+    return less + (equal + 1) / 2.0
+
+
+def vote_scores(member_scores: Sequence[np.ndarray]) -> np.ndarray:
+    """A rank vote's scores (lower is better) from its members' scores, first member breaking ties.
+
+    The mean over members of :func:`average_ranks`, plus the first member's rank
+    scaled far below the smallest gap between two distinct mean ranks
+    (``1 / (2 * members)``), so that ties of the mean go to the first member's order.
+    """
+    ranks = [average_ranks(s) for s in member_scores]
+    mean = np.mean(ranks, axis=0)
+    return mean + ranks[0] * (1e-3 / (len(ranks) * mean.shape[1]))
+
+
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
     """Costs from predicted ``log10(cost - shift + 1e-3)`` (the per-algorithm regression's target)."""
     return 10.0 ** scores + shift - 1e-3

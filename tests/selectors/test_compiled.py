@@ -17,7 +17,8 @@ from asc.selectors.model import load_model, save_model, train_model
 
 SMALL = {"rf-regression": {"n_estimators": 7}, "rf-regression-raw": {"n_estimators": 7},
          "pairwise-rf": {"n_estimators": 7}, "pairwise-regression": {"n_estimators": 7},
-         "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}, "sunny": {}}
+         "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}, "sunny": {},
+         "vote": {"members": ("rf-regression", "pairwise-regression", "knn")}}
 
 
 def probe_rows(seed: int = 3) -> np.ndarray:
