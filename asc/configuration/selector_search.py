@@ -218,9 +218,11 @@ def build_selector(decoded: Decoded, cutoff: float | None, random_state: int) ->
         selector.set_params(cutoff=cutoff)  # SUNNY fills the cutoff with its schedule
     if decoded.presolve is None or cutoff is None:
         return selector
-    from asc.selectors.pipeline import SelectionPipeline
+    from asc.selectors.pipeline import MIN_GAIN, SelectionPipeline
 
-    return SelectionPipeline(selector, cutoff=cutoff, random_state=random_state, **decoded.presolve)
+    # The search judged this configuration with MIN_GAIN (_presolving_costs); the fitted pipeline keeps it.
+    return SelectionPipeline(selector, cutoff=cutoff, random_state=random_state, min_gain=MIN_GAIN,
+                             **decoded.presolve)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 #: and training instances with failed features needed for a specific backup solver.
 MIN_GAIN = 0.02
 MIN_FAILED = 5
+#: Minimum relative gains the pipeline's inner cross-validation chooses among when its
+#: ``min_gain`` is ``None`` (``inf``: no pre-solving at all, kept on ties).
+MIN_GAINS = (float("inf"), 0.04, 0.02, 0.01, 0.005)
 
 
 def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int:
@@ -83,6 +86,35 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
     return plan
 
 
+def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
+                             budget: float, max_presolvers: int, folds: np.ndarray,
+                             gains: tuple[float, ...] = MIN_GAINS) -> float:
+    """The minimum gain whose schedules, learned on the other folds, cost least on each fold.
+
+    How much pre-solving pays differs between scenarios: on some, short runs of a few
+    solvers catch many instances a selector gets wrong; on others every slot only
+    delays the selected solver. The greedy schedule's ``min_gain`` sets how much
+    training evidence a slot needs. For each candidate gain, a schedule is learned on
+    all folds but one (from the selector's out-of-fold ``choice``) and charged on the
+    held-out fold; the gain with the lowest total PAR-k wins, the first (no
+    pre-solving) on ties.
+    """
+    solved = (costs <= cutoff).astype(float)
+    runtime = np.minimum(costs, cutoff)
+    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+    totals = []
+    for gain in gains:
+        total = 0.0
+        for fold in np.unique(folds):
+            train, test = folds != fold, folds == fold
+            plan = [] if not np.isfinite(gain) else greedy_schedule(
+                choice[train], costs[train], feature_cost[train], cutoff, budget, max_presolvers, gain)
+            total += float(runtime_outcome(choice[test], runtime[test], solved[test], cutoff, par,
+                                           feature_cost[test], None, plan).cost.sum())
+        totals.append(total)
+    return float(gains[int(np.argmin(totals))])
+
+
 class SelectionPipeline(BaseSelector):
     """Pre-solve, compute features, fall back on failure, then select (SATzilla, 3S, AutoFolio).
 
@@ -98,7 +130,11 @@ class SelectionPipeline(BaseSelector):
        ``min_gain`` (relative; smaller gains do not survive to unseen instances). The
        pipeline's PAR10 is computed with the inner selector's *cross-validated*
        training choices (3 folds, seeded) and the real feature costs, so the schedule
-       is judged by what it adds to an honest selector, not to an overfitted one.
+       is judged by what it adds to an honest selector, not to an overfitted one. With
+       ``min_gain=None`` (the default) the same three folds also choose ``min_gain``
+       from :data:`MIN_GAINS`, no pre-solving included
+       (:func:`cross_validated_min_gain`): how much pre-solving pays is a property of
+       the scenario.
     2. **Backup solver.** When feature computation fails (a step crashes or times out),
        the instance goes to the algorithm with the lowest mean cost on the training
        instances whose features failed (SATzilla's backup solver), or to the single
@@ -118,15 +154,16 @@ class SelectionPipeline(BaseSelector):
     min_failed
         Training instances with failed features needed to learn a specific backup.
     min_gain
-        Relative training PAR10 improvement a schedule step must bring to be kept.
+        Relative training PAR10 improvement a schedule step must bring to be kept;
+        ``None``: chosen by the inner cross-validation (fitted value: ``min_gain_``).
     cutoff
         Runtime cutoff in seconds; set by the evaluation from the scenario when ``None``.
     random_state
         Seed of the inner cross-validation and of the inner selector.
     """
 
-    def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 2,
-                 backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float = MIN_GAIN,
+    def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 3,
+                 backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float | None = None,
                  cutoff: float | None = None,
                  random_state: int | None = None) -> None:
         self.min_gain = min_gain
@@ -181,12 +218,16 @@ class SelectionPipeline(BaseSelector):
         self.backup_ = str(names[backup_column(costs, failed, self.min_failed)]) if self.backup else None
 
         self.schedule_: list[tuple[str, float]] = []
+        self.min_gain_ = self.min_gain
         if self.presolve_budget > 0 and self.max_presolvers > 0 and n >= 6:
             self.schedule_ = self._schedule(X, C, costs, names, fc, failed, cutoff)
         return self
 
+    def _folds(self, n: int) -> np.ndarray:
+        return np.random.RandomState(self.random_state).permutation(n) % 3
+
     def _cv_choices(self, X: Any, C: Any, n: int, index: dict[str, int]) -> np.ndarray:
-        folds = np.random.RandomState(self.random_state).permutation(n) % 3
+        folds = self._folds(n)
         choice = np.zeros(n, dtype=np.int64)
         Xa = X.iloc if hasattr(X, "iloc") else X
         Ca = C.iloc if hasattr(C, "iloc") else C
@@ -202,7 +243,12 @@ class SelectionPipeline(BaseSelector):
         choice = self._cv_choices(X, C, len(costs), index)
         if self.backup_ is not None:
             choice = np.where(failed, index[self.backup_], choice)
-        plan = greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain)
+        if self.min_gain is None:
+            self.min_gain_ = cross_validated_min_gain(choice, costs, fc, cutoff, self.presolve_budget,
+                                                      self.max_presolvers, self._folds(len(costs)))
+        if not np.isfinite(self.min_gain_):
+            return []
+        plan = greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain_)
         return [(str(names[a]), float(t)) for a, t in plan]
 
     def predict(self, X: Any) -> np.ndarray:

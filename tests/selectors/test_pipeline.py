@@ -8,7 +8,7 @@ import pytest
 
 from asc.errors import UsageError
 from asc.evaluation.metrics import runtime_outcome
-from asc.selectors.pipeline import SelectionPipeline
+from asc.selectors.pipeline import MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule
 from asc.selectors.regression import PerAlgorithmRegressor
 
 
@@ -73,3 +73,38 @@ def test_cross_validation_applies_schedules():
     s = result.summary
     assert s["backup_used"] == 0 and isinstance(s["schedules"], dict)
     assert s["vbs_cost"] <= s["cost"]
+
+
+def make_rescue_costs(n: int = 30, rescued: int = 1):
+    """'main' (always chosen) solves every instance in 10 s except the first ``rescued``, which only
+    'rescue' solves, in 1 s; 'rescue' times out on the rest. Cutoff 1000, PAR10."""
+    costs = np.full((n, 2), 10000.0)
+    costs[rescued:, 0] = 10.0
+    costs[:rescued, 1] = 1.0
+    return costs, np.zeros(n, dtype=np.int64), np.zeros(n)
+
+
+def test_cross_validation_rejects_a_schedule_for_one_instance():
+    costs, choice, fc = make_rescue_costs(rescued=1)
+    folds = np.arange(len(costs)) % 3
+    # trained on the rescued instance a slot of 'rescue' pays for itself many times over ...
+    assert greedy_schedule(choice, costs, fc, 1000.0, 0.1, 3, 0.02) == [(1, 1.0)]
+    # ... but held-out folds never see the rescue: the schedule only delays 'main' there
+    assert cross_validated_min_gain(choice, costs, fc, 1000.0, 0.1, 3, folds) == float("inf")
+
+
+def test_cross_validation_keeps_a_schedule_that_generalises():
+    costs, choice, fc = make_rescue_costs(rescued=9)
+    folds = np.arange(len(costs)) % 3
+    gain = cross_validated_min_gain(choice, costs, fc, 1000.0, 0.1, 3, folds)
+    assert np.isfinite(gain)
+    assert greedy_schedule(choice, costs, fc, 1000.0, 0.1, 3, gain) == [(1, 1.0)]
+
+
+def test_pipeline_records_the_chosen_gain():
+    X, C, _ = make_easy_problem()
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0)
+    pipeline.fit(X, C, feature_cost=np.full(len(X), 20.0))
+    assert pipeline.min_gain_ in MIN_GAINS and np.isfinite(pipeline.min_gain_)
+    fixed = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0, min_gain=0.5)
+    assert fixed.fit(X, C, feature_cost=np.full(len(X), 20.0)).min_gain_ == 0.5
