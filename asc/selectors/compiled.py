@@ -366,14 +366,12 @@ class CompiledSelector:
         z = np.full(d, np.nan)
         importance = np.full(d, np.nan)
         if self.kind == "vote":
-            # over all the members' forests, each counted once; z as the first member standardises
-            parts = [(member.explain_arrays(raw[:, cols]), member.n_forests) for member in self.members]
-            weighted = [(imp, n) for (imp, _), n in parts if n]
-            if weighted:
-                importance[cols] = sum(imp * n for imp, n in weighted) / sum(n for _, n in weighted)
-            scaled = [zz for (_, zz), _ in parts if not np.isnan(zz).all()]
-            if scaled:
-                z[cols] = scaled[0]
+            pooled, first_z, _ = scoring.pooled_explanation(
+                [(*member.explain_arrays(raw[:, cols]), member.n_forests) for member in self.members])
+            if pooled is not None:
+                importance[cols] = pooled
+            if first_z is not None:
+                z[cols] = first_z
             return importance, z
         if self.inner.get("pre") is not None and len(cols):
             z[cols] = self.transform(raw[:1])[0]

@@ -292,15 +292,15 @@ def _importance_and_z(selector: Any, raw: np.ndarray) -> tuple[np.ndarray, np.nd
     inner, columns = _fitted_parts(selector, d)
     importance, z = np.full(d, np.nan), np.full(d, np.nan)
     members = getattr(inner, "members_", None)
-    if members:  # a vote: over all the members' forests, each counted once; z as the first member standardises
-        parts = [_importance_and_z(member, raw[:, columns]) for member in members]
-        weighted = [(imp, n) for imp, _, n in parts if n]
-        if weighted:
-            importance[columns] = sum(imp * n for imp, n in weighted) / sum(n for _, n in weighted)
-        scaled = [zz for _, zz, _ in parts if not np.isnan(zz).all()]
-        if scaled:
-            z[columns] = scaled[0]
-        return importance, z, sum(n for _, _, n in parts)
+    if members:  # a vote
+        from asc.selectors.scoring import pooled_explanation
+
+        pooled, first_z, n_forests = pooled_explanation([_importance_and_z(m, raw[:, columns]) for m in members])
+        if pooled is not None:
+            importance[columns] = pooled
+        if first_z is not None:
+            z[columns] = first_z
+        return importance, z, n_forests
     forests = [m for m in getattr(inner, "models_", []) or [] if hasattr(m, "feature_importances_")]
     single = getattr(inner, "model_", None)
     if single is not None and hasattr(single, "feature_importances_"):

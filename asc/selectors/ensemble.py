@@ -17,6 +17,7 @@ from asc.selectors.scoring import vote_scores
 #: classifications, whose errors are the least alike.
 DEFAULT_MEMBERS = ("rf-regression", "pairwise-regression", "multiclass-rf", "pairwise-rf")
 
+
 class VotingSelector(BaseEstimator):
     """An ensemble of selectors that vote by rank (Borda count).
 
@@ -76,17 +77,9 @@ class VotingSelector(BaseEstimator):
             self.members_.append(member.fit(X, C))
         return self
 
-    def member_scores(self, X: Any) -> list[np.ndarray]:
-        """Each member's instances x algorithms scores, in member order."""
-        return [np.asarray(m.predict_scores(X), dtype=float) for m in self.members_]
-
-    def scores_from_members(self, scores: Sequence[np.ndarray]) -> np.ndarray:
-        """The vote's scores from the members' scores (:func:`asc.selectors.scoring.vote_scores`)."""
-        return vote_scores(scores)
-
     def predict_scores(self, X: Any) -> np.ndarray:
-        """Instances x algorithms mean rank (lower is better)."""
-        return self.scores_from_members(self.member_scores(X))
+        """Instances x algorithms mean rank (lower is better; :func:`asc.selectors.scoring.vote_scores`)."""
+        return vote_scores([np.asarray(m.predict_scores(X), dtype=float) for m in self.members_])
 
     def predict(self, X: Any) -> np.ndarray:
         """The chosen algorithm's name for each row of ``X``."""

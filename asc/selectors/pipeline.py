@@ -32,6 +32,14 @@ def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int
     return int(np.argmin(rows.mean(axis=0)))
 
 
+def runtime_arrays(costs: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """(runtime, solved, PAR factor) of a PAR-k cost matrix, as :func:`runtime_outcome` takes them."""
+    solved = (costs <= cutoff).astype(float)
+    runtime = np.minimum(costs, cutoff)
+    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+    return runtime, solved, par
+
+
 def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
                     budget: float, max_presolvers: int, min_gain: float) -> list[tuple[int, float]]:
     """A pre-solving schedule chosen greedily against a selector's choices.
@@ -61,9 +69,7 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
     list of (int, float)
         ``(algorithm column, seconds)`` slots in run order; empty when none pays.
     """
-    solved = (costs <= cutoff).astype(float)
-    runtime = np.minimum(costs, cutoff)
-    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+    runtime, solved, par = runtime_arrays(costs, cutoff)
 
     def objective(plan: list[tuple[int, float]]) -> float:
         return float(runtime_outcome(choice, runtime, solved, cutoff, par, feature_cost, None, plan).cost.mean())
@@ -99,9 +105,7 @@ def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost
     held-out fold; the gain with the lowest total PAR-k wins, the first (no
     pre-solving) on ties.
     """
-    solved = (costs <= cutoff).astype(float)
-    runtime = np.minimum(costs, cutoff)
-    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
+    runtime, solved, par = runtime_arrays(costs, cutoff)
     totals = []
     for gain in gains:
         total = 0.0
@@ -223,12 +227,8 @@ class SelectionPipeline(BaseSelector):
             self.schedule_ = self._schedule(X, C, costs, names, fc, failed, cutoff)
         return self
 
-    def _folds(self, n: int) -> np.ndarray:
-        return np.random.RandomState(self.random_state).permutation(n) % 3
-
-    def _cv_choices(self, X: Any, C: Any, n: int, index: dict[str, int]) -> np.ndarray:
-        folds = self._folds(n)
-        choice = np.zeros(n, dtype=np.int64)
+    def _cv_choices(self, X: Any, C: Any, folds: np.ndarray, index: dict[str, int]) -> np.ndarray:
+        choice = np.zeros(len(folds), dtype=np.int64)
         Xa = X.iloc if hasattr(X, "iloc") else X
         Ca = C.iloc if hasattr(C, "iloc") else C
         for fold in range(3):
@@ -240,12 +240,14 @@ class SelectionPipeline(BaseSelector):
     def _schedule(self, X: Any, C: Any, costs: np.ndarray, names: np.ndarray, fc: np.ndarray,
                   failed: np.ndarray, cutoff: float) -> list[tuple[str, float]]:
         index = {str(a): i for i, a in enumerate(names)}
-        choice = self._cv_choices(X, C, len(costs), index)
+        # the same three folds give the selector's honest choices and judge the minimum gain
+        folds = np.random.RandomState(self.random_state).permutation(len(costs)) % 3
+        choice = self._cv_choices(X, C, folds, index)
         if self.backup_ is not None:
             choice = np.where(failed, index[self.backup_], choice)
         if self.min_gain is None:
             self.min_gain_ = cross_validated_min_gain(choice, costs, fc, cutoff, self.presolve_budget,
-                                                      self.max_presolvers, self._folds(len(costs)))
+                                                      self.max_presolvers, folds)
         if not np.isfinite(self.min_gain_):
             return []
         plan = greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain_)

@@ -104,6 +104,20 @@ def vote_scores(member_scores: Sequence[np.ndarray]) -> np.ndarray:
     return mean + ranks[0] * (1e-3 / (len(ranks) * mean.shape[1]))
 
 
+def pooled_explanation(parts: Sequence[tuple[np.ndarray, np.ndarray, int]]
+                       ) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+    """A vote's (importance, z, forests) from its members' ``(importance, z, forests)``.
+
+    Importance is the mean over all the members' forests, each forest counted once
+    (a member's importance is already the mean over its own forests); ``z`` is the
+    first member's that standardises its input. ``None`` where no member has one.
+    """
+    weighted = [(importance, n) for importance, _, n in parts if n]
+    importance = sum(imp * n for imp, n in weighted) / sum(n for _, n in weighted) if weighted else None
+    z = next((zz for _, zz, _ in parts if not np.isnan(zz).all()), None)
+    return importance, z, sum(n for _, _, n in parts)
+
+
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
     """Costs from predicted ``log10(cost - shift + 1e-3)`` (the per-algorithm regression's target)."""
     return 10.0 ** scores + shift - 1e-3
