@@ -17,7 +17,7 @@ inputs; a selector that cannot be compiled exactly is simply not compiled.
 :func:`load_predictor` reads them back with ``allow_pickle=False`` (nothing in the
 file can run code) and falls back to the full skops loader for files without them.
 
-Supported: ``sbs``, ``rf-regression``/``rf-regression-raw``, ``pairwise-rf``,
+Supported: ``sbs``, ``rf-regression``/``rf-regression-raw``, ``joint-regression``, ``pairwise-rf``,
 ``pairwise-regression``, ``multiclass-rf``, ``knn``, ``sunny``, ``isac``, the pre-solving
 pipelines around any of them and the ``auto`` selector's choice of any of them.
 """
@@ -78,13 +78,14 @@ def _preprocessor(prep: Any, b: _Builder) -> dict | None:
 def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
     """Concatenate the trees of ``forests`` into one node table (global node indices).
 
-    ``output``: ``"value"`` (regression: the leaf value), ``"p1"`` (binary
-    classification: probability of class 1) or ``"proba"`` (every class probability).
+    ``output``: ``"value"`` (regression: the leaf value), ``"values"`` (multi-output
+    regression: every output's leaf value), ``"p1"`` (binary classification: probability
+    of class 1) or ``"proba"`` (every class probability).
     """
     left, right, feature, threshold, out, roots, owner, importances = [], [], [], [], [], [], [], []
     offset = 0
     for f, forest in enumerate(forests):
-        if getattr(forest, "n_outputs_", 1) != 1:
+        if getattr(forest, "n_outputs_", 1) != 1 and output != "values":
             raise _NotCompilable("multi-output forest")
         importances.append(np.asarray(forest.feature_importances_, dtype=float))
         for tree in forest.estimators_:
@@ -95,6 +96,12 @@ def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
             right.append(np.where(cr >= 0, cr + offset, -1))
             feature.append(t.feature.astype(np.int64))
             threshold.append(t.threshold.astype(np.float64))
+            if output == "values":
+                out.append(t.value[:, :, 0].astype(np.float64))
+                roots.append(offset)
+                owner.append(f)
+                offset += n
+                continue
             value = t.value[:, 0, :].astype(np.float64)
             if output == "value":
                 out.append(value[:, :1])
@@ -145,6 +152,9 @@ def _node(selector: Any, b: _Builder) -> dict:
     elif kind == "PerAlgorithmRegressor":
         node.update(kind="regression", target=selector.target, shift=float(selector.shift_),
                     forests=_forests(list(selector.models_), b, "value", "reg"))
+    elif kind == "JointRegressor":
+        node.update(kind="joint", shift=float(selector.shift_),
+                    forests=_forests([selector.model_], b, "values", "joint"))
     elif kind == "PairwiseClassifier":
         fixed = [int(m) if isinstance(m, (int, np.integer)) else -1 for m in selector.models_]
         forests = [m for m in selector.models_ if not isinstance(m, (int, np.integer))]
@@ -263,6 +273,7 @@ class CompiledSelector:
     def score_label(self) -> str:
         return {"sbs": "mean training cost",
                 "regression": "predicted log10 cost" if self.inner.get("target") == "log" else "predicted cost",
+                "joint": "predicted log10 cost",
                 "pairwise": "minus pairwise votes (ties broken by vote probabilities)",
                 "pairwise-regression": "summed predicted log10 cost differences",
                 "multiclass": "minus probability of being best",
@@ -298,6 +309,8 @@ class CompiledSelector:
             return np.tile(self._array(node["mean_costs"]), (n, 1))
         if self.kind == "regression":
             return self.forests.predict(Z)[:, :, 0].T
+        if self.kind == "joint":
+            return self.forests.predict(Z)[0]
         if self.kind == "pairwise":
             outputs = self.forests.predict(Z)[:, :, 0] if self.forests is not None else None
             p_a, used = [], 0
@@ -352,6 +365,8 @@ class CompiledSelector:
         if self.kind == "regression":
             if self.inner["target"] == "raw":
                 return scores
+            return scoring.decode_log_costs(scores, float(self.inner["shift"]))
+        if self.kind == "joint":
             return scoring.decode_log_costs(scores, float(self.inner["shift"]))
         if self.kind in ("sbs", "knn", "isac"):
             return scores

@@ -35,6 +35,12 @@ def _rf_raw() -> BaseEstimator:
     return PerAlgorithmRegressor(target="raw")
 
 
+def _joint() -> BaseEstimator:
+    from asc.selectors.joint import JointRegressor
+
+    return JointRegressor()
+
+
 def _pairwise() -> BaseEstimator:
     from asc.selectors.pairwise import PairwiseClassifier
 
@@ -97,6 +103,7 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
     "vbs": (_vbs, "virtual best solver (oracle): the best algorithm of each instance"),
     "rf-regression": (_rf_log, "per-algorithm random-forest regression of log10 PAR10"),
     "rf-regression-raw": (_rf_raw, "per-algorithm random-forest regression of PAR10"),
+    "joint-regression": (_joint, "one multi-output random forest of all algorithms' log10 PAR10 (clustering trees)"),
     "pairwise-rf": (_pairwise, "SATzilla 2012 pairwise cost-sensitive random-forest classification"),
     "pairwise-regression": (_pairwise_regression, "AutoFolio pairwise regression of log cost differences"),
     "multiclass-rf": (_multiclass, "cost-sensitive random-forest classification of the best algorithm"),

@@ -16,6 +16,7 @@ from asc.selectors.compiled import PREFIX, RECIPE, CompiledSelector, load_predic
 from asc.selectors.model import load_model, save_model, train_model
 
 SMALL = {"rf-regression": {"n_estimators": 7}, "rf-regression-raw": {"n_estimators": 7},
+         "joint-regression": {"n_estimators": 7},
          "pairwise-rf": {"n_estimators": 7}, "pairwise-regression": {"n_estimators": 7},
          "multiclass-rf": {"n_estimators": 7}, "knn": {}, "isac": {}, "sbs": {}, "satzilla": {}, "sunny": {},
          "vote": {"members": ("rf-regression", "pairwise-regression", "knn")}}

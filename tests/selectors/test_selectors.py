@@ -48,8 +48,8 @@ def test_contract(name):
     assert selector.predict_scores(X).shape == (len(X), 3)
 
 
-@pytest.mark.parametrize("name", ["rf-regression", "rf-regression-raw", "pairwise-rf", "pairwise-regression",
-                                  "multiclass-rf", "knn", "isac"])
+@pytest.mark.parametrize("name", ["rf-regression", "rf-regression-raw", "joint-regression", "pairwise-rf",
+                                  "pairwise-regression", "multiclass-rf", "knn", "isac"])
 def test_learns_the_rule(name):
     X, C = make_problem(n=200)
     Xt, Ct = make_problem(n=100, seed=1)
@@ -139,3 +139,17 @@ def test_knn_distance_weights_and_bad_option():
     assert (near.predict(X) == C.idxmin(axis=1).to_numpy()).all()  # each instance is its own neighbour
     with pytest.raises(UsageError, match="weights"):
         make_selector("knn", weights="gaussian").fit(X, C)
+
+
+def test_joint_regression_predicts_costs_in_their_unit():
+    # One multi-output forest: every algorithm's predicted cost, decoded from log10, lands
+    # near the cost of the instance's side of x0, also for quality costs below zero.
+    X, C = make_problem(n=200)
+    Xt, Ct = make_problem(n=100, seed=1)
+    for shift in (0.0, -500.0):
+        selector = make_selector("joint-regression", random_state=0).fit(X, C + shift)
+        assert selector.model_.n_outputs_ == 3
+        predicted = selector.predict_costs(Xt)
+        assert predicted.shape == (100, 3)
+        assert np.median(np.abs(predicted - (Ct.to_numpy() + shift))) < 5.0
+        assert (selector.predict(Xt) == Ct.idxmin(axis=1).to_numpy()).mean() > 0.9
