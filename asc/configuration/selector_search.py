@@ -43,12 +43,14 @@ log = logging.getLogger(__name__)
 #: registry defaults, the other candidates' defaults follow, and among trials of
 #: indistinguishable cost the earliest is kept (:func:`choose_trial`). So the order
 #: decides what a noisy inner cross-validation falls back on, and it follows the fixed
-#: selectors' record over all seven runtime scenarios of benchmarks/RESULTS.md:
-#: pairwise regression is never far from the best and never catastrophic (it alone
-#: never picks a rare timeout on the bundled scenario), the forests follow, the
-#: selectors that were far behind somewhere come last.
-DEFAULT_CANDIDATES: tuple[str, ...] = ("pairwise-regression", "rf-regression", "pairwise-rf", "multiclass-rf",
-                                       "rf-regression-raw", "sunny", "knn", "isac", "sbs")
+#: selectors' record over all seven runtime scenarios of benchmarks/RESULTS.md: the
+#: joint regression and pairwise regression are never far from the best and never
+#: catastrophic (they alone never pick a rare timeout on the bundled scenario), and the
+#: joint regression is the cheaper to fit by an order of magnitude, so the search gets
+#: more trials; the other forests follow, the selectors that were far behind somewhere
+#: come last.
+DEFAULT_CANDIDATES: tuple[str, ...] = ("joint-regression", "pairwise-regression", "rf-regression", "pairwise-rf",
+                                       "multiclass-rf", "rf-regression-raw", "sunny", "knn", "isac", "sbs")
 
 YES, NO = "yes", "no"
 
@@ -72,6 +74,7 @@ def _forest(n_estimators: int, max_features: float, upper: int = 200) -> list[tu
 SEARCH_SPACES: dict[str, list[tuple]] = {
     "rf-regression": _forest(100, 1.0),
     "rf-regression-raw": _forest(100, 1.0),
+    "joint-regression": _forest(200, 0.5, upper=400),
     "pairwise-regression": _forest(50, 0.5),
     "pairwise-rf": _forest(50, 0.15),
     "multiclass-rf": _forest(200, 0.15, upper=400),
