@@ -27,15 +27,17 @@ class JointRegressor(BaseSelector):
     structured outputs", Pattern Recognition 46(3), 2013). For algorithm selection
     the idea is ISAC's (cluster the instances, use each cluster's best algorithm)
     with the clusters learned from the runtimes instead of from the features alone.
-    Sharing one partition across algorithms pools their training signal: on
-    scenarios of a few hundred instances it predicts as well as a forest per
-    algorithm, at a fraction of the cost (one forest instead of one per algorithm).
+    Sharing one partition across algorithms pools their training signal: on the
+    ASlib runtime scenarios it selects as well as a forest per algorithm or per pair
+    (better on SAT11-INDU and the bundled scenario), at a fraction of the cost: one
+    forest instead of one per algorithm.
 
     Parameters
     ----------
     n_estimators, max_features, min_samples_leaf
         Random-forest hyperparameters (scikit-learn's meaning). ``max_features=0.5``
-        was the better of 0.5, ``"sqrt"`` and 1.0 across the ASlib SAT scenarios.
+        scored best of 0.5, ``"sqrt"`` and 1.0 on SAT11-HAND over three seeds (by less
+        than the seed's own spread; benchmarks/RESULTS.md).
     random_state
         Seed of the forest.
     n_jobs
