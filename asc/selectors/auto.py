@@ -30,8 +30,9 @@ class AutoSelector(BaseEstimator):
     ``fit(X, C)`` does the same on the data it is given and nothing else. The joint,
     conditional configuration space (:func:`asc.configuration.selector_search.build_space`)
     holds: which selector (``candidates``: joint multi-output regression of every
-    algorithm's log cost, per-algorithm regression of log cost or of cost, pairwise classification, pairwise regression, multi-class classification,
-    SUNNY's per-instance schedules, k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
+    algorithm's log cost, per-algorithm regression of log cost or of cost, pairwise
+    classification, pairwise regression, multi-class classification, SUNNY's
+    per-instance schedules, k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
     (one yes/no per step, closed under ``requires``), and whether to wrap the selector
     in the pre-solving pipeline (:class:`~asc.selectors.pipeline.SelectionPipeline`,
     with its budget and number of pre-solvers; not offered to SUNNY, whose own schedule

@@ -78,15 +78,15 @@ def _preprocessor(prep: Any, b: _Builder) -> dict | None:
 def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
     """Concatenate the trees of ``forests`` into one node table (global node indices).
 
-    ``output``: ``"value"`` (regression: the leaf value), ``"values"`` (multi-output
-    regression: every output's leaf value), ``"p1"`` (binary classification: probability
-    of class 1) or ``"proba"`` (every class probability).
+    ``output``: ``"value"`` (regression: the leaf value of every output, one column
+    per output), ``"p1"`` (binary classification: probability of class 1) or
+    ``"proba"`` (every class probability).
     """
     left, right, feature, threshold, out, roots, owner, importances = [], [], [], [], [], [], [], []
     offset = 0
     for f, forest in enumerate(forests):
-        if getattr(forest, "n_outputs_", 1) != 1 and output != "values":
-            raise _NotCompilable("multi-output forest")
+        if getattr(forest, "n_outputs_", 1) != 1 and output != "value":
+            raise _NotCompilable("multi-output classification forest")
         importances.append(np.asarray(forest.feature_importances_, dtype=float))
         for tree in forest.estimators_:
             t = tree.tree_
@@ -96,16 +96,10 @@ def _forests(forests: list[Any], b: _Builder, output: str, name: str) -> dict:
             right.append(np.where(cr >= 0, cr + offset, -1))
             feature.append(t.feature.astype(np.int64))
             threshold.append(t.threshold.astype(np.float64))
-            if output == "values":
-                out.append(t.value[:, :, 0].astype(np.float64))
-                roots.append(offset)
-                owner.append(f)
-                offset += n
-                continue
-            value = t.value[:, 0, :].astype(np.float64)
             if output == "value":
-                out.append(value[:, :1])
+                out.append(t.value[:, :, 0].astype(np.float64))
             else:
+                value = t.value[:, 0, :].astype(np.float64)
                 total = value.sum(axis=1, keepdims=True)
                 total[total == 0.0] = 1.0
                 proba = value / total
@@ -154,7 +148,7 @@ def _node(selector: Any, b: _Builder) -> dict:
                     forests=_forests(list(selector.models_), b, "value", "reg"))
     elif kind == "JointRegressor":
         node.update(kind="joint", shift=float(selector.shift_),
-                    forests=_forests([selector.model_], b, "values", "joint"))
+                    forests=_forests([selector.model_], b, "value", "joint"))
     elif kind == "PairwiseClassifier":
         fixed = [int(m) if isinstance(m, (int, np.integer)) else -1 for m in selector.models_]
         forests = [m for m in selector.models_ if not isinstance(m, (int, np.integer))]
@@ -362,11 +356,9 @@ class CompiledSelector:
 
     def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
         """Predicted costs where the scores stand for costs (see the fitted selectors)."""
-        if self.kind == "regression":
-            if self.inner["target"] == "raw":
-                return scores
-            return scoring.decode_log_costs(scores, float(self.inner["shift"]))
-        if self.kind == "joint":
+        if self.kind == "regression" and self.inner["target"] == "raw":
+            return scores
+        if self.kind in ("regression", "joint"):
             return scoring.decode_log_costs(scores, float(self.inner["shift"]))
         if self.kind in ("sbs", "knn", "isac"):
             return scores

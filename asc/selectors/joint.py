@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import decode_log_costs
+from asc.selectors.scoring import decode_log_costs, encode_log_costs
 
 
 class JointRegressor(BaseSelector):
@@ -55,9 +55,7 @@ class JointRegressor(BaseSelector):
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
-        # Quality costs can be negative; the log target needs positive values.
-        self.shift_ = float(min(C.min(), 0.0))
-        Y = np.log10(C - self.shift_ + 1e-3)
+        Y, self.shift_ = encode_log_costs(C)
         self.model_ = RandomForestRegressor(
             n_estimators=self.n_estimators, max_features=self.max_features,
             min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=self.n_jobs,

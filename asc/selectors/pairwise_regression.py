@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import pairwise_difference_scores
+from asc.selectors.scoring import encode_log_costs, pairwise_difference_scores
 
 
 class PairwiseRegressor(BaseSelector):
@@ -41,8 +41,7 @@ class PairwiseRegressor(BaseSelector):
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         rng = np.random.RandomState(self.random_state)
-        shift = min(float(C.min()), 0.0)
-        logc = np.log10(C - shift + 1e-3)
+        logc, _ = encode_log_costs(C)
         self.pairs_ = []
         self.models_ = []
         for a, b in combinations(range(C.shape[1]), 2):

@@ -7,7 +7,7 @@ from sklearn.ensemble import RandomForestRegressor
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import decode_log_costs
+from asc.selectors.scoring import decode_log_costs, encode_log_costs
 
 TARGETS = ("log", "raw")
 
@@ -44,17 +44,11 @@ class PerAlgorithmRegressor(BaseSelector):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _encode(self, C: np.ndarray) -> np.ndarray:
-        if self.target == "raw":
-            return C
-        return np.log10(C - self.shift_ + 1e-3)
-
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         if self.target not in TARGETS:
             raise UsageError(f"unknown regression target {self.target!r} (expected one of {', '.join(TARGETS)})")
-        # Quality costs can be negative; the log target needs positive values.
-        self.shift_ = float(min(C.min(), 0.0))
-        Y = self._encode(C)
+        log_costs, self.shift_ = encode_log_costs(C)
+        Y = C if self.target == "raw" else log_costs
         rng = np.random.RandomState(self.random_state)
         self.models_ = []
         for column in range(C.shape[1]):

@@ -118,8 +118,18 @@ def pooled_explanation(parts: Sequence[tuple[np.ndarray, np.ndarray, int]]
     return importance, z, sum(n for _, _, n in parts)
 
 
+def encode_log_costs(costs: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(log10(cost - shift + 1e-3), shift)``: the regressions' log target and its shift.
+
+    Quality costs can be negative; ``shift`` (the lowest cost, or 0 when none is
+    negative) makes every value positive. :func:`decode_log_costs` inverts it.
+    """
+    shift = float(min(costs.min(), 0.0))
+    return np.log10(costs - shift + 1e-3), shift
+
+
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
-    """Costs from predicted ``log10(cost - shift + 1e-3)`` (the per-algorithm regression's target)."""
+    """Costs from predicted ``log10(cost - shift + 1e-3)`` (:func:`encode_log_costs`)."""
     return 10.0 ** scores + shift - 1e-3
 
 
