@@ -223,9 +223,10 @@ def build_selector(decoded: Decoded, cutoff: float | None, random_state: int) ->
         return selector
     from asc.selectors.pipeline import MIN_GAIN, SelectionPipeline
 
-    # The search judged this configuration with MIN_GAIN (_presolving_costs); the fitted pipeline keeps it.
+    # The search judged this configuration with MIN_GAIN and without runner-up slots
+    # (_presolving_costs); the fitted pipeline keeps both.
     return SelectionPipeline(selector, cutoff=cutoff, random_state=random_state, min_gain=MIN_GAIN,
-                             **decoded.presolve)
+                             max_runner_ups=0, **decoded.presolve)
 
 
 @dataclass(frozen=True)
@@ -322,14 +323,16 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
         if problem.cutoff is None:
             out[test] = costs[test, choice]
             continue
+        schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
         plans = model.predict_schedule(problem.X.iloc[test, cols]) if hasattr(model, "predict_schedule") else None
         if plans is not None:
             # judged by the per-instance schedule it would run, as the outer evaluation judges it
-            out[test] = plan_outcome([[(index[a], float(t)) for a, t in plan] for plan in plans], runtime[test],
-                                     solved[test], cutoff, par, cost[test],
-                                     None if presolved is None else presolved[test]).cost
+            runs = [[(index[a], float(t)) for a, t in plan] for plan in plans]
+            if backup is not None:
+                runs = [[(index[backup], cutoff)] if f else plan for plan, f in zip(runs, failed[test], strict=True)]
+            out[test] = plan_outcome(runs, runtime[test], solved[test], cutoff, par, cost[test],
+                                     None if presolved is None else presolved[test], schedule).cost
             continue
-        schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
         outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],
                                   None if presolved is None else presolved[test], schedule)
         out[test] = outcome.cost

@@ -234,14 +234,20 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
 
     sel = score(choice, charge, with_schedules=True)
     if is_runtime and any(d.plans is not None for d in decisions):
-        # Selectors that run a schedule per instance (SUNNY) are judged by the schedule.
+        # Selectors that run a schedule per instance (SUNNY, a pipeline's runner-up slots)
+        # are judged by the schedule, after the pre-solving schedule and with the backup
+        # solver alone where the features failed.
         for fold, decided in zip(fold_ids, decisions, strict=True):
             if decided.plans is None:
                 continue
             m = folds == fold
             plans = [[(index[a], t) for a, t in plan] for plan in decided.plans]
+            if decided.backup is not None:
+                plans = [[(index[decided.backup], cutoff)] if f else plan
+                         for plan, f in zip(plans, failed[m], strict=True)]
             part = plan_outcome(plans, runtime[m], solved[m], cutoff, protocol.par,
-                                feature_cost[m] if charge else None, presolved[m] if charge else None)
+                                feature_cost[m] if charge else None, presolved[m] if charge else None,
+                                schedules[int(fold)])
             sel.time[m], sel.solved[m], sel.cost[m] = part.time, part.solved, part.cost
     vbs = score(vbs_choice, False)
     sbs_g = score(np.full(len(instances), sbs_global), False)

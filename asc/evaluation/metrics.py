@@ -99,20 +99,34 @@ def plan_outcome(
     par: float,
     feature_cost: np.ndarray | None = None,
     presolved: np.ndarray | None = None,
+    schedule: Sequence[tuple[int, float]] = (),
 ) -> Outcome:
-    """Outcome of running a per-instance schedule after the features (SUNNY, 3S).
+    """Outcome of running a per-instance schedule after the features (SUNNY, 3S, runner-up slots).
 
     ``plans[i]`` is instance ``i``'s schedule: ``(algorithm column, seconds)`` pairs run
-    in order, each from scratch. The feature cost comes first (an instance presolved by
-    a feature step is solved there); an instance is solved by the first slot whose
-    algorithm solves it within the slot, at the time spent so far plus that runtime,
-    if that is within the cutoff.
+    in order, each from scratch. The pre-solving ``schedule`` (shared by all instances)
+    comes first, as in :func:`runtime_outcome`: an instance it solves pays no feature
+    cost. Then the feature cost (an instance presolved by a feature step is solved
+    there); then the plan: an instance is solved by the first slot whose algorithm
+    solves it within the slot, at the time spent so far plus that runtime, if that is
+    within the cutoff.
     """
     n = len(plans)
     time = np.zeros(n)
     ok = np.zeros(n, dtype=bool)
     for i, plan in enumerate(plans):
-        spent = float(feature_cost[i]) if feature_cost is not None else 0.0
+        spent = 0.0
+        decided = False
+        for algorithm, seconds in schedule:
+            if solved[i, algorithm] >= 0.5 and runtime[i, algorithm] <= seconds:
+                time[i] = spent + runtime[i, algorithm]
+                ok[i] = time[i] <= cutoff
+                decided = True
+                break
+            spent += seconds
+        if decided:
+            continue
+        spent += float(feature_cost[i]) if feature_cost is not None else 0.0
         if presolved is not None and feature_cost is not None and presolved[i]:
             time[i], ok[i] = spent, spent <= cutoff
             continue

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,10 @@ def _node(selector: Any, b: _Builder) -> dict:
     kind = type(selector).__name__
     if kind == "SelectionPipeline":
         return {"kind": "pipeline", "inner": _node(selector.selector_, b),
-                "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_}
+                "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_,
+                "runner_ups": int(getattr(selector, "runner_ups_", 0)),
+                "runner_up_seconds": float(getattr(selector, "runner_up_seconds_", 0.0)),
+                "cutoff": float(selector.cutoff)}
     if kind == "AutoSelector":
         return {"kind": "columns", "columns": b.add("columns", selector.columns_, np.int64),
                 "n_features": int(selector.n_features_in_), "inner": _node(selector.selector_, b),
@@ -246,7 +250,11 @@ class CompiledSelector:
         self.columns: np.ndarray | None = None
         self.schedule_: list[tuple[str, float]] = []
         self.backup_: str | None = None
+        self.runner_ups_, self.runner_up_seconds_, self.cutoff = 0, 0.0, math.nan
         while node["kind"] in ("pipeline", "columns"):
+            if node["kind"] == "pipeline" and node.get("runner_ups"):
+                self.runner_ups_, self.runner_up_seconds_ = int(node["runner_ups"]), float(node["runner_up_seconds"])
+                self.cutoff = float(node["cutoff"])
             if node["kind"] == "columns":
                 cols = arrays[node["columns"]]
                 self.columns = cols if self.columns is None else self.columns[cols]
@@ -345,7 +353,11 @@ class CompiledSelector:
                 for row in neighbours]
 
     def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
-        """Per instance, the schedule run after the features (SUNNY), or None for selectors without one."""
+        """Per instance, the schedule run after the features (SUNNY, a pipeline's runner-up slots), or None."""
+        if self.runner_ups_:
+            plans = scoring.runner_up_plans(self.predict_scores(X), self.runner_ups_, self.runner_up_seconds_,
+                                            self.cutoff)
+            return [[(str(self.algorithms_[a]), t) for a, t in plan] for plan in plans]
         if self.kind != "sunny":
             return None
         return [[(str(self.algorithms_[a]), float(t)) for a, t in plan] for plan in self._plans(self.transform(X))]

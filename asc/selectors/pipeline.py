@@ -8,8 +8,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.evaluation.metrics import runtime_outcome
+from asc.evaluation.metrics import plan_outcome, runtime_outcome
 from asc.selectors.base import BaseSelector, cost_array, feature_array
+from asc.selectors.scoring import runner_up_plans
 
 # Pre-solving slots tried, as fractions of the cutoff.
 SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
@@ -20,6 +21,10 @@ MIN_FAILED = 5
 #: Minimum relative gains the pipeline's inner cross-validation chooses among when its
 #: ``min_gain`` is ``None`` (``inf``: no pre-solving at all, kept on ties).
 MIN_GAINS = (float("inf"), 0.04, 0.02, 0.01, 0.005)
+#: Runner-up slots tried after the features, as fractions of the cutoff, and the relative
+#: training PAR10 gain they must bring over none.
+RUNNER_UP_FRACTIONS = (0.001, 0.002, 0.005, 0.02, 0.05)
+RUNNER_UP_GAIN = 0.01
 
 
 def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int:
@@ -119,6 +124,52 @@ def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost
     return float(gains[int(np.argmin(totals))])
 
 
+def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray,
+                      cutoff: float, schedule: list[tuple[int, float]], max_runner_ups: int,
+                      fractions: tuple[float, ...] = RUNNER_UP_FRACTIONS,
+                      min_gain: float = RUNNER_UP_GAIN) -> tuple[int, float]:
+    """How many runner-ups to run briefly after the features, and for how long.
+
+    Parameters
+    ----------
+    scores
+        Instances x algorithms out-of-fold scores of the selector (lower is better);
+        their arg-min is what the selector would run.
+    choice
+        Per instance, the column that actually runs when no runner-up does (the
+        arg-min of ``scores``, or the backup solver where the features failed; those
+        instances get no runner-up).
+    costs, feature_cost, cutoff
+        PAR-k costs, seconds of features per instance, runtime cutoff.
+    schedule
+        The pre-solving schedule ``(column, seconds)`` that runs before the features.
+    max_runner_ups
+        Most runner-ups tried.
+
+    Returns
+    -------
+    (int, float)
+        The number of runner-ups and the seconds of each slot; ``(0, 0.0)`` unless some
+        slot lowers the training PAR-k by at least ``min_gain`` (relative).
+    """
+    runtime, solved, par = runtime_arrays(costs, cutoff)
+    hedged = np.argmin(scores, axis=1) == choice
+
+    def total(runner_ups: int, seconds: float) -> float:
+        plans = runner_up_plans(scores, runner_ups, seconds, cutoff)
+        plans = [plan if hedge else [(int(c), cutoff)] for plan, hedge, c in zip(plans, hedged, choice, strict=True)]
+        return float(plan_outcome(plans, runtime, solved, cutoff, par, feature_cost, None, schedule).cost.mean())
+
+    best, best_value = (0, 0.0), total(0, 0.0)
+    threshold = best_value * (1.0 - min_gain)
+    for runner_ups in range(1, min(max_runner_ups, costs.shape[1] - 1) + 1):
+        for fraction in fractions:
+            value = total(runner_ups, fraction * cutoff)
+            if value < min(threshold, best_value):
+                best, best_value = (runner_ups, fraction * cutoff), value
+    return best
+
+
 class SelectionPipeline(BaseSelector):
     """Pre-solve, compute features, fall back on failure, then select (SATzilla, 3S, AutoFolio).
 
@@ -144,6 +195,18 @@ class SelectionPipeline(BaseSelector):
        instances whose features failed (SATzilla's backup solver), or to the single
        best when there are fewer than ``min_failed`` of them.
     3. **Selector.** The inner selector, fitted on all training instances.
+    4. **Runner-up slots.** After the features, the ``runner_ups_`` algorithms the
+       selector ranks next after its choice each run a short slot before the choice
+       gets the rest of the cutoff (3S and ASAP hedge a selector's mistakes with such
+       schedules; Kadioglu et al., CP 2011). A selector that misjudges an instance often
+       still ranks the algorithm that solves it in seconds second: a wrongly chosen local-
+       search solver on an unsatisfiable input, a QBF solver that needs 10 s where the
+       chosen one times out. How many runner-ups (up to ``max_runner_ups``) and how long
+       (:data:`RUNNER_UP_FRACTIONS` of the cutoff) is chosen on the selector's
+       out-of-fold scores of the same three inner folds, after the pre-solving schedule,
+       and only if it lowers that training PAR10 by :data:`RUNNER_UP_GAIN` or more: on
+       scenarios where the choice is rarely wrong by much, slots only delay it.
+       Not learned for inner selectors that schedule per instance themselves (SUNNY).
 
     Parameters
     ----------
@@ -160,6 +223,9 @@ class SelectionPipeline(BaseSelector):
     min_gain
         Relative training PAR10 improvement a schedule step must bring to be kept;
         ``None``: chosen by the inner cross-validation (fitted value: ``min_gain_``).
+    max_runner_ups
+        Most runner-up slots after the features (0 disables them; fitted values:
+        ``runner_ups_`` and ``runner_up_seconds_``).
     cutoff
         Runtime cutoff in seconds; set by the evaluation from the scenario when ``None``.
     random_state
@@ -168,9 +234,10 @@ class SelectionPipeline(BaseSelector):
 
     def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 3,
                  backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float | None = None,
-                 cutoff: float | None = None,
+                 max_runner_ups: int = 2, cutoff: float | None = None,
                  random_state: int | None = None) -> None:
         self.min_gain = min_gain
+        self.max_runner_ups = max_runner_ups
         self.selector = selector
         self.presolve_budget = presolve_budget
         self.max_presolvers = max_presolvers
@@ -223,35 +290,55 @@ class SelectionPipeline(BaseSelector):
 
         self.schedule_: list[tuple[str, float]] = []
         self.min_gain_ = self.min_gain
-        if self.presolve_budget > 0 and self.max_presolvers > 0 and n >= 6:
-            self.schedule_ = self._schedule(X, C, costs, names, fc, failed, cutoff)
+        self.runner_ups_, self.runner_up_seconds_ = 0, 0.0
+        presolve = self.presolve_budget > 0 and self.max_presolvers > 0
+        hedge = self.max_runner_ups > 0 and not hasattr(self.selector_, "predict_schedule")
+        if (presolve or hedge) and n >= 6:
+            index = {str(a): i for i, a in enumerate(names)}
+            # the same three folds give the selector's honest choices and judge the minimum gain
+            folds = np.random.RandomState(self.random_state).permutation(n) % 3
+            scores = self._cv_scores(X, C, folds)
+            choice = np.argmin(scores, axis=1)
+            if self.backup_ is not None:
+                choice = np.where(failed, index[self.backup_], choice)
+            plan: list[tuple[int, float]] = []
+            if presolve:
+                plan = self._schedule(choice, costs, fc, cutoff, folds)
+                self.schedule_ = [(str(names[a]), float(t)) for a, t in plan]
+            if hedge:
+                self.runner_ups_, self.runner_up_seconds_ = choose_runner_ups(
+                    scores, choice, costs, fc, cutoff, plan, self.max_runner_ups)
         return self
 
-    def _cv_choices(self, X: Any, C: Any, folds: np.ndarray, index: dict[str, int]) -> np.ndarray:
-        choice = np.zeros(len(folds), dtype=np.int64)
+    def _cv_scores(self, X: Any, C: Any, folds: np.ndarray) -> np.ndarray:
+        """The inner selector's out-of-fold scores on the training instances."""
+        scores = np.zeros((len(folds), len(self.algorithms_)))
         Xa = X.iloc if hasattr(X, "iloc") else X
         Ca = C.iloc if hasattr(C, "iloc") else C
         for fold in range(3):
             train, test = folds != fold, folds == fold
             model = self._inner().fit(Xa[train], Ca[train])
-            choice[test] = [index[str(p)] for p in model.predict(Xa[test])]
-        return choice
+            scores[test] = np.asarray(model.predict_scores(Xa[test]), dtype=float)
+        return scores
 
-    def _schedule(self, X: Any, C: Any, costs: np.ndarray, names: np.ndarray, fc: np.ndarray,
-                  failed: np.ndarray, cutoff: float) -> list[tuple[str, float]]:
-        index = {str(a): i for i, a in enumerate(names)}
-        # the same three folds give the selector's honest choices and judge the minimum gain
-        folds = np.random.RandomState(self.random_state).permutation(len(costs)) % 3
-        choice = self._cv_choices(X, C, folds, index)
-        if self.backup_ is not None:
-            choice = np.where(failed, index[self.backup_], choice)
+    def _schedule(self, choice: np.ndarray, costs: np.ndarray, fc: np.ndarray, cutoff: float,
+                  folds: np.ndarray) -> list[tuple[int, float]]:
         if self.min_gain is None:
             self.min_gain_ = cross_validated_min_gain(choice, costs, fc, cutoff, self.presolve_budget,
                                                       self.max_presolvers, folds)
         if not np.isfinite(self.min_gain_):
             return []
-        plan = greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain_)
-        return [(str(names[a]), float(t)) for a, t in plan]
+        return greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain_)
+
+    def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
+        """Per instance, the runner-up slots and then the choice, run after the features.
+
+        ``None`` when the pipeline learned no runner-up slot (the choice runs alone).
+        """
+        if not self.runner_ups_:
+            return None
+        plans = runner_up_plans(self.predict_scores(X), self.runner_ups_, self.runner_up_seconds_, float(self.cutoff))
+        return [[(str(self.algorithms_[a]), t) for a, t in plan] for plan in plans]
 
     def predict(self, X: Any) -> np.ndarray:
         """The inner selector's choice (the schedule and backup are applied by whoever runs it)."""

@@ -206,3 +206,20 @@ def nearest(Z: np.ndarray, fit_X: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     distance = np.sqrt(((Z[:, None, :] - fit_X[None, :, :]) ** 2).sum(axis=2))
     neighbours = np.argsort(distance, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(distance, neighbours, axis=1), neighbours
+
+
+def runner_up_plans(scores: np.ndarray, runner_ups: int, seconds: float,
+                    cutoff: float) -> list[list[tuple[int, float]]]:
+    """Per instance, the runner-up slots and then the chosen algorithm (3S-style hedging).
+
+    The chosen algorithm is the arg-min of the instance's ``scores`` (the first on ties,
+    as ``predict`` chooses); the ``runner_ups`` next-best algorithms by score each run
+    ``seconds`` first, and the chosen one gets what is left of the ``cutoff``.
+    """
+    plans = []
+    for row in np.asarray(scores, dtype=float):
+        order = np.argsort(row, kind="stable")
+        plan = [(int(a), float(seconds)) for a in order[1:1 + runner_ups]]
+        plan.append((int(order[0]), float(cutoff) - seconds * len(plan)))
+        plans.append(plan)
+    return plans

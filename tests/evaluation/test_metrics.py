@@ -51,3 +51,35 @@ def test_gap_closed():
 def test_misclassification_penalty():
     costs = np.array([[1.0, 3.0], [2.0, 1.0]])
     assert misclassification_penalty(np.array([1, 1]), costs).tolist() == [2.0, 0.0]
+
+
+def test_plan_outcome_with_one_slot_is_runtime_outcome():
+    # A plan of one slot (the choice, for the whole cutoff) after a pre-solving schedule is
+    # exactly the choice after that schedule: both accountings must agree instance by instance.
+    from asc.evaluation.metrics import plan_outcome
+
+    rng = np.random.default_rng(0)
+    runtime = rng.uniform(0.1, 120.0, size=(200, 3))
+    solved = (runtime < 100.0).astype(float)
+    choice = rng.integers(0, 3, size=200)
+    feature_cost = rng.uniform(0.0, 30.0, size=200)
+    presolved = rng.random(200) < 0.1
+    schedule = [(2, 5.0), (0, 1.0)]
+    expected = runtime_outcome(choice, runtime, solved, 100.0, 10, feature_cost, presolved, schedule)
+    got = plan_outcome([[(int(c), 100.0)] for c in choice], runtime, solved, 100.0, 10, feature_cost, presolved,
+                       schedule)
+    assert np.array_equal(got.solved, expected.solved)
+    assert np.allclose(got.cost, expected.cost)
+    assert 0 < expected.solved.sum() < 200
+
+
+def test_plan_outcome_runs_the_slots_in_order():
+    from asc.evaluation.metrics import plan_outcome
+
+    runtime, solved = make_runs()
+    # instance 0: the first slot (1 for 4 s) fails, 0 solves at 4 + 10; instance 1: 1 solves in its 5 s slot
+    plans = [[(1, 4.0), (0, 96.0)], [(1, 5.0), (0, 95.0)], [(0, 50.0), (1, 50.0)]]
+    outcome = plan_outcome(plans, runtime, solved, 100.0, 10, feature_cost=np.array([2.0, 2.0, 2.0]),
+                           schedule=[(0, 1.0)])
+    assert outcome.solved.tolist() == [True, True, False]
+    assert outcome.cost.tolist() == [1.0 + 2.0 + 4.0 + 10.0, 1.0 + 2.0 + 5.0, 1000.0]

@@ -127,3 +127,15 @@ def test_same_seed_same_digest(tmp_path):
         digests.append(predictor_digest(save_model(model, tmp_path / f"m{i}.skops")))
     assert digests[0] == digests[1] != digests[2]
     assert (tmp_path / "m0.skops").read_bytes() != (tmp_path / "m1.skops").read_bytes()   # the files differ
+
+
+def test_compiled_pipeline_gives_the_fitted_runner_up_slots(tmp_path):
+    from test_pipeline import make_rescue_scenario
+
+    model = train_model(make_rescue_scenario(), "rf-regression+presolve", seed=0, presolve_budget=0)
+    assert model.selector.runner_ups_ >= 1
+    fast = load_predictor(save_model(model, tmp_path / "m.skops"))
+    X = probe_rows()
+    expected = model.selector.predict_schedule(X)
+    assert fast.selector.predict_schedule(X) == expected
+    assert {plan[0][0] for plan in expected} == {"a", "b"}   # the runner-up differs with the choice

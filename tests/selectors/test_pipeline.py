@@ -108,3 +108,70 @@ def test_pipeline_records_the_chosen_gain():
     assert pipeline.min_gain_ in MIN_GAINS and np.isfinite(pipeline.min_gain_)
     fixed = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0, min_gain=0.5)
     assert fixed.fit(X, C, feature_cost=np.full(len(X), 20.0)).min_gain_ == 0.5
+
+
+def make_rescue_problem(n: int = 90, seed: int = 0, predictable: bool = False):
+    """'main' solves in 10 s except on a third of the instances, where only 'rescue' solves, in 1 s.
+
+    With ``predictable`` the features tell exactly where ('x0' > 0.5); otherwise nothing does.
+    Cutoff 100, PAR10.
+    """
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.random(size=(n, 3)), columns=["x0", "x1", "x2"])
+    rescued = (X["x0"] > 0.5).to_numpy() if predictable else rng.random(n) < 1 / 3
+    C = pd.DataFrame({"main": np.where(rescued, 1000.0, 10.0), "rescue": np.where(rescued, 1.0, 1000.0)})
+    return X, C, rescued
+
+
+def test_runner_up_slot_is_learned_where_the_choice_is_often_wrong():
+    X, C, rescued = make_rescue_problem()
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, cutoff=100.0,
+                                 random_state=0).fit(X, C)
+    assert pipeline.runner_ups_ == 1
+    assert 1.0 <= pipeline.runner_up_seconds_ <= 5.0   # a slot long enough for 'rescue' and no longer
+    plans = pipeline.predict_schedule(X)
+    chosen = pipeline.predict(X)
+    for plan, top in zip(plans, chosen, strict=True):
+        assert [a for a, _ in plan] == [a for a in ("main", "rescue") if a != top] + [top]
+        assert sum(t for _, t in plan) == pytest.approx(100.0)
+
+
+def test_no_runner_up_slot_where_the_features_tell():
+    X, C, _ = make_rescue_problem(predictable=True)
+    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, cutoff=100.0,
+                                 random_state=0).fit(X, C)
+    assert pipeline.runner_ups_ == 0 and pipeline.runner_up_seconds_ == 0.0
+    assert pipeline.predict_schedule(X) is None
+    off = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, max_runner_ups=0,
+                            cutoff=100.0, random_state=0).fit(*make_rescue_problem()[:2])
+    assert off.runner_ups_ == 0
+
+
+def test_cross_validation_charges_runner_up_slots():
+    from asc.evaluation.crossval import cross_validate
+
+    scenario = make_rescue_scenario()
+    hedged = cross_validate(scenario, SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0))
+    plain = cross_validate(scenario, SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0,
+                                                       max_runner_ups=0))
+    # the slot rescues most instances the choice gets wrong, at a few seconds on the others
+    assert hedged.summary["solved"] > plain.summary["solved"]
+    assert hedged.summary["cost"] < plain.summary["cost"]
+
+
+def make_rescue_scenario(n: int = 60, seed: int = 1):
+    """make_scenario's instances where 'a' times out on a random third and 'b' then solves in 1 s."""
+    import dataclasses
+
+    from aslib_factories import make_scenario
+
+    scenario = make_scenario(n_instances=n, seed=seed)
+    rng = np.random.default_rng(seed + 100)  # not make_scenario's stream: its f1 would tell
+    rescued = set(np.array(scenario.instances)[rng.random(n) < 1 / 3])
+    runs = scenario.runs.copy()
+    hit = runs["instance_id"].isin(rescued)
+    runs.loc[hit & (runs["algorithm"] == "a"), ["runtime", "runstatus"]] = [100.0, "timeout"]
+    runs.loc[hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [1.0, "ok"]
+    runs.loc[~hit & (runs["algorithm"] == "a"), "runtime"] = 3.0
+    runs.loc[~hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [100.0, "timeout"]
+    return dataclasses.replace(scenario, runs=runs)
