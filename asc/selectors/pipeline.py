@@ -124,8 +124,8 @@ def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost
     return float(gains[int(np.argmin(totals))])
 
 
-def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray,
-                      cutoff: float, schedule: list[tuple[int, float]], max_runner_ups: int,
+def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, failed: np.ndarray, costs: np.ndarray,
+                      feature_cost: np.ndarray, cutoff: float, schedule: list[tuple[int, float]], max_runner_ups: int,
                       fractions: tuple[float, ...] = RUNNER_UP_FRACTIONS,
                       min_gain: float = RUNNER_UP_GAIN) -> tuple[int, float]:
     """How many runner-ups to run briefly after the features, and for how long.
@@ -135,10 +135,10 @@ def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, costs: np.ndarray,
     scores
         Instances x algorithms out-of-fold scores of the selector (lower is better);
         their arg-min is what the selector would run.
-    choice
-        Per instance, the column that actually runs when no runner-up does (the
-        arg-min of ``scores``, or the backup solver where the features failed; those
-        instances get no runner-up).
+    choice, failed
+        Per instance, the column that runs after the features (the arg-min of
+        ``scores``, or the backup solver), and whether the features failed: the backup
+        solver then runs alone, with no runner-up, as the evaluation charges it.
     costs, feature_cost, cutoff
         PAR-k costs, seconds of features per instance, runtime cutoff.
     schedule
@@ -153,11 +153,10 @@ def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, costs: np.ndarray,
         slot lowers the training PAR-k by at least ``min_gain`` (relative).
     """
     runtime, solved, par = runtime_arrays(costs, cutoff)
-    hedged = np.argmin(scores, axis=1) == choice
 
     def total(runner_ups: int, seconds: float) -> float:
         plans = runner_up_plans(scores, runner_ups, seconds, cutoff)
-        plans = [plan if hedge else [(int(c), cutoff)] for plan, hedge, c in zip(plans, hedged, choice, strict=True)]
+        plans = [[(int(c), cutoff)] if f else plan for plan, f, c in zip(plans, failed, choice, strict=True)]
         return float(plan_outcome(plans, runtime, solved, cutoff, par, feature_cost, None, schedule).cost.mean())
 
     best, best_value = (0, 0.0), total(0, 0.0)
@@ -307,7 +306,7 @@ class SelectionPipeline(BaseSelector):
                 self.schedule_ = [(str(names[a]), float(t)) for a, t in plan]
             if hedge:
                 self.runner_ups_, self.runner_up_seconds_ = choose_runner_ups(
-                    scores, choice, costs, fc, cutoff, plan, self.max_runner_ups)
+                    scores, choice, failed & (self.backup_ is not None), costs, fc, cutoff, plan, self.max_runner_ups)
         return self
 
     def _cv_scores(self, X: Any, C: Any, folds: np.ndarray) -> np.ndarray:
