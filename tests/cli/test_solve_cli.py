@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from selection_factories import instance, make_split_scenario
+from selection_factories import instance, make_solver_scenario, make_split_scenario
 
 SAT = "shared/satlib-uf50/uf50-01.cnf.xz"
 UNSAT = "shared/satlib-uf50/uuf50-01.cnf.xz"
@@ -149,3 +151,35 @@ def test_sunny_model_runs_the_instance_schedule(run_cli, tmp_path):
     assert result.out == "s UNSATISFIABLE\n"
     # uuf50 takes milliseconds: the first slot answers
     assert f"running {plan[0]['algorithm']} (slot 1 of 2" in result.err
+
+
+def test_pipeline_model_runs_its_runner_up_slot_first(run_cli, tmp_path):
+    import json
+
+    from asc.selectors.model import save_model, train_model
+
+    # minisat22 solves in 3 s except on a random third of the instances, where only glucose4 does (in 1 s):
+    # nothing in the features says where, so the pipeline learns a short glucose4/minisat22 runner-up slot
+    scenario = make_solver_scenario(n_instances=60, seed=1)
+    rescued = np.random.default_rng(101).random(60) < 1 / 3
+    runs = scenario.runs.copy()
+    hit = runs["instance_id"].isin(set(np.array(scenario.instances)[rescued]))
+    a, b = runs["algorithm"] == "minisat22", runs["algorithm"] == "glucose4"
+    runs.loc[hit & a, ["runtime", "runstatus"]] = [100.0, "timeout"]
+    runs.loc[hit & b, ["runtime", "runstatus"]] = [1.0, "ok"]
+    runs.loc[~hit & a, ["runtime", "runstatus"]] = [3.0, "ok"]
+    runs.loc[~hit & b, ["runtime", "runstatus"]] = [100.0, "timeout"]
+    model = train_model(dataclasses.replace(scenario, runs=runs), "rf-regression+presolve", seed=0,
+                        presolve_budget=0)
+    assert model.selector.runner_ups_ >= 1
+    path = save_model(model, tmp_path / "pipeline.skops")
+    selected = run_cli("select", instance(UNSAT), "--model", path, "--format", "json")
+    assert selected.code == 0, selected.err
+    plan = json.loads(selected.out)["plan"]
+    assert len(plan) == model.selector.runner_ups_ + 1
+    assert plan[-1]["algorithm"] == json.loads(selected.out)["algorithm"]
+    assert abs(sum(p["seconds"] for p in plan) - 100.0) < 1e-9
+    result = run_cli("solve", instance(UNSAT), "--model", path, "--cutoff-time", "60")
+    assert result.code == 20, result.err
+    assert result.out == "s UNSATISFIABLE\n"
+    assert f"running {plan[0]['algorithm']} (slot 1 of {len(plan)}" in result.err
