@@ -298,7 +298,7 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
     is a timeout), presolved instances solved at their feature cost, a pipeline's
     schedule run first and its backup solver used where the features failed.
     """
-    from asc.evaluation.metrics import plan_outcome, runtime_outcome
+    from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
 
     decoded = decode(config, problem.structure)
     costs = problem.C.to_numpy(dtype=float)
@@ -327,9 +327,8 @@ def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, fol
         plans = model.predict_schedule(problem.X.iloc[test, cols]) if hasattr(model, "predict_schedule") else None
         if plans is not None:
             # judged by the per-instance schedule it would run, as the outer evaluation judges it
-            runs = [[(index[a], float(t)) for a, t in plan] for plan in plans]
-            if backup is not None:
-                runs = [[(index[backup], cutoff)] if f else plan for plan, f in zip(runs, failed[test], strict=True)]
+            runs = backup_plans([[(index[a], float(t)) for a, t in plan] for plan in plans], failed[test],
+                                None if backup is None else index[backup], cutoff)
             out[test] = plan_outcome(runs, runtime[test], solved[test], cutoff, par, cost[test],
                                      None if presolved is None else presolved[test], schedule).cost
             continue

@@ -23,7 +23,8 @@ from sklearn.base import BaseEstimator, clone
 from asc.aslib.folds import make_folds
 from asc.aslib.scenario import Scenario
 from asc.aslib.views import cutoff_of, feature_steps
-from asc.evaluation.metrics import Outcome, gap_closed, misclassification_penalty, plan_outcome, runtime_outcome
+from asc.evaluation.metrics import (Outcome, backup_plans, gap_closed, misclassification_penalty, plan_outcome,
+                                    runtime_outcome)
 from asc.evaluation.protocol import Protocol
 from asc.errors import UsageError
 
@@ -241,10 +242,8 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
             if decided.plans is None:
                 continue
             m = folds == fold
-            plans = [[(index[a], t) for a, t in plan] for plan in decided.plans]
-            if decided.backup is not None:
-                plans = [[(index[decided.backup], cutoff)] if f else plan
-                         for plan, f in zip(plans, failed[m], strict=True)]
+            plans = backup_plans([[(index[a], t) for a, t in plan] for plan in decided.plans], failed[m],
+                                 None if decided.backup is None else index[decided.backup], cutoff)
             part = plan_outcome(plans, runtime[m], solved[m], cutoff, protocol.par,
                                 feature_cost[m] if charge else None, presolved[m] if charge else None,
                                 schedules[int(fold)])

@@ -32,6 +32,34 @@ class Outcome:
     cost: np.ndarray
 
 
+def pre_solving(schedule: Sequence[tuple[int, float]], runtime: np.ndarray,
+                solved: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per instance, what a pre-solving schedule does before the features are computed.
+
+    Returns ``(done, done_time, elapsed)``: whether a slot solved the instance, the
+    time it was solved at (time spent on earlier slots plus the solving run), and the
+    seconds the whole schedule took for the instances it did not solve.
+    """
+    n = len(runtime)
+    elapsed = np.zeros(n)
+    done = np.zeros(n, dtype=bool)
+    done_time = np.zeros(n)
+    for algorithm, budget in schedule:
+        hit = ~done & (solved[:, algorithm] >= 0.5) & (runtime[:, algorithm] <= budget)
+        done_time = np.where(hit, elapsed + runtime[:, algorithm], done_time)
+        done |= hit
+        elapsed = np.where(done, elapsed, elapsed + budget)
+    return done, done_time, elapsed
+
+
+def backup_plans(plans: Sequence[Sequence[tuple[int, float]]], failed: np.ndarray, backup: int | None,
+                 cutoff: float) -> list[list[tuple[int, float]]]:
+    """``plans`` with the backup solver alone, for the whole cutoff, where the features failed."""
+    if backup is None:
+        return [list(plan) for plan in plans]
+    return [[(backup, cutoff)] if f else list(plan) for plan, f in zip(plans, failed, strict=True)]
+
+
 def runtime_outcome(
     choice: np.ndarray,
     runtime: np.ndarray,
@@ -70,14 +98,7 @@ def runtime_outcome(
     starts afresh, as runs of the schedule are not resumed).
     """
     rows = np.arange(len(choice))
-    elapsed = np.zeros(len(choice))
-    done = np.zeros(len(choice), dtype=bool)
-    done_time = np.zeros(len(choice))
-    for algorithm, budget in schedule:
-        hit = ~done & (solved[:, algorithm] >= 0.5) & (runtime[:, algorithm] <= budget)
-        done_time = np.where(hit, elapsed + runtime[:, algorithm], done_time)
-        done |= hit
-        elapsed = np.where(done, elapsed, elapsed + budget)
+    done, done_time, elapsed = pre_solving(schedule, runtime, solved)
     time = elapsed + runtime[rows, choice].astype(float)
     ok = solved[rows, choice] >= 0.5
     if feature_cost is not None:
@@ -111,22 +132,13 @@ def plan_outcome(
     solves it within the slot, at the time spent so far plus that runtime, if that is
     within the cutoff.
     """
-    n = len(plans)
-    time = np.zeros(n)
-    ok = np.zeros(n, dtype=bool)
+    done, done_time, elapsed = pre_solving(schedule, runtime, solved)
+    time = np.where(done, done_time, 0.0)
+    ok = done & (time <= cutoff)
     for i, plan in enumerate(plans):
-        spent = 0.0
-        decided = False
-        for algorithm, seconds in schedule:
-            if solved[i, algorithm] >= 0.5 and runtime[i, algorithm] <= seconds:
-                time[i] = spent + runtime[i, algorithm]
-                ok[i] = time[i] <= cutoff
-                decided = True
-                break
-            spent += seconds
-        if decided:
+        if done[i]:
             continue
-        spent += float(feature_cost[i]) if feature_cost is not None else 0.0
+        spent = elapsed[i] + (float(feature_cost[i]) if feature_cost is not None else 0.0)
         if presolved is not None and feature_cost is not None and presolved[i]:
             time[i], ok[i] = spent, spent <= cutoff
             continue

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.evaluation.metrics import plan_outcome, runtime_outcome
+from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
 from asc.selectors.base import BaseSelector, cost_array, feature_array
 from asc.selectors.scoring import runner_up_plans
 
@@ -124,7 +124,7 @@ def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost
     return float(gains[int(np.argmin(totals))])
 
 
-def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, failed: np.ndarray, costs: np.ndarray,
+def choose_runner_ups(scores: np.ndarray, failed: np.ndarray, backup: int | None, costs: np.ndarray,
                       feature_cost: np.ndarray, cutoff: float, schedule: list[tuple[int, float]], max_runner_ups: int,
                       fractions: tuple[float, ...] = RUNNER_UP_FRACTIONS,
                       min_gain: float = RUNNER_UP_GAIN) -> tuple[int, float]:
@@ -135,10 +135,10 @@ def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, failed: np.ndarray
     scores
         Instances x algorithms out-of-fold scores of the selector (lower is better);
         their arg-min is what the selector would run.
-    choice, failed
-        Per instance, the column that runs after the features (the arg-min of
-        ``scores``, or the backup solver), and whether the features failed: the backup
-        solver then runs alone, with no runner-up, as the evaluation charges it.
+    failed, backup
+        Per instance, whether the features failed, and the backup solver's column
+        (``None``: none): it then runs alone, with no runner-up, as the evaluation
+        charges it.
     costs, feature_cost, cutoff
         PAR-k costs, seconds of features per instance, runtime cutoff.
     schedule
@@ -155,8 +155,7 @@ def choose_runner_ups(scores: np.ndarray, choice: np.ndarray, failed: np.ndarray
     runtime, solved, par = runtime_arrays(costs, cutoff)
 
     def total(runner_ups: int, seconds: float) -> float:
-        plans = runner_up_plans(scores, runner_ups, seconds, cutoff)
-        plans = [[(int(c), cutoff)] if f else plan for plan, f, c in zip(plans, failed, choice, strict=True)]
+        plans = backup_plans(runner_up_plans(scores, runner_ups, seconds, cutoff), failed, backup, cutoff)
         return float(plan_outcome(plans, runtime, solved, cutoff, par, feature_cost, None, schedule).cost.mean())
 
     best, best_value = (0, 0.0), total(0, 0.0)
@@ -293,20 +292,20 @@ class SelectionPipeline(BaseSelector):
         presolve = self.presolve_budget > 0 and self.max_presolvers > 0
         hedge = self.max_runner_ups > 0 and not hasattr(self.selector_, "predict_schedule")
         if (presolve or hedge) and n >= 6:
-            index = {str(a): i for i, a in enumerate(names)}
+            backup = None if self.backup_ is None else list(names).index(self.backup_)
             # the same three folds give the selector's honest choices and judge the minimum gain
             folds = np.random.RandomState(self.random_state).permutation(n) % 3
             scores = self._cv_scores(X, C, folds)
             choice = np.argmin(scores, axis=1)
-            if self.backup_ is not None:
-                choice = np.where(failed, index[self.backup_], choice)
+            if backup is not None:
+                choice = np.where(failed, backup, choice)
             plan: list[tuple[int, float]] = []
             if presolve:
                 plan = self._schedule(choice, costs, fc, cutoff, folds)
                 self.schedule_ = [(str(names[a]), float(t)) for a, t in plan]
             if hedge:
                 self.runner_ups_, self.runner_up_seconds_ = choose_runner_ups(
-                    scores, choice, failed & (self.backup_ is not None), costs, fc, cutoff, plan, self.max_runner_ups)
+                    scores, failed, backup, costs, fc, cutoff, plan, self.max_runner_ups)
         return self
 
     def _cv_scores(self, X: Any, C: Any, folds: np.ndarray) -> np.ndarray:
