@@ -101,6 +101,32 @@ def test_cross_validation_keeps_a_schedule_that_generalises():
     assert greedy_schedule(choice, costs, fc, 1000.0, 0.1, 3, gain) == [(1, 1.0)]
 
 
+def make_short_and_long_costs():
+    """Two groups of 6 instances the always-chosen 'main' times out on: 'quick1' solves the
+    first and 'quick2' the second in 1 s each, 'long' solves both in 99 s; 'main' solves the
+    other 18 in 10 s. Cutoff 1000, PAR10, so a schedule budget of 0.1 is 100 s."""
+    costs = np.full((30, 4), 10000.0)
+    costs[12:, 0] = 10.0
+    costs[:6, 1] = 1.0
+    costs[6:12, 2] = 1.0
+    costs[:12, 3] = 99.0
+    return costs, np.zeros(30, dtype=np.int64), np.zeros(30)
+
+
+def test_schedule_takes_short_slots_before_one_long_one():
+    costs, choice, fc = make_short_and_long_costs()
+    plan = greedy_schedule(choice, costs, fc, 1000.0, 0.1, 3, 0.02)
+    # 'long' alone rescues the most instances, but a 100 s slot that fills the budget delays
+    # all of them; the two 1 s slots rescue the same instances for 2 s.
+    assert sorted(plan) == [(1, 1.0), (2, 1.0)]
+    runtime, solved = np.minimum(costs, 1000.0), (costs <= 1000.0).astype(float)
+
+    def par10(schedule):
+        return runtime_outcome(choice, runtime, solved, 1000.0, 10, fc, None, schedule).cost.mean()
+
+    assert par10(plan) < par10([(3, 100.0)]) < par10([])
+
+
 def test_pipeline_records_the_chosen_gain():
     X, C, _ = make_easy_problem()
     pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0)
