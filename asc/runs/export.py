@@ -36,7 +36,7 @@ MEASURES = ("cpu_time", "wall_time")
 _RUN_COLUMNS = [
     "instance_id", "instance_hash", "algorithm", "configuration", "seed", "repetition", "status",
     "cpu_time", "wall_time", "peak_memory_mb", "model_checked", "message", "started_at", "ended_at",
-    "host", "campaign_id", "instance_path", "expected",
+    "host", "campaign_id", "instance_path", "expected", "exit_code", "kill_latency",
 ]
 
 
@@ -52,7 +52,9 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
         row["expected"] = inst.expected if inst else None
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
-    return frame.astype({"seed": "int64", "repetition": "int64", "model_checked": "bool"}) if rows else frame
+    # Int64 (nullable) keeps exit codes integers in the CSV although runs may have none.
+    types = {"seed": "int64", "repetition": "int64", "model_checked": "bool", "exit_code": "Int64"}
+    return frame.astype(types) if rows else frame
 
 
 def cutoff_of(store: RunStore) -> tuple[float, float]:
