@@ -53,7 +53,8 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     # Int64 (nullable) keeps exit codes integers in the CSV although runs may have none.
-    types = {"seed": "int64", "repetition": "int64", "model_checked": "bool", "exit_code": "Int64"}
+    types = {"seed": "int64", "repetition": "int64", "model_checked": "bool", "exit_code": "Int64",
+             "kill_latency": "float64"}
     return frame.astype(types) if rows else frame
 
 

@@ -92,6 +92,10 @@ def test_csv_and_parquet_hold_every_run(tmp_path):
         assert len(back) == 9
         assert set(back["status"]) == {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN"}
         assert sorted(back["instance_hash"]) == sorted(expected["instance_hash"])
+        # runs without an exit code or kill latency keep numeric columns, not objects
+        assert back["exit_code"].isna().all() and back["kill_latency"].dtype == float
+    parquet = pd.read_parquet(tmp_path / "runs.parquet")
+    assert str(parquet["exit_code"].dtype) == "Int64"
 
 
 def test_export_of_empty_store_is_input_error(tmp_path):
