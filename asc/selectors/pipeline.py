@@ -103,7 +103,8 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
         if not paying:
             break
         # max() keeps the first of equals: ties go to the shorter slot, then the lower column
-        best, chosen = max(paying, key=lambda item: ((best - item[0]) / item[1][1], -item[1][1]))
+        value, chosen = max(paying, key=lambda item: ((best - item[0]) / item[1][1], -item[1][1]))
+        best = value
         plan.append(chosen)
     return plan
 

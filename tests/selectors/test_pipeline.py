@@ -8,7 +8,8 @@ import pytest
 
 from asc.errors import UsageError
 from asc.evaluation.metrics import runtime_outcome
-from asc.selectors.pipeline import MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule
+from asc.selectors.pipeline import (MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule,
+                                    runtime_arrays)
 from asc.selectors.regression import PerAlgorithmRegressor
 
 
@@ -119,7 +120,7 @@ def test_schedule_takes_short_slots_before_one_long_one():
     # 'long' alone rescues the most instances, but a 100 s slot that fills the budget delays
     # all of them; the two 1 s slots rescue the same instances for 2 s.
     assert sorted(plan) == [(1, 1.0), (2, 1.0)]
-    runtime, solved = np.minimum(costs, 1000.0), (costs <= 1000.0).astype(float)
+    runtime, solved, _ = runtime_arrays(costs, 1000.0)
 
     def par10(schedule):
         return runtime_outcome(choice, runtime, solved, 1000.0, 10, fc, None, schedule).cost.mean()
