@@ -223,10 +223,10 @@ def build_selector(decoded: Decoded, cutoff: float | None, random_state: int) ->
         return selector
     from asc.selectors.pipeline import MIN_GAIN, SelectionPipeline
 
-    # The search judged this configuration with MIN_GAIN and without runner-up or hedge
-    # slots (_presolving_costs); the fitted pipeline keeps that.
+    # The search judged this configuration with MIN_GAIN and without runner-up slots
+    # (_presolving_costs); the fitted pipeline keeps both.
     return SelectionPipeline(selector, cutoff=cutoff, random_state=random_state, min_gain=MIN_GAIN,
-                             max_runner_ups=0, hedges=False, **decoded.presolve)
+                             max_runner_ups=0, **decoded.presolve)
 
 
 @dataclass(frozen=True)

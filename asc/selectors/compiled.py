@@ -133,7 +133,6 @@ def _node(selector: Any, b: _Builder) -> dict:
                 "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_,
                 "runner_ups": int(getattr(selector, "runner_ups_", 0)),
                 "runner_up_seconds": float(getattr(selector, "runner_up_seconds_", 0.0)),
-                "hedges": [[c, b, float(t)] for c, (b, t) in getattr(selector, "hedges_", {}).items()],
                 "cutoff": float(selector.cutoff)}
     if kind == "AutoSelector":
         return {"kind": "columns", "columns": b.add("columns", selector.columns_, np.int64),
@@ -252,11 +251,9 @@ class CompiledSelector:
         self.schedule_: list[tuple[str, float]] = []
         self.backup_: str | None = None
         self.runner_ups_, self.runner_up_seconds_, self.cutoff = 0, 0.0, math.nan
-        self.hedges_: dict[str, tuple[str, float]] = {}
         while node["kind"] in ("pipeline", "columns"):
-            if node["kind"] == "pipeline" and (node.get("runner_ups") or node.get("hedges")):
+            if node["kind"] == "pipeline" and node.get("runner_ups"):
                 self.runner_ups_, self.runner_up_seconds_ = int(node["runner_ups"]), float(node["runner_up_seconds"])
-                self.hedges_ = {str(c): (str(b), float(t)) for c, b, t in node.get("hedges", [])}
                 self.cutoff = float(node["cutoff"])
             if node["kind"] == "columns":
                 cols = arrays[node["columns"]]
@@ -356,10 +353,11 @@ class CompiledSelector:
                 for row in neighbours]
 
     def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
-        """Per instance, the schedule run after the features (SUNNY, a pipeline's runner-up and hedge slots), or None."""
-        if self.runner_ups_ or self.hedges_:
-            return scoring.hedged_plans(self.predict_scores(X), self.algorithms_, self.runner_ups_,
-                                        self.runner_up_seconds_, self.cutoff, self.hedges_)
+        """Per instance, the schedule run after the features (SUNNY, a pipeline's runner-up slots), or None."""
+        if self.runner_ups_:
+            plans = scoring.runner_up_plans(self.predict_scores(X), self.runner_ups_, self.runner_up_seconds_,
+                                            self.cutoff)
+            return [[(str(self.algorithms_[a]), t) for a, t in plan] for plan in plans]
         if self.kind != "sunny":
             return None
         return [[(str(self.algorithms_[a]), float(t)) for a, t in plan] for plan in self._plans(self.transform(X))]

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, clone
 from asc.errors import UsageError
 from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
 from asc.selectors.base import BaseSelector, cost_array, feature_array
-from asc.selectors.scoring import hedged_plans, runner_up_plans, with_hedge
+from asc.selectors.scoring import runner_up_plans
 
 # Pre-solving slots tried, as fractions of the cutoff.
 SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
@@ -25,8 +25,6 @@ MIN_GAINS = (float("inf"), 0.04, 0.02, 0.01, 0.005)
 #: training PAR10 gain they must bring over none.
 RUNNER_UP_FRACTIONS = (0.001, 0.002, 0.005, 0.02, 0.05)
 RUNNER_UP_GAIN = 0.01
-#: Training instances a chosen algorithm's hedge slot must solve beyond what it loses.
-HEDGE_MIN_SOLVED = 1
 
 
 def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int:
@@ -182,67 +180,6 @@ def choose_runner_ups(scores: np.ndarray, failed: np.ndarray, backup: int | None
     return best
 
 
-def choose_hedges(plans: list[list[tuple[int, float]]], failed: np.ndarray, costs: np.ndarray,
-                  feature_cost: np.ndarray, cutoff: float, schedule: list[tuple[int, float]],
-                  fractions: tuple[float, ...] = RUNNER_UP_FRACTIONS,
-                  min_solved: int = HEDGE_MIN_SOLVED) -> dict[int, tuple[int, float]]:
-    """Per chosen algorithm, a short slot of another algorithm run before it (a hedge).
-
-    A selector's mistakes are not spread evenly over its choices. When it chooses a
-    local-search solver, the instances it gets wrong are often unsatisfiable ones that
-    such a solver can never prove but a complete solver proves in seconds; when it
-    chooses a complete solver, they are often large satisfiable ones that local search
-    solves at once. The runner-up slots cannot see this: they follow the selector's own
-    ranking, and on such an instance the next-ranked algorithm is usually a twin of the
-    choice (another local-search solver). So for each algorithm ``c`` the selector
-    chooses, the training instances it sends to ``c`` (out-of-fold choices, so with the
-    selector's honest mistakes) are searched for the slot ``(b, seconds)``, with
-    ``seconds`` from ``fractions x cutoff``, that lowers their PAR-k most when run just
-    before ``c``. It is kept only if it solves at least ``min_solved`` more of them
-    than the plan without it: a hedge that only trades seconds is not worth the delay
-    it puts on every instance sent to ``c``. This is the conditional form of a
-    pre-solving schedule: 3S and SATzilla pick one schedule for all instances before
-    the features; here the features, through the choice they lead to, pick which
-    complementary solver gets a slot.
-
-    Parameters
-    ----------
-    plans
-        Per training instance, the plan run after the features (runner-up slots, then the
-        chosen algorithm last; the backup solver alone where the features failed).
-    failed
-        Per instance, whether the features failed (those instances get no hedge).
-    costs, feature_cost, cutoff
-        PAR-k costs, seconds of features per instance, runtime cutoff.
-    schedule
-        The pre-solving schedule ``(column, seconds)`` that runs before the features.
-
-    Returns
-    -------
-    dict
-        ``{chosen column: (hedge column, seconds)}`` for the chosen algorithms that have one.
-    """
-    runtime, solved, par = runtime_arrays(costs, cutoff)
-    chosen = np.array([plan[-1][0] for plan in plans])
-    hedges: dict[int, tuple[int, float]] = {}
-    for c in np.unique(chosen[~failed]):
-        rows = np.flatnonzero((chosen == c) & ~failed)
-        base_plans = [plans[i] for i in rows]
-        r, s, f = runtime[rows], solved[rows], feature_cost[rows]
-        base = plan_outcome(base_plans, r, s, cutoff, par, f, None, schedule)
-        best_cost, need = float(base.cost.sum()), int(base.solved.sum()) + min_solved
-        for b in range(costs.shape[1]):
-            if b == c:
-                continue
-            for fraction in fractions:
-                seconds = fraction * cutoff
-                out = plan_outcome([with_hedge(p, b, seconds) for p in base_plans], r, s, cutoff, par, f, None,
-                                   schedule)
-                if out.solved.sum() >= need and out.cost.sum() < best_cost:
-                    best_cost, hedges[int(c)] = float(out.cost.sum()), (b, seconds)
-    return hedges
-
-
 class SelectionPipeline(BaseSelector):
     """Pre-solve, compute features, fall back on failure, then select (SATzilla, 3S, AutoFolio).
 
@@ -281,13 +218,6 @@ class SelectionPipeline(BaseSelector):
        and only if it lowers that training PAR10 by :data:`RUNNER_UP_GAIN` or more: on
        scenarios where the choice is rarely wrong by much, slots only delay it.
        Not learned for inner selectors that schedule per instance themselves (SUNNY).
-    5. **Hedge slots.** Then, per algorithm the selector chooses, one short slot of a
-       complementary algorithm may run just before it (:func:`choose_hedges`): learned
-       on the training instances the selector's out-of-fold choices send to that
-       algorithm, kept only where it solves more of them. Runner-ups follow the
-       selector's ranking, which often puts a twin of the choice second; a hedge is
-       chosen for what the choice misses, e.g. a complete solver's few seconds before a
-       local-search solver that cannot prove unsatisfiability.
 
     Parameters
     ----------
@@ -307,9 +237,6 @@ class SelectionPipeline(BaseSelector):
     max_runner_ups
         Most runner-up slots after the features (0 disables them; fitted values:
         ``runner_ups_`` and ``runner_up_seconds_``).
-    hedges
-        Whether to learn hedge slots (fitted: ``hedges_``, ``{choice: (algorithm,
-        seconds)}`` by name).
     cutoff
         Runtime cutoff in seconds; set by the evaluation from the scenario when ``None``.
     random_state
@@ -318,11 +245,10 @@ class SelectionPipeline(BaseSelector):
 
     def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 3,
                  backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float | None = None,
-                 max_runner_ups: int = 2, hedges: bool = True, cutoff: float | None = None,
+                 max_runner_ups: int = 2, cutoff: float | None = None,
                  random_state: int | None = None) -> None:
         self.min_gain = min_gain
         self.max_runner_ups = max_runner_ups
-        self.hedges = hedges
         self.selector = selector
         self.presolve_budget = presolve_budget
         self.max_presolvers = max_presolvers
@@ -376,11 +302,9 @@ class SelectionPipeline(BaseSelector):
         self.schedule_: list[tuple[str, float]] = []
         self.min_gain_ = self.min_gain
         self.runner_ups_, self.runner_up_seconds_ = 0, 0.0
-        self.hedges_: dict[str, tuple[str, float]] = {}
         presolve = self.presolve_budget > 0 and self.max_presolvers > 0
-        plans_after = not hasattr(self.selector_, "predict_schedule")
-        runner_ups, hedges = plans_after and self.max_runner_ups > 0, plans_after and self.hedges
-        if (presolve or runner_ups or hedges) and n >= 6:
+        hedge = self.max_runner_ups > 0 and not hasattr(self.selector_, "predict_schedule")
+        if (presolve or hedge) and n >= 6:
             backup = None if self.backup_ is None else list(names).index(self.backup_)
             # the same three folds give the selector's honest choices and judge the minimum gain
             folds = np.random.RandomState(self.random_state).permutation(n) % 3
@@ -392,14 +316,9 @@ class SelectionPipeline(BaseSelector):
             if presolve:
                 plan = self._schedule(choice, costs, fc, cutoff, folds)
                 self.schedule_ = [(str(names[a]), float(t)) for a, t in plan]
-            if runner_ups:
+            if hedge:
                 self.runner_ups_, self.runner_up_seconds_ = choose_runner_ups(
                     scores, failed, backup, costs, fc, cutoff, plan, self.max_runner_ups)
-            if hedges:
-                plans = backup_plans(runner_up_plans(scores, self.runner_ups_, self.runner_up_seconds_, cutoff),
-                                     failed, backup, cutoff)
-                self.hedges_ = {str(names[c]): (str(names[b]), float(t))
-                                for c, (b, t) in choose_hedges(plans, failed, costs, fc, cutoff, plan).items()}
         return self
 
     def _cv_scores(self, X: Any, C: Any, folds: np.ndarray) -> np.ndarray:
@@ -423,15 +342,14 @@ class SelectionPipeline(BaseSelector):
         return greedy_schedule(choice, costs, fc, cutoff, self.presolve_budget, self.max_presolvers, self.min_gain_)
 
     def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
-        """Per instance, the runner-up slots, the choice's hedge slot and then the choice, run after the features.
+        """Per instance, the runner-up slots and then the choice, run after the features.
 
-        ``None`` when the pipeline learned no runner-up or hedge slot (the choice runs alone).
+        ``None`` when the pipeline learned no runner-up slot (the choice runs alone).
         """
-        hedges = getattr(self, "hedges_", {})
-        if not self.runner_ups_ and not hedges:
+        if not self.runner_ups_:
             return None
-        return hedged_plans(self.predict_scores(X), self.algorithms_, self.runner_ups_, self.runner_up_seconds_,
-                            float(self.cutoff), hedges)
+        plans = runner_up_plans(self.predict_scores(X), self.runner_ups_, self.runner_up_seconds_, float(self.cutoff))
+        return [[(str(self.algorithms_[a]), t) for a, t in plan] for plan in plans]
 
     def predict(self, X: Any) -> np.ndarray:
         """The inner selector's choice (the schedule and backup are applied by whoever runs it)."""

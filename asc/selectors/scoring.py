@@ -8,7 +8,7 @@ cheap: it is on the start-up path of ``asc select``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -223,29 +223,3 @@ def runner_up_plans(scores: np.ndarray, runner_ups: int, seconds: float,
         plan.append((int(order[0]), float(cutoff) - seconds * len(plan)))
         plans.append(plan)
     return plans
-
-
-def with_hedge(plan: Sequence[tuple[int, float]], algorithm: int, seconds: float) -> list[tuple[int, float]]:
-    """``plan`` with a slot of ``algorithm`` inserted before its last (the chosen algorithm's).
-
-    The chosen algorithm's slot shrinks by ``seconds``. A plan that already runs
-    ``algorithm`` is returned unchanged: its earlier slot already hedges the same way.
-    """
-    if any(a == algorithm for a, _ in plan):
-        return list(plan)
-    chosen, rest = plan[-1]
-    return [*plan[:-1], (int(algorithm), float(seconds)), (chosen, float(rest) - float(seconds))]
-
-
-def hedged_plans(scores: np.ndarray, algorithms: Sequence[str], runner_ups: int, seconds: float, cutoff: float,
-                 hedges: Mapping[str, tuple[str, float]]) -> list[list[tuple[str, float]]]:
-    """Per instance, by name: :func:`runner_up_plans`, then the chosen algorithm's hedge slot before it.
-
-    ``hedges`` maps a chosen algorithm's name to ``(hedge algorithm, seconds)``, as a
-    fitted pipeline keeps it (``hedges_``); ``algorithms`` names the columns of ``scores``.
-    """
-    index = {str(a): i for i, a in enumerate(algorithms)}
-    table = {index[c]: (index[b], float(t)) for c, (b, t) in hedges.items()}
-    plans = runner_up_plans(scores, runner_ups, seconds, cutoff)
-    plans = [with_hedge(plan, *table[plan[-1][0]]) if plan[-1][0] in table else plan for plan in plans]
-    return [[(str(algorithms[a]), t) for a, t in plan] for plan in plans]

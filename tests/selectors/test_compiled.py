@@ -129,20 +129,6 @@ def test_same_seed_same_digest(tmp_path):
     assert (tmp_path / "m0.skops").read_bytes() != (tmp_path / "m1.skops").read_bytes()   # the files differ
 
 
-def test_compiled_pipeline_gives_the_fitted_hedge_slots(tmp_path):
-    from test_pipeline import make_hedge_scenario
-
-    model = train_model(make_hedge_scenario(), "rf-regression+presolve", seed=0, presolve_budget=0,
-                        max_runner_ups=0)
-    assert model.selector.hedges_ and model.selector.runner_ups_ == 0
-    fast = load_predictor(save_model(model, tmp_path / "m.skops"))
-    assert fast.selector.hedges_ == model.selector.hedges_
-    X = probe_rows()
-    expected = model.selector.predict_schedule(X)
-    assert fast.selector.predict_schedule(X) == expected
-    assert any(len(plan) == 2 for plan in expected)   # the hedged choice runs after its slot
-
-
 def test_compiled_pipeline_gives_the_fitted_runner_up_slots(tmp_path):
     from test_pipeline import make_rescue_scenario
 

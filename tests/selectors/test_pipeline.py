@@ -8,8 +8,8 @@ import pytest
 
 from asc.errors import UsageError
 from asc.evaluation.metrics import runtime_outcome
-from asc.selectors.pipeline import (MIN_GAINS, SelectionPipeline, choose_hedges, cross_validated_min_gain,
-                                    greedy_schedule, runtime_arrays)
+from asc.selectors.pipeline import (MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule,
+                                    runtime_arrays)
 from asc.selectors.regression import PerAlgorithmRegressor
 
 
@@ -180,7 +180,7 @@ def test_cross_validation_charges_runner_up_slots():
     scenario = make_rescue_scenario()
     hedged = cross_validate(scenario, SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0))
     plain = cross_validate(scenario, SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0,
-                                                       max_runner_ups=0, hedges=False))
+                                                       max_runner_ups=0))
     # the slot rescues most instances the choice gets wrong, at a few seconds on the others
     assert hedged.summary["solved"] > plain.summary["solved"]
     assert hedged.summary["cost"] < plain.summary["cost"]
@@ -201,93 +201,4 @@ def make_rescue_scenario(n: int = 60, seed: int = 1):
     runs.loc[hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [1.0, "ok"]
     runs.loc[~hit & (runs["algorithm"] == "a"), "runtime"] = 3.0
     runs.loc[~hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [100.0, "timeout"]
-    return dataclasses.replace(scenario, runs=runs)
-
-
-def make_hedge_costs(n: int = 120, seed: int = 0):
-    """A local-search pair and a complete solver; ``x0`` tells which kind wins, except on a hidden quarter.
-
-    Where ``x0 > 0.5`` the instances look satisfiable: 'ls' solves them in 1 s and its twin
-    'ls2' in 1.5 s, 'cdcl' needs 50 s; but a random quarter of them (nothing in the
-    features tells which) are unsatisfiable: both local-search solvers time out and
-    'cdcl' proves them in 1 s. Elsewhere 'cdcl' takes 1 s and both 'ls' time out.
-    Cutoff 100, PAR10. Returns ``(X, C, hidden)``.
-    """
-    rng = np.random.default_rng(seed)
-    X = pd.DataFrame(rng.random(size=(n, 3)), columns=["x0", "x1", "x2"])
-    sat_like = (X["x0"] > 0.5).to_numpy()
-    hidden = sat_like & (rng.random(n) < 0.25)
-    easy = sat_like & ~hidden
-    C = pd.DataFrame({"ls": np.where(easy, 1.0, 1000.0), "ls2": np.where(easy, 1.5, 1000.0),
-                      "cdcl": np.where(easy, 50.0, 1.0)})
-    return X, C, hidden
-
-
-def test_hedge_slot_goes_to_the_solver_the_choice_misses():
-    X, C, _ = make_hedge_costs()
-    pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, max_runner_ups=0,
-                                 cutoff=100.0, random_state=0).fit(X, C)
-    # 'ls' (and its twin, where chosen) miss the hidden unsatisfiable quarter: 'cdcl' gets a slot before them;
-    # 'cdcl' misses nothing, so it runs alone
-    assert "ls" in pipeline.hedges_ and "cdcl" not in pipeline.hedges_
-    for algorithm, seconds in pipeline.hedges_.values():
-        assert algorithm == "cdcl" and 1.0 <= seconds <= 5.0
-    plans = pipeline.predict_schedule(X)
-    for plan, top in zip(plans, pipeline.predict(X), strict=True):
-        assert [a for a, _ in plan] == (["cdcl", top] if top in pipeline.hedges_ else [top])
-        assert sum(t for _, t in plan) == pytest.approx(100.0)
-    off = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, max_runner_ups=0,
-                            hedges=False, cutoff=100.0, random_state=0).fit(X, C)
-    assert off.hedges_ == {} and off.predict_schedule(X) is None
-
-
-def test_no_hedge_where_it_would_only_delay_the_choice():
-    costs = np.array([[1.0, 50.0]] * 20 + [[60.0, 2.0]] * 20)
-    plans = [[(0, 100.0)]] * 20 + [[(1, 100.0)]] * 20
-    # every instance is solved by its choice: a slot before it adds seconds and solves nothing more
-    assert choose_hedges(plans, np.zeros(40, dtype=bool), costs, np.zeros(40), 100.0, []) == {}
-    # one instance 'a' misses and 'b' solves in 2 s: a 2 s hedge for 'a' (the shortest that solves it)
-    costs[0] = [1000.0, 2.0]
-    assert choose_hedges(plans, np.zeros(40, dtype=bool), costs, np.zeros(40), 100.0, []) == {0: (1, 2.0)}
-    # ... unless it must solve two more, or its instance's features failed (the backup runs alone there)
-    assert choose_hedges(plans, np.zeros(40, dtype=bool), costs, np.zeros(40), 100.0, [], min_solved=2) == {}
-    failed = np.zeros(40, dtype=bool)
-    failed[0] = True
-    assert choose_hedges(plans, failed, costs, np.zeros(40), 100.0, []) == {}
-
-
-def test_cross_validation_charges_hedge_slots():
-    from asc.evaluation.crossval import cross_validate
-
-    scenario = make_hedge_scenario()
-    runs = {}
-    for hedges in (True, False):
-        selector = SelectionPipeline(PerAlgorithmRegressor(n_estimators=20), presolve_budget=0, max_runner_ups=0,
-                                     hedges=hedges)
-        runs[hedges] = cross_validate(scenario, selector).summary
-    assert runs[True]["solved"] > runs[False]["solved"]
-    assert runs[True]["cost"] < runs[False]["cost"]
-
-
-def make_hedge_scenario(n: int = 90, seed: int = 2):
-    """make_scenario's instances with make_hedge_costs' solvers: 'a' and its twin 'c' miss a hidden quarter.
-
-    Where f1 > 0.5, 'a' solves in 1 s and 'c' in 1.5 s, 'b' needs 50 s, except on a random
-    quarter (not make_scenario's stream) where only 'b' solves, in 1 s. Elsewhere 'b'
-    solves in 1 s and 'a', 'c' time out.
-    """
-    import dataclasses
-
-    from aslib_factories import make_scenario
-
-    scenario = make_scenario(n_instances=n, seed=seed)
-    f1 = scenario.feature_values.set_index("instance_id")["f1"]
-    rng = np.random.default_rng(seed + 100)
-    easy = set(f1.index[(f1 > 0.5).to_numpy() & (rng.random(n) >= 0.25)])
-    runs = scenario.runs.copy()
-    hit = runs["instance_id"].isin(easy)
-    times = {("a", True): (1.0, "ok"), ("c", True): (1.5, "ok"), ("b", True): (50.0, "ok"),
-             ("a", False): (100.0, "timeout"), ("c", False): (100.0, "timeout"), ("b", False): (1.0, "ok")}
-    for (algorithm, is_easy), value in times.items():
-        runs.loc[(hit == is_easy) & (runs["algorithm"] == algorithm), ["runtime", "runstatus"]] = list(value)
     return dataclasses.replace(scenario, runs=runs)
