@@ -46,7 +46,7 @@ def runtime_arrays(costs: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.nda
 
 
 def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
-                    budget: float, max_presolvers: int, min_gain: float) -> list[tuple[int, float]]:
+                    budget: float, max_presolvers: int | None, min_gain: float) -> list[tuple[int, float]]:
     """A pre-solving schedule chosen greedily against a selector's choices, by gain per second.
 
     Each step considers the (algorithm, slot) pairs that fit in what is left of the
@@ -77,7 +77,7 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
     budget
         Fraction of the cutoff the whole schedule may take.
     max_presolvers
-        Most slots.
+        Most slots; ``None``: as many as fit in the budget (each algorithm once).
     min_gain
         Relative PAR-k improvement a slot must bring to be added.
 
@@ -94,7 +94,7 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
     plan: list[tuple[int, float]] = []
     best = objective(plan)
     limit = budget * cutoff
-    for _ in range(max_presolvers):
+    for _ in range(costs.shape[1] if max_presolvers is None else max_presolvers):
         used = sum(t for _, t in plan)
         candidates = [(a, f * cutoff) for a in range(costs.shape[1]) for f in SLOT_FRACTIONS
                       if used + f * cutoff <= limit + 1e-9 and all(a != p for p, _ in plan)]
@@ -110,7 +110,7 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
 
 
 def cross_validated_min_gain(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
-                             budget: float, max_presolvers: int, folds: np.ndarray,
+                             budget: float, max_presolvers: int | None, folds: np.ndarray,
                              gains: tuple[float, ...] = MIN_GAINS) -> float:
     """The minimum gain whose schedules, learned on the other folds, cost least on each fold.
 
@@ -185,8 +185,8 @@ class SelectionPipeline(BaseSelector):
 
     An inner selector and what is built around it, each learned on the training data only:
 
-    1. **Pre-solving schedule.** Before any feature is computed, up to
-       ``max_presolvers`` algorithms run for short slots. Easy instances are solved
+    1. **Pre-solving schedule.** Before any feature is computed, a few algorithms
+       run for short slots. Easy instances are solved
        without paying for features and without the risk of a wrong choice (SATzilla
        2007-2012 pre-solvers; 3S and aspeed compute such schedules by optimisation).
        The schedule is chosen greedily (:func:`greedy_schedule`): from the slots
@@ -194,7 +194,11 @@ class SelectionPipeline(BaseSelector):
        training PAR10 of the whole pipeline by at least ``min_gain`` (relative; smaller
        gains do not survive to unseen instances), the (algorithm, slot) with the largest
        reduction per second is added, so that short slots of several solvers are
-       preferred to one long one. The pipeline's PAR10 is computed with the inner
+       preferred to one long one. The budget and the minimum gain bound the schedule,
+       not a count of slots: with three at most, SAT11-HAND's schedules filled the
+       count with 5-25 s slots and left over 90% of the 500 s budget unused, where a
+       fourth or fifth slot (RestartSAT 25 s, MPhaseSAT 50 s) still paid
+       (benchmarks/RESULTS.md). The pipeline's PAR10 is computed with the inner
        selector's *cross-validated* training choices (3 folds, seeded) and the real
        feature costs, so the schedule is judged by what it adds to an honest selector,
        not to an overfitted one. With ``min_gain=None`` (the default) the same three
@@ -226,7 +230,8 @@ class SelectionPipeline(BaseSelector):
     presolve_budget
         Fraction of the cutoff the schedule may take in total (0 disables pre-solving).
     max_presolvers
-        Most runs in the schedule.
+        Most runs in the schedule; ``None`` (the default): as many as the budget and
+        ``min_gain`` allow, each algorithm at most once.
     backup
         Whether to learn a backup solver.
     min_failed
@@ -243,7 +248,8 @@ class SelectionPipeline(BaseSelector):
         Seed of the inner cross-validation and of the inner selector.
     """
 
-    def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1, max_presolvers: int = 3,
+    def __init__(self, selector: BaseEstimator | None = None, presolve_budget: float = 0.1,
+                 max_presolvers: int | None = None,
                  backup: bool = True, min_failed: int = MIN_FAILED, min_gain: float | None = None,
                  max_runner_ups: int = 2, cutoff: float | None = None,
                  random_state: int | None = None) -> None:
@@ -302,7 +308,7 @@ class SelectionPipeline(BaseSelector):
         self.schedule_: list[tuple[str, float]] = []
         self.min_gain_ = self.min_gain
         self.runner_ups_, self.runner_up_seconds_ = 0, 0.0
-        presolve = self.presolve_budget > 0 and self.max_presolvers > 0
+        presolve = self.presolve_budget > 0 and (self.max_presolvers is None or self.max_presolvers > 0)
         hedge = self.max_runner_ups > 0 and not hasattr(self.selector_, "predict_schedule")
         if (presolve or hedge) and n >= 6:
             backup = None if self.backup_ is None else list(names).index(self.backup_)

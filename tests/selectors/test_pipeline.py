@@ -128,6 +128,46 @@ def test_schedule_takes_short_slots_before_one_long_one():
     assert par10(plan) < par10([(3, 100.0)]) < par10([])
 
 
+def make_many_rescuers_costs(groups: int = 5):
+    """``groups`` groups of 4 instances the always-chosen 'main' (column 0) times out on, each
+    solved in 1 s by its own solver (columns 1..groups); 'main' solves 20 more in 10 s.
+    Cutoff 1000, PAR10: a 100 s budget holds every 1 s slot."""
+    n = 4 * groups + 20
+    costs = np.full((n, groups + 1), 10000.0)
+    costs[4 * groups:, 0] = 10.0
+    for g in range(groups):
+        costs[4 * g:4 * g + 4, g + 1] = 1.0
+    return costs, np.zeros(n, dtype=np.int64), np.zeros(n)
+
+
+def test_schedule_is_bounded_by_its_budget_not_a_count():
+    costs, choice, fc = make_many_rescuers_costs(5)
+    capped = greedy_schedule(choice, costs, fc, 1000.0, 0.1, 3, 0.02)
+    free = greedy_schedule(choice, costs, fc, 1000.0, 0.1, None, 0.02)
+    assert len(capped) == 3
+    assert sorted(free) == [(g, 1.0) for g in range(1, 6)]
+    runtime, solved, _ = runtime_arrays(costs, 1000.0)
+
+    def solved_by(schedule):
+        return int(runtime_outcome(choice, runtime, solved, 1000.0, 10, fc, None, schedule).solved.sum())
+
+    assert solved_by(free) == len(costs) > solved_by(capped)
+    # the budget still binds: 2.5 s holds only two of the 1 s slots
+    assert len(greedy_schedule(choice, costs, fc, 1000.0, 0.0025, None, 0.02)) == 2
+
+
+def test_pipeline_schedules_every_paying_slot_by_default():
+    costs, _, _ = make_many_rescuers_costs(5)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.rand(len(costs), 3), columns=["a", "b", "c"])
+    C = pd.DataFrame(costs, columns=["main"] + [f"quick{g}" for g in range(1, 6)])
+    model = SelectionPipeline(cutoff=1000.0, random_state=0, max_runner_ups=0).fit(X, C, feature_cost=np.full(len(C), 5.0))
+    assert model.max_presolvers is None
+    # every rescuer gets its slot (a slot of 'main' may join them: it saves the features)
+    assert {f"quick{g}" for g in range(1, 6)} <= {name for name, _ in model.schedule_}
+    assert sum(seconds for _, seconds in model.schedule_) <= 0.1 * 1000.0
+
+
 def test_pipeline_records_the_chosen_gain():
     X, C, _ = make_easy_problem()
     pipeline = SelectionPipeline(PerAlgorithmRegressor(n_estimators=10), cutoff=100.0, random_state=0)
