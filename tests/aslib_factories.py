@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,17 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def make_rescue_scenario(n: int = 60, seed: int = 1):
+    """make_scenario's instances where 'a' times out on a random third and 'b' then solves in 1 s."""
+    scenario = make_scenario(n_instances=n, seed=seed)
+    rng = np.random.default_rng(seed + 100)  # not make_scenario's stream: its f1 would tell
+    rescued = set(np.array(scenario.instances)[rng.random(n) < 1 / 3])
+    runs = scenario.runs.copy()
+    hit = runs["instance_id"].isin(rescued)
+    runs.loc[hit & (runs["algorithm"] == "a"), ["runtime", "runstatus"]] = [100.0, "timeout"]
+    runs.loc[hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [1.0, "ok"]
+    runs.loc[~hit & (runs["algorithm"] == "a"), "runtime"] = 3.0
+    runs.loc[~hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [100.0, "timeout"]
+    return dataclasses.replace(scenario, runs=runs)

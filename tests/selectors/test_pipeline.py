@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aslib_factories import make_rescue_scenario
 from asc.errors import UsageError
 from asc.evaluation.metrics import runtime_outcome
 from asc.selectors.pipeline import (MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule,
@@ -224,21 +225,3 @@ def test_cross_validation_charges_runner_up_slots():
     # the slot rescues most instances the choice gets wrong, at a few seconds on the others
     assert hedged.summary["solved"] > plain.summary["solved"]
     assert hedged.summary["cost"] < plain.summary["cost"]
-
-
-def make_rescue_scenario(n: int = 60, seed: int = 1):
-    """make_scenario's instances where 'a' times out on a random third and 'b' then solves in 1 s."""
-    import dataclasses
-
-    from aslib_factories import make_scenario
-
-    scenario = make_scenario(n_instances=n, seed=seed)
-    rng = np.random.default_rng(seed + 100)  # not make_scenario's stream: its f1 would tell
-    rescued = set(np.array(scenario.instances)[rng.random(n) < 1 / 3])
-    runs = scenario.runs.copy()
-    hit = runs["instance_id"].isin(rescued)
-    runs.loc[hit & (runs["algorithm"] == "a"), ["runtime", "runstatus"]] = [100.0, "timeout"]
-    runs.loc[hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [1.0, "ok"]
-    runs.loc[~hit & (runs["algorithm"] == "a"), "runtime"] = 3.0
-    runs.loc[~hit & (runs["algorithm"] == "b"), ["runtime", "runstatus"]] = [100.0, "timeout"]
-    return dataclasses.replace(scenario, runs=runs)
