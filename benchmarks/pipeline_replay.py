@@ -32,7 +32,7 @@ import statistics
 import time
 from pathlib import Path
 
-from selection_quality import ROOT, scenario_dirs
+from selection_quality import ROOT, runtime_scenarios
 
 
 def parse_variant(text: str) -> dict[str, object]:
@@ -61,7 +61,6 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], help="pipeline settings to replay (repeatable)")
     args = parser.parse_args()
 
-    from asc.aslib import read_scenario
     from asc.evaluation.crossval import cross_validate
     from asc.evaluation.protocol import Protocol
     from asc.evaluation.replay import RecordingSelector, ReplayedSelector
@@ -72,12 +71,7 @@ def main() -> None:
     variants = [("defaults", {})] + [(v, parse_variant(v)) for v in args.variant]
     if args.mode == "replay":
         print(f"{'scenario':16s} {'variant':40s} {'gap per seed (solved)':>48s} {'mean':>6s} {'s':>5s}")
-    for folder in scenario_dirs(Path(args.aslib), args.scenarios):
-        scenario = read_scenario(folder)
-        sid = scenario.description.scenario_id
-        if scenario.description.performance_type[0] != "runtime":
-            print(f"{sid:16s} skipped: {scenario.description.performance_type[0]} scenario")
-            continue
+    for sid, scenario in runtime_scenarios(Path(args.aslib), args.scenarios, 16):
         recorded: dict[int, dict] = {}
         for seed in seeds:
             store = Path(args.store) / sid / args.selector / f"seed{seed}"

@@ -36,7 +36,9 @@ import inspect
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = {"SAT11-HAND": 0.749, "SAT11-INDU": 0.30}
@@ -55,6 +57,21 @@ def scenario_dirs(aslib: Path, names: str | None) -> list[Path]:
         found = [p for p in found if p.name in wanted or str(p) in wanted
                  or (p == BUNDLED and "pysat-training" in wanted)]
     return found
+
+
+def runtime_scenarios(aslib: Path, names: str | None, width: int) -> Iterator[tuple[str, Any]]:
+    """(scenario id, scenario) of each runtime scenario of :func:`scenario_dirs`; others are
+    named as skipped, in a column ``width`` wide."""
+    from asc.aslib import read_scenario
+
+    for folder in scenario_dirs(aslib, names):
+        scenario = read_scenario(folder)
+        sid = scenario.description.scenario_id
+        kind = scenario.description.performance_type[0]
+        if kind != "runtime":
+            print(f"{sid:{width}s} skipped: {kind} scenario")
+            continue
+        yield sid, scenario
 
 
 def make(name: str, budget: float, seed: int):
@@ -78,7 +95,6 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0, help="per-fold search seconds of `auto`")
     args = parser.parse_args()
 
-    from asc.aslib import read_scenario
     from asc.evaluation.crossval import cross_validate
     from asc.evaluation.protocol import Protocol
     from asc.selectors.registry import SELECTORS
@@ -90,12 +106,7 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     best: dict[str, tuple[float, str]] = {}
-    for folder in scenario_dirs(Path(args.aslib), args.scenarios):
-        scenario = read_scenario(folder)
-        sid = scenario.description.scenario_id
-        if scenario.description.performance_type[0] != "runtime":
-            print(f"{sid:22s} skipped: {scenario.description.performance_type[0]} scenario")
-            continue
+    for sid, scenario in runtime_scenarios(Path(args.aslib), args.scenarios, 22):
         published = PUBLISHED.get(sid)
         for name in names:
             gaps, costs, solved, spread, seconds = [], [], [], [], []
