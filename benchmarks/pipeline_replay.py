@@ -69,6 +69,13 @@ def main() -> None:
 
     seeds = [int(s) for s in args.seeds.split(",")]
     variants = [("defaults", {})] + [(v, parse_variant(v)) for v in args.variant]
+    # the seed and the cutoff are the recording's: other values would look up scores never recorded
+    known = set(SelectionPipeline().get_params(deep=False)) - {"selector", "random_state", "cutoff"}
+    for label, settings in variants:
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise SystemExit(f"pipeline_replay.py: variant {label!r}: {', '.join(unknown)} is not a setting of "
+                             f"SelectionPipeline (one of: {', '.join(sorted(known))})")
     if args.mode == "replay":
         print(f"{'scenario':16s} {'variant':40s} {'gap per seed (solved)':>48s} {'mean':>6s} {'s':>5s}")
     for sid, scenario in runtime_scenarios(Path(args.aslib), args.scenarios, 16):
