@@ -74,8 +74,8 @@ def main() -> None:
     for label, settings in variants:
         unknown = sorted(set(settings) - known)
         if unknown:
-            raise SystemExit(f"pipeline_replay.py: variant {label!r}: {', '.join(unknown)} is not a setting of "
-                             f"SelectionPipeline (one of: {', '.join(sorted(known))})")
+            raise SystemExit(f"pipeline_replay.py: variant {label!r}: {', '.join(unknown)}: not a SelectionPipeline "
+                             f"setting a replay can vary (one of: {', '.join(sorted(known))})")
     if args.mode == "replay":
         print(f"{'scenario':16s} {'variant':40s} {'gap per seed (solved)':>48s} {'mean':>6s} {'s':>5s}")
     for sid, scenario in runtime_scenarios(Path(args.aslib), args.scenarios, 16):
