@@ -45,7 +45,8 @@ def parse_variant(text: str) -> dict[str, object]:
         try:
             settings[name.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            raise SystemExit(f"pipeline_replay.py: variant item {item!r}: expected a Python literal after '='") from None
+            raise SystemExit(f"pipeline_replay.py: variant item {item!r}: "
+                             "expected a Python literal after '='") from None
     return settings
 
 

@@ -186,8 +186,8 @@ class SelectionPipeline(BaseSelector):
     An inner selector and what is built around it, each learned on the training data only:
 
     1. **Pre-solving schedule.** Before any feature is computed, a few algorithms
-       run for short slots. Easy instances are solved
-       without paying for features and without the risk of a wrong choice (SATzilla
+       run for short slots. Easy instances are solved without paying for features
+       and without the risk of a wrong choice (SATzilla
        2007-2012 pre-solvers; 3S and aspeed compute such schedules by optimisation).
        The schedule is chosen greedily (:func:`greedy_schedule`): from the slots
        ``SLOT_FRACTIONS x cutoff`` that fit in ``presolve_budget x cutoff`` and lower the

@@ -162,7 +162,8 @@ def test_pipeline_schedules_every_paying_slot_by_default():
     rng = np.random.RandomState(0)
     X = pd.DataFrame(rng.rand(len(costs), 3), columns=["a", "b", "c"])
     C = pd.DataFrame(costs, columns=["main"] + [f"quick{g}" for g in range(1, 6)])
-    model = SelectionPipeline(cutoff=1000.0, random_state=0, max_runner_ups=0).fit(X, C, feature_cost=np.full(len(C), 5.0))
+    model = SelectionPipeline(cutoff=1000.0, random_state=0, max_runner_ups=0)
+    model.fit(X, C, feature_cost=np.full(len(C), 5.0))
     assert model.max_presolvers is None
     # every rescuer gets its slot (a slot of 'main' may join them: it saves the features)
     assert {f"quick{g}" for g in range(1, 6)} <= {name for name, _ in model.schedule_}
