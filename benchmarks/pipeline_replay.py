@@ -31,8 +31,12 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from selection_quality import ROOT, runtime_scenarios
+
+#: Each recording's figures, beside its scores.
+SUMMARY = "recorded.json"
 
 
 def parse_variant(text: str) -> dict[str, object]:
@@ -62,10 +66,6 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], help="pipeline settings to replay (repeatable)")
     args = parser.parse_args()
 
-    from asc.evaluation.crossval import cross_validate
-    from asc.evaluation.protocol import Protocol
-    from asc.evaluation.replay import RecordingSelector, ReplayedSelector
-    from asc.selectors import make_selector
     from asc.selectors.pipeline import SelectionPipeline
 
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -80,42 +80,59 @@ def main() -> None:
     if args.mode == "replay":
         print(f"{'scenario':16s} {'variant':40s} {'gap per seed (solved)':>48s} {'mean':>6s} {'s':>5s}")
     for sid, scenario in runtime_scenarios(Path(args.aslib), args.scenarios, 16):
-        recorded: dict[int, dict] = {}
-        for seed in seeds:
-            store = Path(args.store) / sid / args.selector / f"seed{seed}"
-            summary = store / "recorded.json"
-            if args.mode == "record":
-                started = time.perf_counter()
-                pipeline = SelectionPipeline(RecordingSelector(make_selector(args.selector), store))
-                s = cross_validate(scenario, pipeline, Protocol(seed=seed), n_jobs=args.jobs).summary
-                summary.write_text(json.dumps({"gap_closed": s["gap_closed"], "solved": int(s["solved"]),
-                                               "cost": s["cost"]}))
-                print(f"{sid:16s} {args.selector:12s} seed {seed}: gap {s['gap_closed']:.3f} "
-                      f"({int(s['solved'])} solved), {time.perf_counter() - started:.0f} s, recorded in {store}",
-                      flush=True)
-            elif not summary.is_file():
-                raise SystemExit(f"pipeline_replay.py: {summary}: no recording (run `record` first)")
-            else:
-                recorded[seed] = json.loads(summary.read_text())
+        stores = {seed: Path(args.store) / sid / args.selector / f"seed{seed}" for seed in seeds}
         if args.mode == "record":
-            continue
-        for label, settings in variants:
-            started = time.perf_counter()
-            cells, gaps = [], []
-            for seed in seeds:
-                store = Path(args.store) / sid / args.selector / f"seed{seed}"
-                s = cross_validate(scenario, SelectionPipeline(ReplayedSelector(store), **settings),
-                                   Protocol(seed=seed)).summary
-                gaps.append(s["gap_closed"])
-                cells.append(f"{s['gap_closed']:.3f} ({int(s['solved'])})")
-                if not settings and abs(s["cost"] - recorded[seed]["cost"]) > 1e-9:
-                    raise SystemExit(f"pipeline_replay.py: {sid} seed {seed}: the defaults replay to "
-                                     f"{s['gap_closed']:.4f}, recorded {recorded[seed]['gap_closed']:.4f}: "
-                                     "the recording is stale (record again)")
-            name = label + (" (reproduced: yes)" if not settings else "")
-            print(f"{sid:16s} {name:40s} {' '.join(cells):>48s} {statistics.mean(gaps):6.3f} "
-                  f"{time.perf_counter() - started:5.0f}", flush=True)
+            record(scenario, args.selector, stores, args.jobs)
+        else:
+            replay(scenario, stores, variants)
 
+
+def record(scenario: Any, selector: str, stores: dict[int, Path], jobs: int) -> None:
+    """Cross-validate the pipeline around ``selector`` once per seed, saving its scores and summary."""
+    from asc.evaluation.crossval import cross_validate
+    from asc.evaluation.protocol import Protocol
+    from asc.evaluation.replay import RecordingSelector
+    from asc.selectors import make_selector
+    from asc.selectors.pipeline import SelectionPipeline
+
+    for seed, store in stores.items():
+        started = time.perf_counter()
+        pipeline = SelectionPipeline(RecordingSelector(make_selector(selector), store))
+        s = cross_validate(scenario, pipeline, Protocol(seed=seed), n_jobs=jobs).summary
+        (store / SUMMARY).write_text(json.dumps({"gap_closed": s["gap_closed"], "solved": int(s["solved"]),
+                                                 "cost": s["cost"]}))
+        print(f"{scenario.description.scenario_id:16s} {selector:12s} seed {seed}: gap {s['gap_closed']:.3f} "
+              f"({int(s['solved'])} solved), {time.perf_counter() - started:.0f} s, recorded in {store}", flush=True)
+
+
+def replay(scenario: Any, stores: dict[int, Path], variants: list[tuple[str, dict[str, object]]]) -> None:
+    """Cross-validate every variant around the recorded scores; the defaults must give the recorded cost."""
+    from asc.evaluation.crossval import cross_validate
+    from asc.evaluation.protocol import Protocol
+    from asc.evaluation.replay import ReplayedSelector
+    from asc.selectors.pipeline import SelectionPipeline
+
+    sid = scenario.description.scenario_id
+    recorded = {}
+    for seed, store in stores.items():
+        if not (store / SUMMARY).is_file():
+            raise SystemExit(f"pipeline_replay.py: {store / SUMMARY}: no recording (run `record` first)")
+        recorded[seed] = json.loads((store / SUMMARY).read_text())
+    for label, settings in variants:
+        started = time.perf_counter()
+        cells, gaps = [], []
+        for seed, store in stores.items():
+            s = cross_validate(scenario, SelectionPipeline(ReplayedSelector(store), **settings),
+                               Protocol(seed=seed)).summary
+            gaps.append(s["gap_closed"])
+            cells.append(f"{s['gap_closed']:.3f} ({int(s['solved'])})")
+            if not settings and abs(s["cost"] - recorded[seed]["cost"]) > 1e-9:
+                raise SystemExit(f"pipeline_replay.py: {sid} seed {seed}: the defaults replay to "
+                                 f"{s['gap_closed']:.4f}, recorded {recorded[seed]['gap_closed']:.4f}: "
+                                 "the recording is stale (record again)")
+        name = label + (" (reproduced: yes)" if not settings else "")
+        print(f"{sid:16s} {name:40s} {' '.join(cells):>48s} {statistics.mean(gaps):6.3f} "
+              f"{time.perf_counter() - started:5.0f}", flush=True)
 
 if __name__ == "__main__":
     main()

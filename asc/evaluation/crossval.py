@@ -27,6 +27,7 @@ from asc.evaluation.metrics import (Outcome, backup_plans, gap_closed, misclassi
                                     runtime_outcome)
 from asc.evaluation.protocol import Protocol
 from asc.errors import UsageError
+from asc.selectors.base import fill_unset
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +87,7 @@ def _folds(scenario: Scenario, protocol: Protocol) -> pd.Series:
 
 def _prepare(selector: BaseEstimator, seed: int, cutoff: float | None) -> BaseEstimator:
     """A fresh clone with the protocol's seed and the scenario's cutoff where they are unset."""
-    model = clone(selector)
-    params = model.get_params(deep=False)
-    if "random_state" in params and params["random_state"] is None:
-        model.set_params(random_state=seed)
-    if "cutoff" in params and params["cutoff"] is None and cutoff is not None:
-        model.set_params(cutoff=cutoff)
-    return model
+    return fill_unset(clone(selector), random_state=seed, cutoff=cutoff)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.selectors.base import cost_array
+from asc.selectors.base import cost_array, fill_unset
 
 
 def rows_key(X: Any) -> str:
@@ -78,10 +78,7 @@ class RecordingSelector(BaseEstimator):
             raise UsageError("RecordingSelector needs a selector and a store folder")
         if hasattr(self.selector, "predict_schedule"):
             raise UsageError(f"{type(self.selector).__name__} schedules per instance; its scores cannot be replayed")
-        inner = clone(self.selector)
-        if "random_state" in inner.get_params() and inner.get_params()["random_state"] is None:
-            inner.set_params(random_state=self.random_state)
-        self.selector_ = inner.fit(X, C)
+        self.selector_ = fill_unset(clone(self.selector), random_state=self.random_state).fit(X, C)
         self.algorithms_ = cost_array(C)[1]
         self.train_key_ = rows_key(X)
         Path(self.store).mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,20 @@ def cost_array(C: Any) -> tuple[np.ndarray, np.ndarray]:
     return values, names
 
 
+def fill_unset(estimator: BaseEstimator, **values: Any) -> BaseEstimator:
+    """Set each of ``values`` on ``estimator`` where it has that parameter and leaves it unset (``None``).
+
+    How a seed or a cutoff reaches a selector that was built without one (the protocol's
+    seed, a scenario's cutoff, a pipeline's seed handed to its inner selector), without
+    overriding one the user chose.
+    """
+    params = estimator.get_params(deep=False)
+    unset = {name: value for name, value in values.items() if name in params and params[name] is None}
+    if unset:
+        estimator.set_params(**unset)
+    return estimator
+
+
 def feature_array(X: Any) -> np.ndarray:
     """Features as a float array (NaN for missing)."""
     if isinstance(X, pd.DataFrame):

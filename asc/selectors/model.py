@@ -173,14 +173,13 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     import numpy as np
 
     from asc.aslib.views import cutoff_of, feature_steps
+    from asc.selectors.base import fill_unset
     from asc.selectors.registry import make_selector
 
-    selector = make_selector(selector_name, **params)
-    if "random_state" in selector.get_params() and selector.get_params()["random_state"] is None:
-        selector.set_params(random_state=seed)
+    selector = fill_unset(make_selector(selector_name, **params), random_state=seed)
     is_runtime = scenario.description.is_runtime
-    if is_runtime and "cutoff" in selector.get_params() and selector.get_params()["cutoff"] is None:
-        selector.set_params(cutoff=cutoff_of(scenario))
+    if is_runtime:
+        fill_unset(selector, cutoff=cutoff_of(scenario))
     view = scenario.feature_matrix(steps)
     cost = scenario.cost_matrix(par=par)
     structure = feature_steps(scenario, view, charged=is_runtime)

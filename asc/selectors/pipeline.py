@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
 from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
-from asc.selectors.base import BaseSelector, cost_array, feature_array
+from asc.selectors.base import BaseSelector, cost_array, feature_array, fill_unset
 from asc.selectors.scoring import runner_up_plans
 
 # Pre-solving slots tried, as fractions of the cutoff.
@@ -274,9 +274,7 @@ class SelectionPipeline(BaseSelector):
             inner = PerAlgorithmRegressor()
         else:
             inner = clone(self.selector)
-        if "random_state" in inner.get_params() and inner.get_params()["random_state"] is None:
-            inner.set_params(random_state=self.random_state)
-        return inner
+        return fill_unset(inner, random_state=self.random_state)
 
     def fit(self, X: Any, C: Any, feature_cost: np.ndarray | None = None,
             feature_failed: np.ndarray | None = None) -> SelectionPipeline:
