@@ -180,6 +180,28 @@ def test_no_fault_solver_left_running(sat_cnf):
     assert left == []
 
 
+def _started_solver(harness: int, script: str) -> psutil.Process | None:
+    """The descendant of ``harness`` that runs ``script`` itself, once it does.
+
+    The run's root process execs setpriv, then the limits shell (whose ``$0`` is
+    ``asc-run``), then the solver; both wrappers name the script in their arguments.
+    Only when the solver itself runs is setpriv's death signal surely set, so a test
+    that kills the harness earlier would test that race rather than the harness.
+    """
+    try:
+        tree = psutil.Process(harness).children(recursive=True)
+    except psutil.Error:
+        return None
+    for proc in tree:
+        try:
+            words = proc.cmdline()
+        except psutil.Error:
+            continue
+        if any(script in w for w in words) and "asc-run" not in words and "--pdeathsig" not in words:
+            return proc
+    return None
+
+
 @pytest.mark.skipif(not __import__("shutil").which("setpriv"), reason="needs util-linux setpriv for pdeathsig")
 def test_solver_dies_with_a_killed_harness(sat_cnf, tmp_path):
     """SIGKILL the process running execute(): the solver it started does not live on."""
@@ -195,8 +217,7 @@ def test_solver_dies_with_a_killed_harness(sat_cnf, tmp_path):
         solver = None
         while solver is None and time.monotonic() < deadline:
             time.sleep(0.1)
-            solver = next((c for c in psutil.Process(harness.pid).children(recursive=True)
-                           if "sleeper.py" in " ".join(c.cmdline())), None)
+            solver = _started_solver(harness.pid, "sleeper.py")
         assert solver is not None, "the solver never started"
         harness.send_signal(signal.SIGKILL)
         harness.wait()
