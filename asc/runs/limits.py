@@ -10,6 +10,8 @@ Two layers, because either alone can be escaped:
   ``subprocess``'s fast vfork path; it costs about half a millisecond.
 - **The parent's death.** Where util-linux ``setpriv`` exists, the run's root process
   gets ``PR_SET_PDEATHSIG`` = SIGKILL: if the harness is killed, its solvers die too.
+  A harness killed before setpriv has set it leaves an orphan shell, which checks its
+  parent and stops before starting the solver.
 - **Monitoring.** The command runs in its own session (process group). This process
   samples the whole tree every 10-100 ms with psutil: CPU time (user + system, plus
   that of children already reaped by their parents) and resident memory summed over
@@ -123,10 +125,16 @@ def os_limit_prefix(limits: Limits) -> list[str]:
         if as_hard != resource.RLIM_INFINITY:
             kb = min(kb, as_hard // 1024)
         steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
-    script = " && ".join(steps) + ' && exec "$@"'
     # If this harness dies (even by SIGKILL), the kernel kills the run's root process
     # instead of leaving an orphan solver running; util-linux setpriv where available.
     pdeath = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+    if pdeath:
+        # A harness that dies before setpriv has set the death signal leaves the shell
+        # orphaned (its parent is no longer this process): it then stops before the
+        # solver starts (the prctl-then-getppid check of prctl(2)).
+        steps.insert(0, f'[ "$PPID" = "{os.getpid()}" ]')
+    script = " && ".join(steps) + ' && exec "$@"'
+
     return [*pdeath, "/bin/sh", "-c", script, "asc-run"]
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 import tempfile
 
-from asc.runs.limits import Limits, run_limited
+import pytest
+
+from asc.runs.limits import Limits, os_limit_prefix, run_limited
 
 PROBE = ("import json, os, resource; print(json.dumps({'cpu': resource.getrlimit(resource.RLIMIT_CPU), "
          "'as': resource.getrlimit(resource.RLIMIT_AS), 'sid': os.getsid(0), 'pid': os.getpid(), "
@@ -40,3 +44,19 @@ def test_measurement_of_a_quick_command():
         m = run_limited(["sh", "-c", "exit 7"], Limits(cpu_time=5, wall_time=30), out, err)
     assert m.returncode == 7 and m.killed_for is None and m.kill_latency is None
     assert 0 <= m.cpu_time < 1 and 0 < m.wall_time < 10 and m.started_at <= m.ended_at
+
+
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="needs util-linux setpriv for pdeathsig")
+def test_an_orphaned_run_stops_before_its_command(tmp_path):
+    """The limits prefix runs its command only while its parent is the process that built it.
+
+    An orphan stands for a harness killed before setpriv set the death signal: the
+    prefix's shell then has another parent. Started through an extra forking shell,
+    the command never runs; exec'ed from here, it does.
+    """
+    marker = tmp_path / "ran"
+    prefix = os_limit_prefix(Limits(cpu_time=5, wall_time=30))
+    forked = subprocess.run(["sh", "-c", '"$@"; exit $?', "fork", *prefix, "touch", str(marker)])
+    assert forked.returncode != 0 and not marker.exists()
+    direct = subprocess.run([*prefix, "touch", str(marker)])
+    assert direct.returncode == 0 and marker.exists()
