@@ -53,6 +53,8 @@ DEFAULT_CANDIDATES: tuple[str, ...] = ("joint-regression", "pairwise-regression"
                                        "multiclass-rf", "rf-regression-raw", "sunny", "knn", "isac", "sbs")
 
 YES, NO = "yes", "no"
+#: The value of ``presolve:max_presolvers`` that sets no cap on the number of slots.
+UNCAPPED = "none"
 
 #: Candidates that run a schedule per instance after the features (judged by it).
 SCHEDULING: frozenset[str] = frozenset({"sunny"})
@@ -121,12 +123,12 @@ def build_space(candidates: Sequence[str], steps: Sequence[str] = (), presolve: 
         step off is forbidden.
     presolve
         Offer the pre-solving pipeline (``presolve`` yes/no, default no, with its
-        budget and number of pre-solvers).
+        budget and its cap on the number of pre-solvers: 1-4 or none).
     seed
         Seed of the space's sampler.
     """
     from ConfigSpace import (Categorical, ConfigurationSpace, EqualsCondition, Float, ForbiddenAndConjunction,
-                             ForbiddenEqualsClause, InCondition, Integer)
+                             ForbiddenEqualsClause, InCondition, Integer, OrdinalHyperparameter)
 
     candidates = check_candidates(candidates)
     space = ConfigurationSpace(seed=seed)
@@ -154,7 +156,10 @@ def build_space(candidates: Sequence[str], steps: Sequence[str] = (), presolve: 
     if presolve and single:
         use = Categorical("presolve", [NO, YES], default=NO)
         budget = Float("presolve:budget", (0.01, 0.25), default=0.1, log=True)
-        runs = Integer("presolve:max_presolvers", (1, 3), default=2)
+        # "none": as many slots as the budget and the minimum gain allow (the pipeline's
+        # default); an ordinal rather than a categorical so that SMAC's forest sees the order.
+        runs = OrdinalHyperparameter("presolve:max_presolvers", [*map(str, range(1, 5)), UNCAPPED],
+                                     default_value=UNCAPPED)
         space.add(use, InCondition(use, selector, single) if len(single) < len(candidates) else None)
         space.add(budget, EqualsCondition(budget, use, YES))
         space.add(runs, EqualsCondition(runs, use, YES))
@@ -202,8 +207,9 @@ def decode(config: Mapping[str, Any], structure: FeatureSteps | None) -> Decoded
         steps = structure.closure(chosen or structure.steps)
     presolve = None
     if config.get("presolve") == YES:
+        cap = config["presolve:max_presolvers"]
         presolve = {"presolve_budget": float(config["presolve:budget"]),
-                    "max_presolvers": int(config["presolve:max_presolvers"])}
+                    "max_presolvers": None if cap == UNCAPPED else int(cap)}
     return Decoded(name, params, steps, presolve)
 
 
@@ -369,7 +375,7 @@ def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarra
     par = _par_factor(costs, cutoff)
     assert decoded.presolve is not None
     budget = float(decoded.presolve["presolve_budget"])
-    max_presolvers = int(decoded.presolve["max_presolvers"])
+    max_presolvers = decoded.presolve["max_presolvers"]
     out = np.zeros(len(folds))
     for fold in np.unique(folds):
         train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)

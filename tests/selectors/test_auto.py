@@ -278,6 +278,25 @@ def test_a_fold_schedule_never_sees_the_fold():
     assert np.all(costs[only_in_fold_0] > 60.0)
 
 
+def test_an_uncapped_trial_schedules_every_paying_slot():
+    from asc.configuration.selector_search import UNCAPPED, cross_validated_costs, decode, inner_folds
+
+    problem = make_presolvable(range(0, 40, 2))
+    C = problem.C.copy()
+    C.loc[1::4, "b"] = 0.05  # b rescues a quarter of the instances, a the even half
+    problem = dataclasses.replace(problem, C=C)
+    easy = np.r_[0:40:2, 1:40:4]
+    folds = inner_folds(40, 3, 0)
+    assert decode({**KNN, **PRESOLVE, "presolve:max_presolvers": UNCAPPED}, None).presolve["max_presolvers"] is None
+    uncapped = cross_validated_costs({**KNN, **PRESOLVE, "presolve:max_presolvers": UNCAPPED}, problem, folds, 0)
+    one = cross_validated_costs({**KNN, **PRESOLVE, "presolve:max_presolvers": "1"}, problem, folds, 0)
+    # with no cap both rescuers get a slot in every fold, so no easy instance waits for its
+    # 60 s features; with a cap of one, each fold's slot rescues only one of the two sets
+    assert np.all(uncapped[easy] < 60.0)
+    rescued_by_one = one[easy] < 60.0
+    assert 10 <= rescued_by_one.sum() < len(easy)
+
+
 def test_unknown_candidate_is_a_usage_error():
     from asc.errors import UsageError
 
