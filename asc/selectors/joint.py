@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import decode_log_costs, encode_log_costs
+from asc.selectors.scoring import check_log_offset, decode_log_costs, encode_log_costs
 
 
 class JointRegressor(BaseSelector):
@@ -38,6 +38,13 @@ class JointRegressor(BaseSelector):
         Random-forest hyperparameters (scikit-learn's meaning). ``max_features=0.5``
         scored best of 0.5, ``"sqrt"`` and 1.0 on SAT11-HAND over three seeds (by less
         than the seed's own spread; benchmarks/RESULTS.md).
+    log_offset
+        The target is ``log10(cost + floor)`` with ``floor`` this fraction of the
+        largest training cost (at least 1 ms): 0 learns plain log costs; 0.01 (a
+        tenth of the cutoff under PAR10) treats runs well under that floor as alike
+        and spends the splits on the runs where PAR10 is lost
+        (:func:`~asc.selectors.scoring.encode_log_costs`). The pipeline
+        ``joint-regression+presolve`` uses 0.01 (benchmarks/RESULTS.md).
     random_state
         Seed of the forest.
     n_jobs
@@ -47,15 +54,16 @@ class JointRegressor(BaseSelector):
     score_label = "predicted log10 cost"
 
     def __init__(self, n_estimators: int = 200, max_features: float | str | None = 0.5, min_samples_leaf: int = 1,
-                 random_state: int | None = None, n_jobs: int | None = None) -> None:
+                 log_offset: float = 0.0, random_state: int | None = None, n_jobs: int | None = None) -> None:
         self.n_estimators = n_estimators
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
+        self.log_offset = log_offset
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
-        Y, self.shift_ = encode_log_costs(C)
+        Y, self.shift_ = encode_log_costs(C, check_log_offset(self.log_offset))
         self.model_ = RandomForestRegressor(
             n_estimators=self.n_estimators, max_features=self.max_features,
             min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=self.n_jobs,

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import encode_log_costs, pairwise_difference_scores
+from asc.selectors.scoring import check_log_offset, encode_log_costs, pairwise_difference_scores
 
 
 class PairwiseRegressor(BaseSelector):
@@ -25,6 +25,10 @@ class PairwiseRegressor(BaseSelector):
     ----------
     n_estimators, max_features, min_samples_leaf
         Random-forest hyperparameters of each pairwise model.
+    log_offset
+        The floor added to the costs before the log, as a fraction of the largest
+        training cost (:func:`~asc.selectors.scoring.encode_log_costs`; 0 is the plain
+        log cost).
     random_state
         Seed of the forests.
     n_jobs
@@ -32,16 +36,18 @@ class PairwiseRegressor(BaseSelector):
     """
 
     def __init__(self, n_estimators: int = 50, max_features: float | str | None = 0.5,
-                 min_samples_leaf: int = 1, random_state: int | None = None, n_jobs: int | None = None) -> None:
+                 min_samples_leaf: int = 1, log_offset: float = 0.0, random_state: int | None = None,
+                 n_jobs: int | None = None) -> None:
         self.n_estimators = n_estimators
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
+        self.log_offset = log_offset
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         rng = np.random.RandomState(self.random_state)
-        logc, _ = encode_log_costs(C)
+        logc, _ = encode_log_costs(C, check_log_offset(self.log_offset))
         self.pairs_ = []
         self.models_ = []
         for a, b in combinations(range(C.shape[1]), 2):

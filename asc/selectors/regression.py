@@ -7,7 +7,7 @@ from sklearn.ensemble import RandomForestRegressor
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import decode_log_costs, encode_log_costs
+from asc.selectors.scoring import check_log_offset, decode_log_costs, encode_log_costs
 
 TARGETS = ("log", "raw")
 
@@ -29,6 +29,10 @@ class PerAlgorithmRegressor(BaseSelector):
         ``"log"`` (log10 of the cost; costs are shifted to be positive) or ``"raw"``.
     n_estimators, max_features, min_samples_leaf
         Random-forest hyperparameters (scikit-learn's meaning).
+    log_offset
+        With ``target="log"``: the floor added before the log, as a fraction of the
+        largest training cost (:func:`~asc.selectors.scoring.encode_log_costs`; 0 is
+        the plain log cost).
     random_state
         Seed of the forests.
     n_jobs
@@ -36,18 +40,20 @@ class PerAlgorithmRegressor(BaseSelector):
     """
 
     def __init__(self, target: str = "log", n_estimators: int = 100, max_features: float | str | None = 1.0,
-                 min_samples_leaf: int = 1, random_state: int | None = None, n_jobs: int | None = None) -> None:
+                 min_samples_leaf: int = 1, log_offset: float = 0.0, random_state: int | None = None,
+                 n_jobs: int | None = None) -> None:
         self.target = target
         self.n_estimators = n_estimators
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
+        self.log_offset = log_offset
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         if self.target not in TARGETS:
             raise UsageError(f"unknown regression target {self.target!r} (expected one of {', '.join(TARGETS)})")
-        log_costs, self.shift_ = encode_log_costs(C)
+        log_costs, self.shift_ = encode_log_costs(C, check_log_offset(self.log_offset))
         Y = C if self.target == "raw" else log_costs
         rng = np.random.RandomState(self.random_state)
         self.models_ = []

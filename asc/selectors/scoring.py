@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from asc.errors import UsageError
+
 
 def pairwise_vote_scores(p_a: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], k: int,
                          mean_costs: np.ndarray, voting: str) -> np.ndarray:
@@ -118,19 +120,39 @@ def pooled_explanation(parts: Sequence[tuple[np.ndarray, np.ndarray, int]]
     return importance, z, sum(n for _, _, n in parts)
 
 
-def encode_log_costs(costs: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(log10(cost - shift + 1e-3), shift)``: the regressions' log target and its shift.
+def encode_log_costs(costs: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray, float]:
+    """``(log10(cost - shift + floor), base)``: the regressions' log target and its decoder's base.
 
     Quality costs can be negative; ``shift`` (the lowest cost, or 0 when none is
-    negative) makes every value positive. :func:`decode_log_costs` inverts it.
+    negative) makes every value positive. ``floor`` is ``offset`` times the largest
+    shifted cost, and at least 1e-3. With ``offset=0`` the target is the plain log
+    cost, which spends as much of a forest's splits on 0.01 s against 1 s as on 1 s
+    against a PAR10 timeout; a floor at a fraction of the largest cost (a PAR10
+    timeout: ``offset=0.01`` is a tenth of the cutoff) makes costs well below it
+    alike, so the models spend their splits where PAR10 is lost.
+    ``base = shift - floor + 1e-3`` folds the floor into the shift, so that
+    :func:`decode_log_costs` inverts every floor with one formula (and model files
+    written before the floor existed decode as before).
     """
     shift = float(min(costs.min(), 0.0))
-    return np.log10(costs - shift + 1e-3), shift
+    floor = max(float(offset) * float((costs - shift).max()), 1e-3)
+    return np.log10(costs - shift + floor), shift - floor + 1e-3
 
 
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
-    """Costs from predicted ``log10(cost - shift + 1e-3)`` (:func:`encode_log_costs`)."""
+    """Costs from predicted log costs (:func:`encode_log_costs`; ``shift`` is its ``base``)."""
     return 10.0 ** scores + shift - 1e-3
+
+
+def check_log_offset(offset: float) -> float:
+    """``offset`` of :func:`encode_log_costs` as a float in [0, 1), or :class:`UsageError`."""
+    try:
+        value = float(offset)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0.0 <= value < 1.0:
+        raise UsageError(f"log_offset must be a fraction in [0, 1) of the largest training cost, got {offset!r}")
+    return value
 
 
 def portfolio_subsets(n_algorithms: int, max_portfolio: int) -> np.ndarray:

@@ -153,3 +153,37 @@ def test_joint_regression_predicts_costs_in_their_unit():
         assert predicted.shape == (100, 3)
         assert np.median(np.abs(predicted - (Ct.to_numpy() + shift))) < 5.0
         assert (selector.predict(Xt) == Ct.idxmin(axis=1).to_numpy()).mean() > 0.9
+
+
+def make_rare_timeout_problem(n: int = 60):
+    """Featureless costs: 'quick' takes 1 ms but hits the PAR10 timeout (100) on every tenth
+    instance; 'steady' takes 0.3 s on all. By PAR10, 'steady' is the better choice (0.3 against 10)."""
+    X = pd.DataFrame({"x0": np.zeros(n)})
+    quick = np.where(np.arange(n) % 10 == 0, 100.0, 0.001)
+    return X, pd.DataFrame({"quick": quick, "steady": np.full(n, 0.3)})
+
+
+@pytest.mark.parametrize("name", ["joint-regression", "rf-regression", "pairwise-regression"])
+def test_a_log_floor_weighs_timeouts_over_fast_runs(name):
+    # Plain log costs rate 1 ms against 0.3 s as a larger gap than 0.3 s against a timeout, so
+    # the rare timeouts are outvoted; with a floor of a tenth of the cutoff fast runs are alike.
+    X, C = make_rare_timeout_problem()
+    plain = make_selector(name, random_state=0).fit(X, C)
+    floored = make_selector(name, random_state=0, log_offset=0.01).fit(X, C)
+    assert set(plain.predict(X[:5])) == {"quick"}
+    assert set(floored.predict(X[:5])) == {"steady"}
+    if name != "pairwise-regression":  # predicted costs decode back to the cost's unit
+        assert np.allclose(floored.predict_costs(X[:1])[0, 1], 0.3, rtol=1e-6)
+
+
+def test_log_floor_round_trip_and_bad_values():
+    from asc.selectors.scoring import decode_log_costs, encode_log_costs
+
+    costs = np.array([[-5.0, 0.0], [2.0, 4000.0]])
+    for offset in (0.0, 0.001, 0.01, 0.5):
+        encoded, base = encode_log_costs(costs, offset)
+        assert np.allclose(decode_log_costs(encoded, base), costs)
+    X, C = make_problem()
+    for bad in (-0.1, 1.0, "tenth"):
+        with pytest.raises(UsageError, match="log_offset"):
+            make_selector("joint-regression", log_offset=bad).fit(X, C)
