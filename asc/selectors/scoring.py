@@ -126,8 +126,9 @@ def encode_log_costs(costs: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray
     Quality costs can be negative; ``shift`` (the lowest cost, or 0 when none is
     negative) makes every value positive. ``floor`` is ``offset`` times the largest
     shifted cost, and at least 1e-3. With ``offset=0`` the target is the plain log
-    cost, which spends as much of a forest's splits on 0.01 s against 1 s as on 1 s
-    against a PAR10 timeout; a floor at a fraction of the largest cost (a PAR10
+    cost, which weighs 0.01 s against 1 s (two decades) as heavily as 500 s against a
+    PAR10 timeout of a 5,000 s cutoff (two decades), though only the second loses
+    PAR10; a floor at a fraction of the largest cost (a PAR10
     timeout: ``offset=0.01`` is a tenth of the cutoff) makes costs well below it
     alike, so the models spend their splits where PAR10 is lost.
     ``base = shift - floor + 1e-3`` folds the floor into the shift, so that
