@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import check_log_offset, decode_log_costs, encode_log_costs
+from asc.selectors.scoring import decode_log_costs, encode_log_costs
 
 
 class JointRegressor(BaseSelector):
@@ -63,7 +63,7 @@ class JointRegressor(BaseSelector):
         self.n_jobs = n_jobs
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
-        Y, self.shift_ = encode_log_costs(C, check_log_offset(self.log_offset))
+        Y, self.shift_ = encode_log_costs(C, self.log_offset)
         self.model_ = RandomForestRegressor(
             n_estimators=self.n_estimators, max_features=self.max_features,
             min_samples_leaf=self.min_samples_leaf, random_state=self.random_state, n_jobs=self.n_jobs,

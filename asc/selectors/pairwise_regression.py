@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import check_log_offset, encode_log_costs, pairwise_difference_scores
+from asc.selectors.scoring import encode_log_costs, pairwise_difference_scores
 
 
 class PairwiseRegressor(BaseSelector):
@@ -47,7 +47,7 @@ class PairwiseRegressor(BaseSelector):
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         rng = np.random.RandomState(self.random_state)
-        logc, _ = encode_log_costs(C, check_log_offset(self.log_offset))
+        logc, _ = encode_log_costs(C, self.log_offset)
         self.pairs_ = []
         self.models_ = []
         for a, b in combinations(range(C.shape[1]), 2):

@@ -7,7 +7,7 @@ from sklearn.ensemble import RandomForestRegressor
 
 from asc.errors import UsageError
 from asc.selectors.base import BaseSelector
-from asc.selectors.scoring import check_log_offset, decode_log_costs, encode_log_costs
+from asc.selectors.scoring import decode_log_costs, encode_log_costs
 
 TARGETS = ("log", "raw")
 
@@ -53,7 +53,7 @@ class PerAlgorithmRegressor(BaseSelector):
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:
         if self.target not in TARGETS:
             raise UsageError(f"unknown regression target {self.target!r} (expected one of {', '.join(TARGETS)})")
-        log_costs, self.shift_ = encode_log_costs(C, check_log_offset(self.log_offset))
+        log_costs, self.shift_ = encode_log_costs(C, self.log_offset)
         Y = C if self.target == "raw" else log_costs
         rng = np.random.RandomState(self.random_state)
         self.models_ = []

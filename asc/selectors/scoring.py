@@ -133,27 +133,23 @@ def encode_log_costs(costs: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray
     alike, so the models spend their splits where PAR10 is lost.
     ``base = shift - floor + 1e-3`` folds the floor into the shift, so that
     :func:`decode_log_costs` inverts every floor with one formula (and model files
-    written before the floor existed decode as before).
+    written before the floor existed decode as before). An ``offset`` outside [0, 1)
+    raises :class:`~asc.errors.UsageError`; the selectors hand theirs here unchecked.
     """
+    try:
+        fraction = float(offset)
+    except (TypeError, ValueError):
+        fraction = float("nan")
+    if not 0.0 <= fraction < 1.0:  # also rejects NaN
+        raise UsageError(f"log_offset must be a fraction in [0, 1) of the largest training cost, got {offset!r}")
     shift = float(min(costs.min(), 0.0))
-    floor = max(float(offset) * float((costs - shift).max()), 1e-3)
+    floor = max(fraction * float((costs - shift).max()), 1e-3)
     return np.log10(costs - shift + floor), shift - floor + 1e-3
 
 
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
     """Costs from predicted log costs (:func:`encode_log_costs`; ``shift`` is its ``base``)."""
     return 10.0 ** scores + shift - 1e-3
-
-
-def check_log_offset(offset: float) -> float:
-    """``offset`` of :func:`encode_log_costs` as a float in [0, 1), or :class:`UsageError`."""
-    try:
-        value = float(offset)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0.0 <= value < 1.0:
-        raise UsageError(f"log_offset must be a fraction in [0, 1) of the largest training cost, got {offset!r}")
-    return value
 
 
 def portfolio_subsets(n_algorithms: int, max_portfolio: int) -> np.ndarray:
