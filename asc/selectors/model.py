@@ -70,7 +70,11 @@ class ModelInfo:
     seed
         Seed the selector was fitted with.
     versions
-        Versions of asc, scikit-learn, NumPy and skops that wrote the file.
+        Versions of asc, scikit-learn, NumPy, skops and Python, and the machine
+        architecture, that wrote the file: what a retraining needs to give the same
+        model (with the spec's seed). The CPU model is not needed: the training path
+        uses no CPU-dispatched floating-point kernel (see
+        :func:`asc.selectors.scoring.portable_log10`).
     created
         UTC timestamp (ISO 8601).
     backup
@@ -150,12 +154,14 @@ def load_default_model() -> SelectionModel:
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries whose objects a model file holds."""
+    import platform
+
     import numpy
     import sklearn
     import skops
 
     return {"asc": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "skops": skops.__version__}
+            "skops": skops.__version__, "python": platform.python_version(), "machine": platform.machine()}
 
 
 def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None = None, seed: int = 0,

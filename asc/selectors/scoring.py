@@ -8,6 +8,7 @@ cheap: it is on the start-up path of ``asc select``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -144,12 +145,48 @@ def encode_log_costs(costs: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray
         raise UsageError(f"log_offset must be a fraction in [0, 1) of the largest training cost, got {offset!r}")
     shift = float(min(costs.min(), 0.0))
     floor = max(fraction * float((costs - shift).max()), 1e-3)
-    return np.log10(costs - shift + floor), shift - floor + 1e-3
+    return portable_log10(costs - shift + floor), shift - floor + 1e-3
 
 
 def decode_log_costs(scores: np.ndarray, shift: float) -> np.ndarray:
     """Costs from predicted log costs (:func:`encode_log_costs`; ``shift`` is its ``base``)."""
-    return 10.0 ** scores + shift - 1e-3
+    return portable_exp10(scores) + shift - 1e-3
+
+
+def _scalar_log10(x: float) -> float:
+    return math.log10(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def _scalar_exp10(x: float) -> float:
+    try:
+        return math.pow(10.0, x)
+    except OverflowError:
+        return math.inf
+
+
+_log10 = np.frompyfunc(_scalar_log10, 1, 1)
+_exp10 = np.frompyfunc(_scalar_exp10, 1, 1)
+
+
+def portable_log10(values: np.ndarray) -> np.ndarray:
+    """``log10`` element-wise through the C library, the same on every x86-64 host.
+
+    NumPy dispatches ``np.log10`` and ``np.power`` to SIMD kernels chosen by the CPU at
+    run time, and the AVX-512 and AVX2 kernels round differently in the last bit: the
+    same training costs gave different log targets, different forests and a default
+    model that retrained differently on another host. Cost matrices are small, so the
+    scalar call costs little.
+    """
+    array = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):  # NaN in, NaN out, as np.log10
+        return np.asarray(_log10(array), dtype=float).reshape(array.shape)
+
+
+def portable_exp10(values: np.ndarray) -> np.ndarray:
+    """``10 ** x`` element-wise through the C library (see :func:`portable_log10`)."""
+    array = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.asarray(_exp10(array), dtype=float).reshape(array.shape)
 
 
 def portfolio_subsets(n_algorithms: int, max_portfolio: int) -> np.ndarray:

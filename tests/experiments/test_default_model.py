@@ -37,7 +37,9 @@ def test_retraining_from_the_spec_gives_the_shipped_predictions(tmp_path):
     About 10 s (one core): 190 pairwise forests of 10 trees on 71 instances.
 
     The files themselves differ byte-wise (the model records its creation time and the
-    zip archive its members' time stamps), so predictions are compared, exactly.
+    zip archive its members' time stamps), so predictions are compared, exactly. This
+    holds on any x86-64 host with the versions of ``constraints.txt``: the training path
+    uses no CPU-dispatched kernel (``test_scoring_portable.py``).
     """
     from asc.aslib import read_scenario
     from asc.selectors.model import load_model
