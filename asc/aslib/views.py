@@ -32,6 +32,7 @@ import pandas as pd
 
 from asc.aslib.scenario import Scenario
 from asc.errors import UsageError
+from asc.policy import features_failed, step_closure
 
 log = logging.getLogger(__name__)
 
@@ -136,37 +137,7 @@ def resolve_steps(scenario: Scenario, steps: Sequence[str] | None = None) -> tup
     unknown = [s for s in wanted if s not in known]
     if unknown:
         raise UsageError(f"unknown feature step {unknown[0]!r} (scenario has {', '.join(known) or 'none'})")
-    closed: set[str] = set()
-    stack = list(wanted)
-    while stack:
-        step = stack.pop()
-        if step in closed:
-            continue
-        closed.add(step)
-        for required in known[step].requires:
-            if required not in known:
-                raise UsageError(f"feature step {step!r} requires unknown step {required!r}")
-            stack.append(required)
-    return _ordered(known, closed)
-
-
-def _ordered(known, chosen: set[str]) -> tuple[str, ...]:
-    """Description order, but every step after the steps it requires."""
-    order: list[str] = []
-
-    def visit(step: str, trail: tuple[str, ...]) -> None:
-        if step in order:
-            return
-        if step in trail:
-            raise UsageError(f"feature steps require each other in a cycle: {' -> '.join(trail + (step,))}")
-        for required in known[step].requires:
-            visit(required, trail + (step,))
-        order.append(step)
-
-    for step in known:
-        if step in chosen:
-            visit(step, ())
-    return tuple(order)
+    return step_closure(wanted, {s: known[s].requires for s in known}, list(known))
 
 
 @dataclass(frozen=True)
@@ -283,17 +254,7 @@ class FeatureSteps:
 
     def closure(self, chosen: Sequence[str]) -> tuple[str, ...]:
         """``chosen`` closed under ``requires``, in computation order."""
-        closed: set[str] = set()
-        stack = list(chosen)
-        while stack:
-            step = stack.pop()
-            if step not in closed:
-                closed.add(step)
-                stack.extend(self.requires.get(step, ()))
-        unknown = closed - set(self.steps)
-        if unknown:
-            raise UsageError(f"unknown feature step {sorted(unknown)[0]!r} (available: {', '.join(self.steps)})")
-        return tuple(s for s in self.steps if s in closed)
+        return step_closure(chosen, self.requires, self.steps)
 
     def columns(self, chosen: Sequence[str]) -> tuple[str, ...]:
         """Feature columns the (closed) steps provide, without duplicates, in step order."""
@@ -320,9 +281,7 @@ class FeatureSteps:
         after = np.cumsum(pre_step, axis=1) - pre_step > 0
         cost = np.where(after, 0.0, self.cost[:, idx]).sum(axis=1)
         presolved = pre_step.any(axis=1)
-        finished = (status == "ok") | pre_step
-        roots = [i for i, s in enumerate(steps) if not self.requires.get(s)]
-        failed = (~finished[:, roots].all(axis=1) | ~finished.any(axis=1)) & ~presolved
+        failed = features_failed(status, steps, self.requires)
         if not self.charged:
             return np.zeros(n), np.zeros(n, dtype=bool), failed
         return cost, presolved, failed

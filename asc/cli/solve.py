@@ -168,10 +168,12 @@ def run_plan(plan: Any, attempt: Any, remaining: Any, limited: bool) -> tuple[in
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
     from asc.errors import UsageError
     from asc.runs.status import RunStatus
-    from asc.selectors.decide import backup_of, schedule_of, select_instance
+    from asc.selectors.decide import select_instance
 
     if args.cutoff_time is not None and args.cutoff_time <= 0:
         raise UsageError(f"--cutoff-time must be positive, got {args.cutoff_time:g}")
@@ -221,7 +223,8 @@ def run(args: argparse.Namespace) -> int:
         return None
 
     outcome = None
-    for name, seconds in schedule_of(model):
+    # the schedule is the same for every instance: asked of a decision on no instance
+    for name, seconds in model.selector.decide(np.empty((0, len(model.info.features)))).schedule:
         left = remaining()
         if left <= 0:
             break
@@ -250,8 +253,8 @@ def run(args: argparse.Namespace) -> int:
             outcome = attempt(selection.algorithm, remaining(), why)
         if outcome is None and remaining() > 0:
             # a crash or memory failure of the chosen solver is no answer; the backup may do better
-            backup = backup_of(model)
-            if backup not in tried:
+            backup = model.info.backup
+            if backup and backup not in tried:
                 outcome = attempt(backup, remaining(), "backup solver after the chosen one failed")
     if outcome is None:
         comment(f"no answer (CPU used {used():.2f} s)")

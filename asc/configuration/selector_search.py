@@ -281,76 +281,51 @@ class SearchProblem:
         return self.structure.charges(steps)
 
 
-def _par_factor(costs: np.ndarray, cutoff: float) -> float:
-    # The costs were made with some PAR factor; recover it so charged timeouts cost the same.
-    top = float(costs.max())
-    return top / cutoff if top > cutoff * (1 + 1e-9) else 10.0
-
-
 def fit_configured(decoded: Decoded, problem: SearchProblem, rows: np.ndarray | slice,
                    random_state: int) -> BaseEstimator:
     """Fit the configured selector on some rows of the problem (its chosen columns only)."""
     cols = problem.columns(decoded.steps)
     model = build_selector(decoded, problem.cutoff, random_state)
     cost, _, failed = problem.charges(decoded.steps)
-    X = problem.X.iloc[rows, cols]
-    C = problem.C.iloc[rows]
-    if decoded.presolve is not None and problem.cutoff is not None:
-        return model.fit(X, C, feature_cost=np.asarray(cost)[rows], feature_failed=np.asarray(failed)[rows])
-    return model.fit(X, C)
+    return model.fit(problem.X.iloc[rows, cols], problem.C.iloc[rows], feature_cost=np.asarray(cost)[rows],
+                     feature_failed=np.asarray(failed)[rows])
 
 
 def cross_validated_costs(config: Mapping[str, Any], problem: SearchProblem, folds: np.ndarray,
                           random_state: int) -> np.ndarray:
     """Per-instance cost of a configuration's choices under the inner cross-validation ``folds``.
 
-    Each fold is scored as the outer evaluation scores it: the chosen algorithm's
-    runtime plus the feature cost of the configuration's steps (a total over the cutoff
-    is a timeout), presolved instances solved at their feature cost, a pipeline's
-    schedule run first and its backup solver used where the features failed.
+    Each fold's decision is charged by the policy the outer evaluation charges
+    (:func:`asc.policy.charge`): the feature cost of the configuration's steps,
+    presolved instances solved at their feature cost, a pipeline's schedule first and
+    its backup solver where the features failed.
     """
-    from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
+    from asc import policy
+    from asc.policy import runtime_arrays
 
     decoded = decode(config, problem.structure)
     costs = problem.C.to_numpy(dtype=float)
-    index = {str(a): i for i, a in enumerate(problem.C.columns)}
     cost, presolved, failed = problem.charges(decoded.steps)
     cols = problem.columns(decoded.steps)
-    if problem.cutoff is not None:
-        cutoff = float(problem.cutoff)
-        solved = (costs <= cutoff).astype(float)
-        runtime = np.minimum(costs, cutoff)
-        par = _par_factor(costs, cutoff)
     if decoded.presolve is not None and problem.cutoff is not None:
-        return _presolving_costs(decoded, problem, folds, random_state, index, costs, cost, presolved, failed)
+        return _presolving_costs(decoded, problem, folds, random_state, costs, cost, presolved, failed)
+    index = {str(a): i for i, a in enumerate(problem.C.columns)}
     out = np.zeros(len(folds))
     for fold in np.unique(folds):
         train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
-        model = fit_configured(decoded, problem, train, random_state)
-        choice = np.array([index[str(p)] for p in model.predict(problem.X.iloc[test, cols])], dtype=np.int64)
-        backup = getattr(model, "backup_", None)
-        if backup is not None:
-            choice = np.where(failed[test], index[backup], choice)
+        decision = fit_configured(decoded, problem, train, random_state).decide(problem.X.iloc[test, cols])
         if problem.cutoff is None:
-            out[test] = costs[test, choice]
+            out[test] = policy.quality_outcome(decision, costs[test], costs[test] == costs[test], failed[test],
+                                               columns=index).cost
             continue
-        schedule = [(index[a], float(t)) for a, t in getattr(model, "schedule_", ())]
-        plans = model.predict_schedule(problem.X.iloc[test, cols]) if hasattr(model, "predict_schedule") else None
-        if plans is not None:
-            # judged by the per-instance schedule it would run, as the outer evaluation judges it
-            runs = backup_plans([[(index[a], float(t)) for a, t in plan] for plan in plans], failed[test],
-                                None if backup is None else index[backup], cutoff)
-            out[test] = plan_outcome(runs, runtime[test], solved[test], cutoff, par, cost[test],
-                                     None if presolved is None else presolved[test], schedule).cost
-            continue
-        outcome = runtime_outcome(choice, runtime[test], solved[test], cutoff, par, cost[test],
-                                  None if presolved is None else presolved[test], schedule)
-        out[test] = outcome.cost
+        runtime, solved, par = runtime_arrays(costs, float(problem.cutoff))
+        out[test] = policy.charge(decision, runtime[test], solved[test], float(problem.cutoff), par, cost[test],
+                                  None if presolved is None else presolved[test], failed[test], columns=index).cost
     return out
 
 
 def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarray, random_state: int,
-                      index: dict[str, int], costs: np.ndarray, feature_cost: np.ndarray,
+                      costs: np.ndarray, feature_cost: np.ndarray,
                       presolved: np.ndarray | None, failed: np.ndarray) -> np.ndarray:
     """Per-instance costs of a selector wrapped in the pre-solving pipeline, without refitting it per schedule.
 
@@ -364,7 +339,7 @@ def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarra
     evaluation charges them. The schedule therefore never sees the instances it is
     judged on.
     """
-    from asc.evaluation.metrics import runtime_outcome
+    from asc.policy import Decision, charge, runtime_arrays
     from asc.selectors.pipeline import MIN_FAILED, MIN_GAIN, backup_column, greedy_schedule
 
     plain_selector = Decoded(decoded.selector, decoded.params, decoded.steps, None)
@@ -372,12 +347,11 @@ def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarra
     choice = np.zeros(len(folds), dtype=np.int64)
     for fold in np.unique(folds):
         train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
-        model = fit_configured(plain_selector, problem, train, random_state)
-        choice[test] = [index[str(p)] for p in model.predict(problem.X.iloc[test, cols])]
+        choice[test] = fit_configured(plain_selector, problem, train, random_state).decide(
+            problem.X.iloc[test, cols]).choice
     cutoff = float(problem.cutoff)
-    solved = (costs <= cutoff).astype(float)
-    runtime = np.minimum(costs, cutoff)
-    par = _par_factor(costs, cutoff)
+    runtime, solved, par = runtime_arrays(costs, cutoff)
+    algorithms = tuple(str(a) for a in problem.C.columns)
     assert decoded.presolve is not None
     budget = float(decoded.presolve["presolve_budget"])
     max_presolvers = decoded.presolve["max_presolvers"]
@@ -388,9 +362,10 @@ def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarra
         chosen = np.where(failed, backup, choice)
         plan = greedy_schedule(chosen[train], costs[train], feature_cost[train], cutoff, budget, max_presolvers,
                                MIN_GAIN)
-        outcome = runtime_outcome(chosen[test], runtime[test], solved[test], cutoff, par, feature_cost[test],
-                                  None if presolved is None else presolved[test], plan)
-        out[test] = outcome.cost
+        decision = Decision(algorithms, choice[test], schedule=tuple((algorithms[a], float(t)) for a, t in plan),
+                            backup=algorithms[backup])
+        out[test] = charge(decision, runtime[test], solved[test], cutoff, par, feature_cost[test],
+                           None if presolved is None else presolved[test], failed[test]).cost
     return out
 
 

@@ -1,9 +1,9 @@
 """Evaluation of selectors: metrics and cross-validation under a named protocol."""
 
-from asc.evaluation.metrics import gap_closed, misclassification_penalty, par_k, runtime_outcome
+from asc.evaluation.metrics import gap_closed, misclassification_penalty, par_k
 from asc.evaluation.protocol import Protocol
 
-__all__ = ["Protocol", "cross_validate", "gap_closed", "misclassification_penalty", "par_k", "runtime_outcome"]
+__all__ = ["Protocol", "cross_validate", "gap_closed", "misclassification_penalty", "par_k"]
 
 
 def __getattr__(name: str):

@@ -10,7 +10,6 @@ virtual best.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,10 +22,11 @@ from sklearn.base import BaseEstimator, clone
 from asc.aslib.folds import make_folds
 from asc.aslib.scenario import Scenario
 from asc.aslib.views import cutoff_of, feature_steps
-from asc.evaluation.metrics import (Outcome, backup_plans, gap_closed, misclassification_penalty, plan_outcome,
-                                    runtime_outcome)
-from asc.evaluation.protocol import Protocol
+from asc import policy
 from asc.errors import UsageError
+from asc.evaluation.metrics import gap_closed, misclassification_penalty
+from asc.evaluation.protocol import Protocol
+from asc.policy import Decision, Outcome, runtime_outcome
 from asc.selectors.base import fill_unset
 
 log = logging.getLogger(__name__)
@@ -90,34 +90,13 @@ def _prepare(selector: BaseEstimator, seed: int, cutoff: float | None) -> BaseEs
     return fill_unset(clone(selector), random_state=seed, cutoff=cutoff)
 
 
-@dataclass(frozen=True)
-class FoldChoices:
-    """What a fitted selector decided for one fold's test instances."""
-
-    choice: np.ndarray                          # algorithm names
-    schedule: tuple[tuple[str, float], ...]     # pre-solving schedule (algorithm, seconds)
-    backup: str | None                          # algorithm used when features fail
-    steps: tuple[str, ...] | None = None        # feature steps the selector chose to use (None: all)
-    config: dict[str, Any] | None = None        # configuration a self-configuring selector chose
-    plans: list[list[tuple[str, float]]] | None = None  # per-instance schedules after the features
-
-
-def _fit_predict(selector: BaseEstimator, seed: int, cutoff: float | None, X_train: pd.DataFrame,
-                 C_train: pd.DataFrame, X_test: pd.DataFrame, C_test: pd.DataFrame,
-                 extra_train: dict[str, Any]) -> FoldChoices:
+def _fit_decide(selector: BaseEstimator, seed: int, cutoff: float | None, X_train: pd.DataFrame,
+                C_train: pd.DataFrame, X_test: pd.DataFrame, C_test: pd.DataFrame,
+                context: dict[str, Any]) -> Decision:
+    """Fit a fresh clone on the training part and decide on the test part (``C_test``: oracles only)."""
     model = _prepare(selector, seed, cutoff)
-    accepted = inspect.signature(model.fit).parameters
-    model.fit(X_train, C_train, **{k: v for k, v in extra_train.items() if k in accepted})
-    if getattr(model, "requires_test_costs", False):
-        choice = np.asarray(model.predict(X_test, C_test))
-    else:
-        choice = np.asarray(model.predict(X_test))
-    schedule = tuple((str(a), float(t)) for a, t in getattr(model, "schedule_", ()))
-    steps = getattr(model, "steps_", None)
-    plans = model.predict_schedule(X_test) if hasattr(model, "predict_schedule") else None
-    return FoldChoices(choice, schedule, getattr(model, "backup_", None),
-                       None if steps is None else tuple(str(s) for s in steps), getattr(model, "best_config_", None),
-                       plans)
+    model.fit(X_train, C_train, **context)
+    return model.decide(X_test, C_test)
 
 
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
@@ -148,42 +127,34 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     view = scenario.feature_matrix(protocol.steps)
     X = view.X
     # Selectors that ignore the features (SBS, VBS) do not pay for computing them.
-    charge = protocol.charge_feature_costs and is_runtime and getattr(selector, "uses_features", True)
+    charge = protocol.charge_feature_costs and is_runtime and selector.uses_features
     # Copies: a selector that chooses its own steps gets its folds' entries rewritten below.
     feature_cost = view.cost.to_numpy(dtype=float).copy() if charge else None
     presolved = view.presolved.to_numpy(dtype=bool).copy() if charge else None
-    # Features failed where a step everything else builds on (one that requires no other
-    # step, e.g. SATzilla's Pre) did not finish, or where no step finished, and nothing
-    # presolved the instance: a selector with a backup solver uses it there. A later step
-    # failing alone (CG timing out) leaves enough features to choose with.
-    finished = view.status.isin(["ok", "presolved"])
-    roots = [step for step in view.steps if not scenario.description.feature_steps[step].requires]
-    failed = ((~finished[roots].all(axis=1) | ~finished.any(axis=1)).to_numpy() if view.steps
-              else np.zeros(len(instances), dtype=bool)) & ~view.presolved.to_numpy(dtype=bool)
-    failed = failed.copy()
+    # The step structure: the features-failed rule, and the charges of selectors that
+    # choose a subset of the steps themselves (they are judged by the steps they chose).
+    structure = feature_steps(scenario, view, charged=bool(charge))
+    failed = policy.features_failed(structure.status, structure.steps, structure.requires)
     folds = _folds(scenario, protocol).to_numpy()
     cutoff = cutoff_of(scenario) if is_runtime else None
-    # The step structure, for selectors that choose a subset of the steps themselves
-    # (they are then charged, and judged failed, by the steps they chose).
-    structure = feature_steps(scenario, view, charged=bool(charge))
 
     choice = np.full(len(instances), -1, dtype=np.int64)
     sbs_fold_choice = np.full(len(instances), -1, dtype=np.int64)
     fold_ids = np.unique(folds)
     full_cost = view.cost.to_numpy(dtype=float)
-    decisions = Parallel(n_jobs=n_jobs or 1)(
-        delayed(_fit_predict)(selector, protocol.seed, cutoff, X.iloc[folds != fold], cost.iloc[folds != fold],
-                              X.iloc[folds == fold], cost.iloc[folds == fold],
-                              {"feature_cost": (full_cost if charge else np.zeros_like(full_cost))[folds != fold],
-                               "feature_failed": failed[folds != fold],
-                               "feature_steps": structure.take(folds != fold)})
+    decisions: list[Decision] = Parallel(n_jobs=n_jobs or 1)(
+        delayed(_fit_decide)(selector, protocol.seed, cutoff, X.iloc[folds != fold], cost.iloc[folds != fold],
+                             X.iloc[folds == fold], cost.iloc[folds == fold],
+                             {"feature_cost": (full_cost if charge else np.zeros_like(full_cost))[folds != fold],
+                              "feature_failed": failed[folds != fold],
+                              "feature_steps": structure.take(folds != fold)})
         for fold in fold_ids
     )
     index = {a: i for i, a in enumerate(algorithms)}
-    schedules: dict[int, list[tuple[int, float]]] = {}
     used_backup = np.zeros(len(instances), dtype=bool)
     chosen_steps: dict[int, list[str]] = {}
-    configurations = {int(f): d.config for f, d in zip(fold_ids, decisions, strict=True) if d.config is not None}
+    configurations = {int(f): dict(d.config) for f, d in zip(fold_ids, decisions, strict=True)
+                      if d.config is not None}
     for fold, decided in zip(fold_ids, decisions, strict=True):
         test, train = folds == fold, folds != fold
         if decided.steps is not None:
@@ -193,59 +164,44 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
             if charge:
                 feature_cost[test], presolved[test] = fold_cost, fold_presolved
             failed[test] = fold_failed
-        fold_choice = np.array([index[str(p)] for p in decided.choice])
+        fold_choice = np.array([index[a] for a in decided.chosen], dtype=np.int64)
         if decided.backup is not None:
-            use = failed[test]
-            fold_choice[use] = index[decided.backup]
-            used_backup[test] = use
+            fold_choice[failed[test]] = index[decided.backup]
+            used_backup[test] = failed[test]
         choice[test] = fold_choice
-        schedules[int(fold)] = [(index[a], t) for a, t in decided.schedule]
         sbs_fold_choice[test] = int(np.argmin(C[train].mean(axis=0)))
 
     sbs_global = int(np.argmin(C.mean(axis=0)))
     vbs_choice = C.argmin(axis=1)
+    sel = Outcome(np.zeros(len(instances)), np.zeros(len(instances), dtype=bool), np.zeros(len(instances)))
     if is_runtime:
         runtime = scenario.cost_matrix(par=1.0, aggregate=protocol.aggregate).to_numpy(dtype=float)
         solved = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float)
+        for fold, decided in zip(fold_ids, decisions, strict=True):
+            m = folds == fold
+            part = policy.charge(decided, runtime[m], solved[m], cutoff, protocol.par,
+                                 feature_cost[m] if charge else None, presolved[m] if charge else None,
+                                 failed[m], columns=index)
+            sel.time[m], sel.solved[m], sel.cost[m] = part.time, part.solved, part.cost
 
-        def score(ch: np.ndarray, charged: bool, with_schedules: bool = False) -> Outcome:
-            if not with_schedules or not any(schedules.values()):
-                return runtime_outcome(ch, runtime, solved, cutoff, protocol.par,
-                                       feature_cost if charged else None, presolved if charged else None)
-            time, ok, cost_ = np.zeros(len(ch)), np.zeros(len(ch), dtype=bool), np.zeros(len(ch))
-            for fold, plan in schedules.items():
-                m = folds == fold
-                part = runtime_outcome(ch[m], runtime[m], solved[m], cutoff, protocol.par,
-                                       feature_cost[m] if charged else None,
-                                       presolved[m] if charged else None, schedule=plan)
-                time[m], ok[m], cost_[m] = part.time, part.solved, part.cost
-            return Outcome(time, ok, cost_)
+        def score(ch: np.ndarray) -> Outcome:
+            return runtime_outcome(ch, runtime, solved, cutoff, protocol.par)
     else:
         cutoff = float("nan")
         ok = scenario.solved_matrix(aggregate=protocol.aggregate).to_numpy(dtype=float) >= 0.5
+        sel = Outcome(np.full(len(instances), np.nan), np.zeros(len(instances), dtype=bool), np.zeros(len(instances)))
+        for fold, decided in zip(fold_ids, decisions, strict=True):
+            m = folds == fold
+            part = policy.quality_outcome(decided, C[m], ok[m], failed[m], columns=index)
+            sel.solved[m], sel.cost[m] = part.solved, part.cost
 
-        def score(ch: np.ndarray, charged: bool, with_schedules: bool = False) -> Outcome:
+        def score(ch: np.ndarray) -> Outcome:
             rows = np.arange(len(ch))
             return Outcome(time=np.full(len(ch), np.nan), solved=ok[rows, ch], cost=C[rows, ch])
 
-    sel = score(choice, charge, with_schedules=True)
-    if is_runtime and any(d.plans is not None for d in decisions):
-        # Selectors that run a schedule per instance (SUNNY, a pipeline's runner-up slots)
-        # are judged by the schedule, after the pre-solving schedule and with the backup
-        # solver alone where the features failed.
-        for fold, decided in zip(fold_ids, decisions, strict=True):
-            if decided.plans is None:
-                continue
-            m = folds == fold
-            plans = backup_plans([[(index[a], t) for a, t in plan] for plan in decided.plans], failed[m],
-                                 None if decided.backup is None else index[decided.backup], cutoff)
-            part = plan_outcome(plans, runtime[m], solved[m], cutoff, protocol.par,
-                                feature_cost[m] if charge else None, presolved[m] if charge else None,
-                                schedules[int(fold)])
-            sel.time[m], sel.solved[m], sel.cost[m] = part.time, part.solved, part.cost
-    vbs = score(vbs_choice, False)
-    sbs_g = score(np.full(len(instances), sbs_global), False)
-    sbs_f = score(sbs_fold_choice, False)
+    vbs = score(vbs_choice)
+    sbs_g = score(np.full(len(instances), sbs_global))
+    sbs_f = score(sbs_fold_choice)
     penalty = misclassification_penalty(choice, C)
     sbs_ref = sbs_g if protocol.sbs == "global" else sbs_f
 
@@ -302,7 +258,8 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         "gap_closed_global_sbs": gap_closed(float(sel.cost.mean()), float(sbs_g.cost.mean()), float(vbs.cost.mean())),
         "gap_closed_per_fold_sbs": gap_closed(float(sel.cost.mean()), float(sbs_f.cost.mean()),
                                               float(vbs.cost.mean())),
-        "schedules": {int(f): [[algorithms[a], t] for a, t in plan] for f, plan in schedules.items() if plan},
+        "schedules": {int(f): [[a, float(t)] for a, t in d.schedule] for f, d in zip(fold_ids, decisions, strict=True)
+                      if d.schedule},
         "backup_used": int(used_backup.sum()),
         "chosen_steps": chosen_steps,
         "configurations": configurations,

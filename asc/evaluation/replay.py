@@ -35,7 +35,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.selectors.base import cost_array, fill_unset
+from asc.policy import Decision
+from asc.selectors.base import Decides, cost_array, fill_unset, n_rows
 
 
 def rows_key(X: Any) -> str:
@@ -50,7 +51,7 @@ def _path(store: str | Path, train: str, rows: str, kind: str) -> Path:
     return Path(store) / f"{train}-{rows}.{kind}.npy"
 
 
-class RecordingSelector(BaseEstimator):
+class RecordingSelector(Decides, BaseEstimator):
     """A selector that behaves exactly as the one it wraps and saves every prediction.
 
     Parameters
@@ -64,19 +65,18 @@ class RecordingSelector(BaseEstimator):
         Passed on to the wrapped selector when its own is unset, as the pipeline does.
     """
 
-    uses_features = True
-
     def __init__(self, selector: BaseEstimator | None = None, store: str | Path | None = None,
                  random_state: int | None = None) -> None:
         self.selector = selector
         self.store = store
         self.random_state = random_state
 
-    def fit(self, X: Any, C: Any) -> RecordingSelector:
+    def fit(self, X: Any, C: Any, feature_cost: Any = None, feature_failed: Any = None,
+            feature_steps: Any = None) -> RecordingSelector:
         """Fit the wrapped selector on ``X`` (DataFrame) and ``C`` (instances x algorithms)."""
         if self.selector is None or self.store is None:
             raise UsageError("RecordingSelector needs a selector and a store folder")
-        if hasattr(self.selector, "predict_schedule"):
+        if self.selector.schedules_per_instance:
             raise UsageError(f"{type(self.selector).__name__} schedules per instance; its scores cannot be replayed")
         self.selector_ = fill_unset(clone(self.selector), random_state=self.random_state).fit(X, C)
         self.algorithms_ = cost_array(C)[1]
@@ -102,8 +102,16 @@ class RecordingSelector(BaseEstimator):
         np.save(_path(self.store, self.train_key_, rows_key(X), "choice"), choice)
         return choice
 
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The wrapped selector's decision; its scores and choices are saved on the way."""
+        if n_rows(X) == 0:
+            return Decision.from_scores(self.algorithms_, np.empty((0, len(self.algorithms_))))
+        self.predict(X)
+        return Decision.from_scores(self.algorithms_, np.load(_path(self.store, self.train_key_, rows_key(X),
+                                                                    "scores")))
 
-class ReplayedSelector(BaseEstimator):
+
+class ReplayedSelector(Decides, BaseEstimator):
     """A selector that fits nothing and predicts what a :class:`RecordingSelector` saved.
 
     Parameters
@@ -114,13 +122,12 @@ class ReplayedSelector(BaseEstimator):
         Unused; present so that the pipeline hands its seed down as it did when recording.
     """
 
-    uses_features = True
-
     def __init__(self, store: str | Path | None = None, random_state: int | None = None) -> None:
         self.store = store
         self.random_state = random_state
 
-    def fit(self, X: Any, C: Any) -> ReplayedSelector:
+    def fit(self, X: Any, C: Any, feature_cost: Any = None, feature_failed: Any = None,
+            feature_steps: Any = None) -> ReplayedSelector:
         """Remember which training set this is (no model is fitted)."""
         self.algorithms_ = cost_array(C)[1]
         self.train_key_ = rows_key(X)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from asc.errors import UsageError
-from asc.selectors.base import cost_array, feature_array
+from asc.policy import Decision
+from asc.selectors.base import Decides, cost_array, feature_array
 
 log = logging.getLogger(__name__)
 
 
-class AutoSelector(BaseEstimator):
+class AutoSelector(Decides, BaseEstimator):
     """Algorithm selection configured by SMAC on the training data (AutoFolio-style).
 
     AutoFolio (Lindauer, Hoos, Hutter and Schaub, "AutoFolio: An Automatically
@@ -109,9 +111,6 @@ class AutoSelector(BaseEstimator):
         The pipeline's pre-solving schedule and backup solver (``[]`` and ``None`` without).
     """
 
-    requires_test_costs = False
-    uses_features = True
-
     def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int | None = None,
                  candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
                  tolerance: float = 1.0, cutoff: float | None = None, random_state: int | None = None) -> None:
@@ -182,8 +181,9 @@ class AutoSelector(BaseEstimator):
         self.steps_ = decoded.steps
         self.columns_ = np.asarray(problem.columns(decoded.steps), dtype=np.int64)
         self.selector_ = fit_configured(decoded, problem, slice(None), seed)
-        self.schedule_ = [(str(a), float(t)) for a, t in getattr(self.selector_, "schedule_", [])]
-        self.backup_ = getattr(self.selector_, "backup_", None)
+        policy = self.selector_.decide(Xf.iloc[:0, self.columns_])
+        self.schedule_ = [(str(a), float(t)) for a, t in policy.schedule]
+        self.backup_ = policy.backup
         return self
 
     def _select_columns(self, X: Any) -> Any:
@@ -202,8 +202,28 @@ class AutoSelector(BaseEstimator):
         """The chosen selector's scores (lower is better), instances x algorithms."""
         return self.selector_.predict_scores(self._select_columns(X))
 
-    def predict_schedule(self, X: Any) -> list[list[tuple[str, float]]] | None:
-        """Per instance, the schedule run after the features when the chosen selector makes one
-        (SUNNY), else None."""
-        plans = getattr(self.selector_, "predict_schedule", None)
-        return None if plans is None else plans(self._select_columns(X))
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
+        """The chosen selector's predicted costs (None when its scores are not costs)."""
+        return self.selector_.costs_from_scores(scores)
+
+    @property
+    def score_label(self) -> str:  # type: ignore[override]
+        """The chosen selector's (the scores are its)."""
+        return str(self.selector_.score_label) if hasattr(self, "selector_") else "score, lower is better"
+
+    def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """The chosen selector's explanation on its columns, spread over the full row (0 importance elsewhere)."""
+        d = raw.shape[1]
+        importance, z = np.full(d, np.nan), np.full(d, np.nan)
+        inner_importance, inner_z, forests = self.selector_.explain_arrays(raw[:, self.columns_])
+        if forests:
+            importance[:] = 0.0
+        importance[self.columns_] = inner_importance
+        z[self.columns_] = inner_z
+        return importance, z, forests
+
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The chosen selector's decision on its columns of ``X``, with the steps it needs."""
+        decision = self.selector_.decide(self._select_columns(X), C)
+        return replace(decision, steps=None if self.steps_ is None else tuple(str(s) for s in self.steps_),
+                       config=self.best_config_)

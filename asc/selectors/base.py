@@ -9,6 +9,17 @@ A selector learns a mapping from instance features to an algorithm from a cost m
 - ``predict(X)``: an array of algorithm names, one per row of ``X``.
 - ``predict_scores(X)``: instances x algorithms scores, lower is better (a predicted
   cost, or minus a vote count); ``predict`` is its arg-min.
+- ``decide(X)``: the whole run-time policy as a :class:`asc.policy.Decision` (the
+  choice, and where a selector has them its pre-solving schedule, backup solver,
+  feature steps and per-instance plans). Cross-validation, the selector search and
+  ``asc select`` / ``asc solve`` ask this method and nothing else. Its
+  instance-independent parts (schedule, backup, steps) are the same for any ``X``,
+  including one of no rows, which is how ``asc solve`` learns the schedule it runs
+  before computing any feature.
+
+``fit(X, C, feature_cost=None, feature_failed=None, feature_steps=None)`` has the same
+signature everywhere: the per-instance feature costs, failures and step structure are
+given to every selector, and those that learn nothing from them ignore them.
 
 ``__init__`` stores hyperparameters only; learned state ends in ``_``. Missing-value
 imputation and scaling are part of the selector and are fitted on the training data
@@ -28,6 +39,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from asc.errors import UsageError
+from asc.policy import Decision
 
 
 def cost_array(C: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +81,52 @@ def feature_array(X: Any) -> np.ndarray:
     return values.reshape(len(values), -1)
 
 
+def n_rows(X: Any) -> int:
+    """Number of instances (rows) of a feature matrix."""
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+
+class Decides:
+    """The decision contract (:meth:`decide`) on top of ``predict_scores`` and ``algorithms_``.
+
+    Mixed into every selector, including those that are not :class:`BaseSelector`
+    (votes, the self-configuring search), so that no caller has to ask what a
+    selector offers.
+    """
+
+    #: True for oracles whose decision needs the test instances' costs (the VBS).
+    requires_test_costs = False
+    #: False for selectors that ignore the features (and so are not charged their cost).
+    uses_features = True
+    #: What ``predict_scores`` returns, in words, for reports (``asc select``).
+    score_label = "score, lower is better"
+    #: True for selectors whose decisions carry a schedule per instance (SUNNY).
+    schedules_per_instance = False
+
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The decision for each row of ``X`` (``C``: the rows' true costs, read by oracles only)."""
+        return Decision.from_scores(self.algorithms_, self._decision_scores(X), uses_features=self.uses_features)
+
+    def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
+        """The predicted costs ``predict_scores`` stands for, or None when its scores are not costs."""
+        return None
+
+    def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(importance, z, forests)`` over the full feature row ``raw[0]`` (see :func:`asc.selectors.decide.explain`).
+
+        ``importance``: the mean impurity decrease over the selector's forests (NaN
+        without forests, 0 for columns it does not use); ``z``: the row standardised as
+        the selector standardises it (NaN where it does not); ``forests``: how many.
+        """
+        d = raw.shape[1]
+        return np.full(d, np.nan), np.full(d, np.nan), 0
+
+    def _decision_scores(self, X: Any) -> np.ndarray:
+        if n_rows(X) == 0:
+            return np.empty((0, len(self.algorithms_)))
+        return np.asarray(self.predict_scores(X), dtype=float)
+
+
 def make_preprocessor() -> Pipeline:
     """Median imputation, then standard scaling; empty features are kept (as zeros) so shapes stay fixed."""
     return Pipeline([
@@ -77,18 +135,16 @@ def make_preprocessor() -> Pipeline:
     ])
 
 
-class BaseSelector(BaseEstimator, metaclass=ABCMeta):
+class BaseSelector(Decides, BaseEstimator, metaclass=ABCMeta):
     """Common machinery: input checks, preprocessing, arg-min of scores."""
 
-    #: True for oracles that need the test instances' costs (the VBS).
-    requires_test_costs = False
-    #: False for selectors that ignore the features (and so are not charged their cost).
-    uses_features = True
-    #: What ``predict_scores`` returns, in words, for reports (``asc select``).
-    score_label = "score, lower is better"
+    def fit(self, X: Any, C: Any, feature_cost: Any = None, feature_failed: Any = None,
+            feature_steps: Any = None) -> BaseSelector:
+        """Fit on features ``X`` (instances x features) and costs ``C`` (instances x algorithms).
 
-    def fit(self, X: Any, C: Any) -> BaseSelector:
-        """Fit on features ``X`` (instances x features) and costs ``C`` (instances x algorithms)."""
+        ``feature_cost``, ``feature_failed`` and ``feature_steps`` are accepted by every
+        selector (see the module docstring); a plain selector learns nothing from them.
+        """
         costs, names = cost_array(C)
         features = feature_array(X)
         if len(features) != len(costs):
@@ -136,6 +192,21 @@ class BaseSelector(BaseEstimator, metaclass=ABCMeta):
         scores and the costs evaluates the models once.
         """
         return None
+
+    def _forests(self) -> list[Any]:
+        """The fitted forests whose importances explain a choice (none by default)."""
+        return []
+
+    def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(importance, z, forests)``: see :meth:`Decides.explain_arrays`."""
+        d = raw.shape[1]
+        importance, z = np.full(d, np.nan), np.full(d, np.nan)
+        if self.preprocessor_ is not None and d:
+            z[:] = self.preprocessor_.transform(raw[:1])[0]
+        forests = self._forests()
+        if forests:
+            importance[:] = np.mean([np.asarray(f.feature_importances_, dtype=float) for f in forests], axis=0)
+        return importance, z, len(forests)
 
     @abstractmethod
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from asc.selectors.base import BaseSelector, cost_array
+from asc.errors import UsageError
+from asc.policy import Decision
+from asc.selectors.base import BaseSelector, cost_array, n_rows
 
 
 class SingleBest(BaseSelector):
@@ -57,6 +59,13 @@ class VirtualBest(BaseSelector):
     def predict(self, X: Any, C: Any = None) -> np.ndarray:  # type: ignore[override]
         """The best algorithm of each instance according to ``C``."""
         return self.algorithms_[np.argmin(self.predict_scores(X, C), axis=1)]
+
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The best algorithm of each instance according to its true costs ``C``."""
+        if C is None and n_rows(X):
+            raise UsageError("the virtual best needs the true costs: decide(X, C)")
+        scores = np.empty((0, len(self.algorithms_))) if C is None else self.predict_scores(X, C)
+        return Decision.from_scores(self.algorithms_, scores, uses_features=False)
 
     def _scores(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - predict_scores overrides
         raise TypeError("the virtual best needs the true costs: predict(X, C)")

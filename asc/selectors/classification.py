@@ -57,3 +57,6 @@ class MultiClassSelector(BaseSelector):
         if self.model_ is None:
             return multiclass_scores(None, None, len(X), self.mean_costs_)
         return multiclass_scores(self.model_.predict_proba(X), self.model_.classes_, len(X), self.mean_costs_)
+
+    def _forests(self) -> list:
+        return [m for m in [self.model_] if m is not None and not isinstance(m, (int, np.integer))]

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from asc.errors import ModelError
+from asc.policy import Decision
 from asc.selectors import scoring
 
 log = logging.getLogger(__name__)
@@ -366,6 +367,21 @@ class CompiledSelector:
         """The chosen algorithm's name for each row of ``X``."""
         return self.algorithms_[np.argmin(self.predict_scores(X), axis=1)]
 
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The fitted selector's :meth:`~asc.selectors.base.Decides.decide`, from the arrays."""
+        k = len(self.algorithms_)
+        n = int(X.shape[0]) if hasattr(X, "shape") else len(X)
+        scores = np.empty((0, k)) if n == 0 else np.asarray(self.predict_scores(X), dtype=float)
+        plans = None
+        if self.runner_ups_:
+            plans = tuple(tuple((str(self.algorithms_[a]), t) for a, t in plan) for plan in
+                          scoring.runner_up_plans(scores, self.runner_ups_, self.runner_up_seconds_, self.cutoff))
+        elif self.kind == "sunny":
+            plans = tuple(tuple((str(self.algorithms_[a]), float(t)) for a, t in plan)
+                          for plan in (self._plans(self.transform(X)) if n else []))
+        return Decision.from_scores(self.algorithms_, scores, schedule=tuple(self.schedule_), backup=self.backup_,
+                                    plans=plans, uses_features=self.kind != "sbs")
+
     def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
         """Predicted costs where the scores stand for costs (see the fitted selectors)."""
         if self.kind == "regression" and self.inner["target"] == "raw":
@@ -376,28 +392,29 @@ class CompiledSelector:
             return scores
         return None
 
-    def explain_arrays(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(importance, z) over the full feature row: forest importance (NaN when none, 0 for
-        columns the selector does not use) and the standardised values of ``X``'s first row."""
+    def explain_arrays(self, X: Any) -> tuple[np.ndarray, np.ndarray, int]:
+        """(importance, z, forests) over the full feature row: forest importance (NaN when none, 0 for
+        columns the selector does not use), the standardised values of ``X``'s first row, and
+        the number of forests."""
         raw = np.asarray(X, dtype=float).reshape(len(X), -1)
         d = raw.shape[1]
         cols = np.arange(d) if self.columns is None else self.columns
         z = np.full(d, np.nan)
         importance = np.full(d, np.nan)
         if self.kind == "vote":
-            pooled, first_z, _ = scoring.pooled_explanation(
-                [(*member.explain_arrays(raw[:, cols]), member.n_forests) for member in self.members])
+            pooled, first_z, forests = scoring.pooled_explanation(
+                [member.explain_arrays(raw[:, cols]) for member in self.members])
             if pooled is not None:
                 importance[cols] = pooled
             if first_z is not None:
                 z[cols] = first_z
-            return importance, z
+            return importance, z, forests
         if self.inner.get("pre") is not None and len(cols):
             z[cols] = self.transform(raw[:1])[0]
         if self.forests is not None:
             importance[:] = 0.0
             importance[cols] = self.forests.importances.mean(axis=0)
-        return importance, z
+        return importance, z, self.n_forests
 
     @property
     def n_forests(self) -> int:
@@ -433,13 +450,25 @@ def _check_inputs(selector: Any, n_features: int, seed: int = 0) -> np.ndarray:
 
 def _same_plans(a: Any, b: Any) -> bool:
     """Whether two lists of per-instance schedules agree (names equal, seconds to 1e-9)."""
-    if a is None or b is None or len(a) != len(b):
+    if a is None or b is None:
+        return a is None and b is None
+    if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
         if [n for n, _ in x] != [n for n, _ in y] or not np.allclose([t for _, t in x], [t for _, t in y],
                                                                      rtol=1e-9, atol=1e-12):
             return False
     return True
+
+
+def _same_decision(expected: Decision, got: Decision) -> bool:
+    """Whether the compiled form decides as the fitted selector: scores to 1e-9, everything else exactly."""
+    scores_agree = expected.scores is not None and got.scores is not None and \
+        got.scores.shape == expected.scores.shape and \
+        np.allclose(got.scores, expected.scores, rtol=1e-9, atol=1e-12)
+    return bool(scores_agree and np.array_equal(got.choice, expected.choice)
+                and expected.algorithms == got.algorithms and expected.backup == got.backup
+                and _same_plans([expected.schedule], [got.schedule]) and _same_plans(expected.plans, got.plans))
 
 
 def compiled_members(model: Any) -> list[tuple[str, bytes]]:
@@ -454,16 +483,9 @@ def compiled_members(model: Any) -> list[tuple[str, bytes]]:
     recipe, arrays = compiled
     X = _check_inputs(model.selector, len(model.info.features))
     try:
-        expected = np.asarray(model.selector.predict_scores(X), dtype=float)
-        compiled_selector = CompiledSelector(recipe["selector"], arrays)
-        got = compiled_selector.predict_scores(X)
-        same = got.shape == expected.shape and np.allclose(got, expected, rtol=1e-9, atol=1e-12) and \
-            np.array_equal(got.argmin(axis=1), expected.argmin(axis=1))
-        plans = getattr(model.selector, "predict_schedule", None)
-        expected_plans = plans(X) if plans is not None else None
-        got_plans = compiled_selector.predict_schedule(X)
-        if expected_plans is not None or got_plans is not None:
-            same = same and _same_plans(expected_plans, got_plans)
+        expected = model.selector.decide(X)
+        got = CompiledSelector(recipe["selector"], arrays).decide(X)
+        same = _same_decision(expected, got)
     except Exception as exc:  # noqa: BLE001 - any failure means: do not ship a compiled form
         log.warning("compiled form of %s failed its check (%s); not written", model.info.selector, exc)
         return []
@@ -496,7 +518,7 @@ def load_predictor(path: str | Path) -> Any:
     with zipfile.ZipFile(path) as archive:
         header = read_header(path, archive)
         names = archive.namelist()
-        if header is None or RECIPE not in names:
+        if RECIPE not in names:
             return load_model(path)
         try:
             recipe = json.loads(archive.read(RECIPE))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from asc.errors import ModelError
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
     from asc.selectors.model import SelectionModel
 
 log = logging.getLogger(__name__)
-
-#: Step statuses after which a step's values can be used.
-FINISHED = ("ok", "presolved")
-
 
 @dataclass(frozen=True)
 class StepOutcome:
@@ -152,27 +148,6 @@ def feature_steps_of(model: SelectionModel) -> tuple[str, ...]:
     return steps
 
 
-def backup_of(model: SelectionModel) -> str:
-    """The model's backup solver (recorded at training; derived for older files where possible)."""
-    if model.info.backup:
-        return model.info.backup
-    selector = getattr(model.selector, "selector_", model.selector)
-    learned = getattr(model.selector, "backup_", None)
-    if learned:
-        return str(learned)
-    means = getattr(selector, "mean_costs_", None)
-    if means is not None and len(means) == len(model.info.algorithms):
-        return model.info.algorithms[int(min(range(len(means)), key=lambda i: means[i]))]
-    raise ModelError("the model file records no backup solver (written by an older asc); "
-                     "retrain it with 'asc train' to use it on instances whose features fail")
-
-
-def schedule_of(model: SelectionModel) -> tuple[tuple[str, float], ...]:
-    """The pre-solving schedule ``(algorithm, seconds)`` a pipeline model learned (else empty)."""
-    plan = getattr(model.selector, "schedule_", None) or ()
-    return tuple((str(a), float(t)) for a, t in plan)
-
-
 def _failed_result(steps: tuple[str, ...], status: str) -> Any:
     """A feature result in which every step ended with ``status`` and gave no values."""
     from types import SimpleNamespace
@@ -196,11 +171,16 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
     explain_top
         If given, attach an :class:`Explanation` with this many features.
     """
+    import numpy as np
+
+    from asc import policy
+
     steps = feature_steps_of(model)
     outcomes: dict[str, StepOutcome] = {}
     values: dict[str, float] = {}
     presolved: str | None = None
     seconds = 0.0
+    failed = False
     if steps:
         from asc.features import FEATURE_STEPS, compute_features
 
@@ -215,103 +195,49 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
         seconds = time.perf_counter() - start
         for name, step in result.steps.items():
             outcomes[name] = StepOutcome(str(step.status), float(step.cost))
-            if step.status in FINISHED:
+            if step.status in policy.FINISHED:
                 # an infinite value (a ratio over zero) is as good as missing, and
                 # scikit-learn refuses it: impute it like a missing one
                 values.update({k: float(v) if math.isfinite(v) else math.nan for k, v in step.values.items()})
-        presolved = getattr(result, "presolved_answer", None)
-        roots = [s for s in steps if not FEATURE_STEPS[s][1]]
-        finished = [s for s in steps if outcomes.get(s, StepOutcome("crash", math.nan)).status in FINISHED]
-        failed = [s for s in steps if s not in finished]
-        features_failed = bool(any(s not in finished for s in roots) or not finished)
-    else:
-        failed, features_failed = [], False
+        presolved = result.presolved_answer
+        status = np.array([[outcomes[s].status if s in outcomes else "crash" for s in steps]], dtype=object)
+        failed = bool(policy.features_failed(status, steps, {s: FEATURE_STEPS[s][1] for s in steps})[0])
+    unfinished = [s for s in steps if outcomes.get(s, StepOutcome("crash", math.nan)).status not in policy.FINISHED]
     row = {name: values.get(name, math.nan) for name in model.info.features}
-    common = dict(schedule=schedule_of(model), steps=outcomes, feature_seconds=seconds, features=row,
-                  score_label=str(getattr(model.selector, "score_label", "score, lower is better")))
-
-    if presolved in ("SAT", "UNSAT"):
-        backup = backup_of(model)
-        return Selection(algorithm=backup, reason="presolved", presolved=presolved, scores={},
-                         predicted_costs=None, ranking=(backup,),
-                         note=f"decided {presolved} by unit propagation while computing the features",
-                         **common)
-    if features_failed:
-        backup = backup_of(model)
-        what = ", ".join(f"{s} {outcomes[s].status}" if s in outcomes else f"{s} missing" for s in failed)
-        return Selection(algorithm=backup, reason="backup", presolved=None, scores={}, predicted_costs=None,
-                         ranking=(backup,), note=f"feature computation failed ({what}): backup solver", **common)
-
-    import numpy as np
-
     X = np.array([[row[name] for name in model.info.features]], dtype=float)
-    scores = np.asarray(model.selector.predict_scores(X), dtype=float)[0]
-    names = [str(a) for a in model.selector.algorithms_]
-    to_costs = getattr(model.selector, "costs_from_scores", None)
-    costs = to_costs(scores[None, :]) if to_costs is not None else None
-    order = [names[i] for i in np.argsort(scores, kind="stable")]
-    schedule_fn = getattr(model.selector, "predict_schedule", None)
-    plans = schedule_fn(X) if schedule_fn is not None else None
-    plan = () if not plans else tuple((str(a), float(t)) for a, t in plans[0])
+    decision = model.selector.decide(X)
+    if decision.backup is None:
+        # a selector without a backup of its own is deployed with the model's (the single
+        # best of its training data); the evaluation charges such a selector's choice
+        # from imputed features instead (asc.policy.charge), a difference kept until the
+        # backup is part of every decision
+        decision = replace(decision, backup=model.info.backup)
+    reason, slots = policy.after_features(decision, 0, failed, presolved in ("SAT", "UNSAT"), math.inf)
+    common = dict(schedule=decision.schedule, steps=outcomes, feature_seconds=seconds, features=row,
+                  score_label=str(model.selector.score_label))
+    if reason == policy.PRESOLVED:
+        return Selection(algorithm=slots[0][0], reason=reason, presolved=presolved, scores={},
+                         predicted_costs=None, ranking=(slots[0][0],),
+                         note=f"decided {presolved} by unit propagation while computing the features", **common)
+    if reason == policy.BACKUP:
+        what = ", ".join(f"{s} {outcomes[s].status}" if s in outcomes else f"{s} missing" for s in unfinished)
+        return Selection(algorithm=slots[0][0], reason=reason, presolved=None, scores={}, predicted_costs=None,
+                         ranking=(slots[0][0],), note=f"feature computation failed ({what}): backup solver",
+                         **common)
+    names = decision.algorithms
+    scores = decision.scores[0]
+    costs = model.selector.costs_from_scores(decision.scores)
+    plan = () if decision.plans is None else tuple(decision.plans[0])
     note = ""
-    if failed:
-        note = "step(s) " + ", ".join(f"{s} {outcomes[s].status}" for s in failed) + \
+    if unfinished:
+        note = "step(s) " + ", ".join(f"{s} {outcomes[s].status}" for s in unfinished) + \
                ": their features are missing and imputed"
     explanation = explain(model, row, explain_top) if explain_top else None
-    return Selection(algorithm=order[0], reason="predicted", presolved=None,
-                     scores={a: float(s) for a, s in zip(names, scores, strict=True)},
+    return Selection(algorithm=names[int(decision.choice[0])], reason=reason, presolved=None,
+                     scores={a: float(x) for a, x in zip(names, scores, strict=True)},
                      predicted_costs=None if costs is None else
                      {a: float(c) for a, c in zip(names, np.asarray(costs)[0], strict=True)},
-                     ranking=tuple(order), plan=plan, note=note, explanation=explanation, **common)
-
-
-def _fitted_parts(selector: Any, d: int) -> tuple[Any, np.ndarray]:
-    """The innermost fitted selector and the columns of the full feature row it sees.
-
-    Wrappers hold the selector that predicts in ``selector_`` (pipelines, ``auto``);
-    ``auto`` also narrows the row to its chosen steps' columns (``columns_``).
-    """
-    import numpy as np
-
-    columns = np.arange(d)
-    while getattr(selector, "selector_", None) is not None and selector.selector_ is not selector:
-        if getattr(selector, "columns_", None) is not None:
-            columns = columns[np.asarray(selector.columns_, dtype=np.int64)]
-        selector = selector.selector_
-    return selector, columns
-
-
-def _importance_and_z(selector: Any, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """(importance, z, number of forests) over the full feature row, for a fitted or compiled selector."""
-    import numpy as np
-
-    if hasattr(selector, "explain_arrays"):
-        importance, z = selector.explain_arrays(raw)
-        return importance, z, selector.n_forests
-    d = raw.shape[1]
-    inner, columns = _fitted_parts(selector, d)
-    importance, z = np.full(d, np.nan), np.full(d, np.nan)
-    members = getattr(inner, "members_", None)
-    if members:  # a vote
-        from asc.selectors.scoring import pooled_explanation
-
-        pooled, first_z, n_forests = pooled_explanation([_importance_and_z(m, raw[:, columns]) for m in members])
-        if pooled is not None:
-            importance[columns] = pooled
-        if first_z is not None:
-            z[columns] = first_z
-        return importance, z, n_forests
-    forests = [m for m in getattr(inner, "models_", []) or [] if hasattr(m, "feature_importances_")]
-    single = getattr(inner, "model_", None)
-    if single is not None and hasattr(single, "feature_importances_"):
-        forests.append(single)
-    prep = getattr(inner, "preprocessor_", None)
-    if prep is not None and len(columns):
-        z[columns] = prep.transform(raw[:1, columns])[0]
-    if forests:
-        importance[:] = 0.0
-        importance[columns] = np.mean([np.asarray(f.feature_importances_, dtype=float) for f in forests], axis=0)
-    return importance, z, len(forests)
+                     ranking=decision.ranking(0), plan=plan, note=note, explanation=explanation, **common)
 
 
 def explain(model: SelectionModel, features: dict[str, float], top: int = 10) -> Explanation:
@@ -331,7 +257,7 @@ def explain(model: SelectionModel, features: dict[str, float], top: int = 10) ->
 
     names = list(model.info.features)
     raw = np.array([[features.get(n, np.nan) for n in names]], dtype=float)
-    importance, z, n_forests = _importance_and_z(model.selector, raw)
+    importance, z, n_forests = model.selector.explain_arrays(raw)
     if n_forests:
         order = np.argsort(-importance, kind="stable")
         method = ("top features by the model's importance (mean decrease in impurity, averaged over "

@@ -9,8 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from asc.errors import UsageError
-from asc.selectors.base import BaseSelector, cost_array, feature_array
-from asc.selectors.scoring import vote_scores
+from asc.selectors.base import BaseSelector, Decides, cost_array, feature_array
+from asc.selectors.scoring import pooled_explanation, vote_scores
 
 #: Members of :class:`VotingSelector` by default: the four feature-based selectors with the
 #: best record over the runtime scenarios (benchmarks/RESULTS.md), two regressions and two
@@ -18,7 +18,7 @@ from asc.selectors.scoring import vote_scores
 DEFAULT_MEMBERS = ("rf-regression", "pairwise-regression", "multiclass-rf", "pairwise-rf")
 
 
-class VotingSelector(BaseEstimator):
+class VotingSelector(Decides, BaseEstimator):
     """An ensemble of selectors that vote by rank (Borda count).
 
     Every member is a selector of the registry, fitted on the same training data with
@@ -45,15 +45,14 @@ class VotingSelector(BaseEstimator):
         Seed; each member gets its own seed drawn from it.
     """
 
-    requires_test_costs = False
-    uses_features = True
     score_label = "mean rank among the members' choices (1 = best)"
 
     def __init__(self, members: Sequence[str] = DEFAULT_MEMBERS, random_state: int | None = None) -> None:
         self.members = members
         self.random_state = random_state
 
-    def fit(self, X: Any, C: Any) -> VotingSelector:
+    def fit(self, X: Any, C: Any, feature_cost: Any = None, feature_failed: Any = None,
+            feature_steps: Any = None) -> VotingSelector:
         """Fit every member on features ``X`` and costs ``C`` (instances x algorithms)."""
         from asc.selectors.registry import make_selector
 
@@ -88,3 +87,14 @@ class VotingSelector(BaseEstimator):
     def costs_from_scores(self, scores: np.ndarray) -> None:
         """Ranks are not costs: a vote cannot say what each algorithm would cost."""
         return None
+
+    def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """The members' explanations pooled (:func:`asc.selectors.scoring.pooled_explanation`)."""
+        d = raw.shape[1]
+        importance, z = np.full(d, np.nan), np.full(d, np.nan)
+        pooled, first_z, forests = pooled_explanation([m.explain_arrays(raw) for m in self.members_])
+        if pooled is not None:
+            importance[:] = pooled
+        if first_z is not None:
+            z[:] = first_z
+        return importance, z, forests

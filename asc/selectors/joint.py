@@ -75,3 +75,6 @@ class JointRegressor(BaseSelector):
     def costs_from_scores(self, scores: np.ndarray) -> np.ndarray:
         """Predicted costs: the log target decoded back to the cost's unit."""
         return decode_log_costs(scores, self.shift_)
+
+    def _forests(self) -> list:
+        return [m for m in [self.model_] if m is not None and not isinstance(m, (int, np.integer))]

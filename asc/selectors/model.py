@@ -15,8 +15,9 @@ checksummed, none of which can run code when loaded (never pickle):
   without importing scikit-learn.
 
 Every member's CRC-32 is verified before anything is used, so a truncated file or a
-flipped byte fails in one clear line. Files written before the container existed (a
-bare skops archive) still load.
+flipped byte fails in one clear line. Anything else (a bare skops archive of the
+layout before the container, another container or format version) is refused with
+a "retrain" message: no model of those layouts was ever released.
 """
 
 from __future__ import annotations
@@ -81,7 +82,6 @@ class ModelInfo:
         The algorithm to run when the features cannot be computed (a step crashes or
         times out): the selector's own backup solver when it learned one (the SATzilla
         pipeline), else the single best of the training data (lowest mean cost).
-        ``None`` in files written before it was recorded.
     mean_costs
         Mean training cost (PAR-``par``) of each algorithm, for reports.
     """
@@ -94,12 +94,10 @@ class ModelInfo:
     cutoff: float | None
     par: float
     seed: int
+    backup: str
+    mean_costs: dict[str, float]
     versions: dict[str, str] = field(default_factory=dict)
     created: str = ""
-    # Fields below were added after format version 1 shipped; their defaults keep
-    # older files loadable (a missing backup is reported when it is needed).
-    backup: str | None = None
-    mean_costs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,15 +167,14 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     """Fit the named selector on a whole scenario and wrap it as a :class:`SelectionModel`.
 
     The selector gets what the evaluation gives it: the scenario's cutoff (when it has
-    a ``cutoff`` parameter left unset) and, if its ``fit`` accepts them, the feature
-    costs, failures and step structure of the training instances. A selector that
-    chooses its own feature steps (``steps_``, e.g. ``auto``) records those steps, so
-    that only they are computed when the model is used.
+    a ``cutoff`` parameter left unset), the feature costs, failures and step structure
+    of the training instances. A selector whose decision names its own feature steps
+    (``auto``) records those steps, so that only they are computed when the model is
+    used.
     """
-    import inspect
-
     import numpy as np
 
+    from asc import policy
     from asc.aslib.views import cutoff_of, feature_steps
     from asc.selectors.base import fill_unset
     from asc.selectors.registry import make_selector
@@ -189,19 +186,18 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     view = scenario.feature_matrix(steps)
     cost = scenario.cost_matrix(par=par)
     structure = feature_steps(scenario, view, charged=is_runtime)
-    failed = structure.charges(view.steps)[2] if view.steps else np.zeros(len(cost), dtype=bool)
-    extra = {"feature_cost": view.cost.to_numpy(dtype=float) if is_runtime else np.zeros(len(cost)),
-             "feature_failed": failed, "feature_steps": structure}
-    accepted = inspect.signature(selector.fit).parameters
-    selector.fit(view.X, cost, **{k: v for k, v in extra.items() if k in accepted})
-    used = getattr(selector, "steps_", None)
+    failed = policy.features_failed(structure.status, structure.steps, structure.requires)
+    selector.fit(view.X, cost, feature_cost=view.cost.to_numpy(dtype=float) if is_runtime else np.zeros(len(cost)),
+                 feature_failed=failed, feature_steps=structure)
+    decision = selector.decide(view.X.iloc[:0])
     means = cost.mean(axis=0)
     # the selector's own backup solver (learned on instances whose features failed) when
-    # it has one, else the training data's single best: what asc select runs without features
-    backup = getattr(selector, "backup_", None) or str(means.idxmin())
+    # it has one, else the training data's single best: what asc solve runs when its choice crashes
+    backup = decision.backup or str(means.idxmin())
     info = ModelInfo(
         selector=selector_name, scenario=scenario.name, algorithms=tuple(str(a) for a in cost.columns),
-        features=tuple(str(f) for f in view.X.columns), steps=tuple(view.steps if used is None else used),
+        features=tuple(str(f) for f in view.X.columns),
+        steps=tuple(view.steps if decision.steps is None else decision.steps),
         cutoff=scenario.cutoff if is_runtime else None, par=par, seed=seed,
         versions=library_versions(), created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         backup=str(backup), mean_costs={str(a): float(v) for a, v in means.items()},
@@ -233,16 +229,18 @@ def save_model(model: SelectionModel, path: str | Path) -> Path:
     return path
 
 
-def read_header(path: Path, archive: zipfile.ZipFile) -> dict | None:
-    """The container header of an open model file, or None for a bare skops archive (older files).
+def read_header(path: Path, archive: zipfile.ZipFile) -> dict:
+    """The container header of an open model file.
 
     Raises
     ------
     ModelError
-        A header that is not ours or of a container version this asc cannot read.
+        No header (a bare skops archive, the layout before the container), a header
+        that is not ours, or a container version this asc cannot read.
     """
     if HEADER_MEMBER not in archive.namelist():
-        return None
+        raise ModelError(f"{path}: not a model file of this asc (no {HEADER_MEMBER}; an older layout?): "
+                         "retrain it with 'asc train'")
     try:
         header = json.loads(archive.read(HEADER_MEMBER))
     except (ValueError, zipfile.BadZipFile) as exc:
@@ -308,11 +306,10 @@ def load_model(path: str | Path) -> SelectionModel:
         raise ModelError(f"{path}: model file not found")
     _check_archive(path)
     with zipfile.ZipFile(path) as archive:
-        # the skops archive inside the container, or the file itself when it is a bare one
-        data = archive.read(SKOPS_MEMBER) if read_header(path, archive) is not None else None
-    source: dict[str, Any] = {"data": data} if data is not None else {"file": path}
+        read_header(path, archive)
+        data = archive.read(SKOPS_MEMBER)
     try:
-        untrusted = sio.get_untrusted_types(**source)
+        untrusted = sio.get_untrusted_types(data=data)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: not a readable model file (corrupted or truncated: {exc})") from None
     except Exception as exc:  # skops raises assorted errors on garbage; all mean the same here
@@ -322,7 +319,7 @@ def load_model(path: str | Path) -> SelectionModel:
         raise ModelError(f"{path}: refusing to load type {refused[0]} (not a selector, scikit-learn or NumPy "
                          "type; the file may have been tampered with)")
     try:
-        payload = sio.loads(data, trusted=untrusted) if data is not None else sio.load(path, trusted=untrusted)
+        payload = sio.loads(data, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

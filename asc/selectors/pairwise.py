@@ -79,3 +79,6 @@ class PairwiseClassifier(BaseSelector):
             else:
                 p_a.append(model.predict_proba(X)[:, list(model.classes_).index(1)])
         return pairwise_vote_scores(p_a, self.pairs_, len(self.algorithms_), self.mean_costs_, self.voting)
+
+    def _forests(self) -> list:
+        return [m for m in self.models_ if m is not None and not isinstance(m, (int, np.integer))]

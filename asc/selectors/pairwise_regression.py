@@ -64,3 +64,6 @@ class PairwiseRegressor(BaseSelector):
     def _scores(self, X: np.ndarray) -> np.ndarray:
         return pairwise_difference_scores([model.predict(X) for model in self.models_], self.pairs_, len(X),
                                           len(self.algorithms_))
+
+    def _forests(self) -> list:
+        return [m for m in self.models_ if m is not None and not isinstance(m, (int, np.integer))]

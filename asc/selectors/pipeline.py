@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.evaluation.metrics import backup_plans, plan_outcome, runtime_outcome
-from asc.selectors.base import BaseSelector, cost_array, feature_array, fill_unset
+from asc.policy import Decision, backup_plans, plan_outcome, runtime_arrays, runtime_outcome
+from asc.selectors.base import BaseSelector, cost_array, feature_array, fill_unset, n_rows
 from asc.selectors.scoring import runner_up_plans
 
 # Pre-solving slots tried, as fractions of the cutoff.
@@ -35,14 +36,6 @@ def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int
     """
     rows = costs[failed] if failed.sum() >= min_failed else costs
     return int(np.argmin(rows.mean(axis=0)))
-
-
-def runtime_arrays(costs: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """(runtime, solved, PAR factor) of a PAR-k cost matrix, as :func:`runtime_outcome` takes them."""
-    solved = (costs <= cutoff).astype(float)
-    runtime = np.minimum(costs, cutoff)
-    par = float(costs.max() / cutoff) if costs.max() > cutoff else 10.0
-    return runtime, solved, par
 
 
 def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,
@@ -263,10 +256,6 @@ class SelectionPipeline(BaseSelector):
         self.cutoff = cutoff
         self.random_state = random_state
 
-    @property
-    def uses_features(self) -> bool:  # type: ignore[override]
-        return True
-
     def _inner(self) -> BaseEstimator:
         if self.selector is None:
             from asc.selectors.regression import PerAlgorithmRegressor
@@ -277,7 +266,7 @@ class SelectionPipeline(BaseSelector):
         return fill_unset(inner, random_state=self.random_state)
 
     def fit(self, X: Any, C: Any, feature_cost: np.ndarray | None = None,
-            feature_failed: np.ndarray | None = None) -> SelectionPipeline:
+            feature_failed: np.ndarray | None = None, feature_steps: Any = None) -> SelectionPipeline:
         """Fit schedule, backup and inner selector.
 
         Parameters
@@ -307,7 +296,7 @@ class SelectionPipeline(BaseSelector):
         self.min_gain_ = self.min_gain
         self.runner_ups_, self.runner_up_seconds_ = 0, 0.0
         presolve = self.presolve_budget > 0 and (self.max_presolvers is None or self.max_presolvers > 0)
-        hedge = self.max_runner_ups > 0 and not hasattr(self.selector_, "predict_schedule")
+        hedge = self.max_runner_ups > 0 and not self.selector_.schedules_per_instance
         if (presolve or hedge) and n >= 6:
             backup = None if self.backup_ is None else list(names).index(self.backup_)
             # the same three folds give the selector's honest choices and judge the minimum gain
@@ -355,6 +344,20 @@ class SelectionPipeline(BaseSelector):
         plans = runner_up_plans(self.predict_scores(X), self.runner_ups_, self.runner_up_seconds_, float(self.cutoff))
         return [[(str(self.algorithms_[a]), t) for a, t in plan] for plan in plans]
 
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The inner selector's decision, with the schedule, the backup and the runner-up slots around it.
+
+        An inner selector that schedules per instance (SUNNY) keeps its plans: the
+        pipeline learns no runner-up slots for it.
+        """
+        inner = self.selector_.decide(X, C)
+        plans = inner.plans
+        if self.runner_ups_ and n_rows(X):
+            slots = runner_up_plans(inner.scores, self.runner_ups_, self.runner_up_seconds_, float(self.cutoff))
+            plans = tuple(tuple((str(self.algorithms_[a]), t) for a, t in plan) for plan in slots)
+        return replace(inner, schedule=tuple((str(a), float(t)) for a, t in self.schedule_), backup=self.backup_,
+                       plans=plans, uses_features=True)
+
     def predict(self, X: Any) -> np.ndarray:
         """The inner selector's choice (the schedule and backup are applied by whoever runs it)."""
         return np.asarray(self.selector_.predict(X))
@@ -365,12 +368,16 @@ class SelectionPipeline(BaseSelector):
 
     def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
         """The inner selector's predicted costs (None when its scores are not costs)."""
-        method = getattr(self.selector_, "costs_from_scores", None)
-        return None if method is None else method(scores)
+        return self.selector_.costs_from_scores(scores)
+
+    def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """The inner selector's explanation."""
+        return self.selector_.explain_arrays(raw)
 
     @property
     def score_label(self) -> str:  # type: ignore[override]
-        return str(getattr(getattr(self, "selector_", None), "score_label", "score, lower is better"))
+        """The inner selector's (the scores are its)."""
+        return str(self.selector_.score_label) if hasattr(self, "selector_") else "score, lower is better"
 
     def _fit(self, X: np.ndarray, C: np.ndarray) -> None:  # pragma: no cover - fit is overridden
         raise TypeError("SelectionPipeline.fit is the entry point")

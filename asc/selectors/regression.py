@@ -76,3 +76,6 @@ class PerAlgorithmRegressor(BaseSelector):
         if self.target == "raw":
             return scores
         return decode_log_costs(scores, self.shift_)
+
+    def _forests(self) -> list:
+        return [m for m in self.models_ if m is not None and not isinstance(m, (int, np.integer))]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from asc.errors import UsageError
+from asc.policy import Decision
 from asc.selectors.base import BaseSelector
 from asc.selectors.scoring import plan_scores, portfolio_subsets, sunny_plan
 
@@ -71,6 +75,14 @@ class SunnySelector(BaseSelector):
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
         return plan_scores(self._plans(X), self.solved_.shape[1])
+
+    schedules_per_instance = True
+
+    def decide(self, X: Any, C: Any = None) -> Decision:
+        """The choice (the longest slot) and, per instance, the schedule that runs after the features."""
+        decision = super().decide(X, C)
+        plans = self.predict_schedule(X) if len(decision.choice) else []
+        return replace(decision, plans=tuple(tuple(plan) for plan in plans))
 
     def predict_schedule(self, X: object) -> list[list[tuple[str, float]]]:
         """Per instance, the schedule: ``(algorithm, seconds)`` pairs, run in order."""

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from asc.evaluation.metrics import gap_closed, misclassification_penalty, par_k, runtime_outcome
+from asc.evaluation.metrics import gap_closed, misclassification_penalty, par_k
+from asc.policy import runtime_outcome
 
 
 def make_runs():
@@ -56,7 +57,7 @@ def test_misclassification_penalty():
 def test_plan_outcome_with_one_slot_is_runtime_outcome():
     # A plan of one slot (the choice, for the whole cutoff) after a pre-solving schedule is
     # exactly the choice after that schedule: both accountings must agree instance by instance.
-    from asc.evaluation.metrics import plan_outcome
+    from asc.policy import plan_outcome
 
     rng = np.random.default_rng(0)
     runtime = rng.uniform(0.1, 120.0, size=(200, 3))
@@ -74,7 +75,7 @@ def test_plan_outcome_with_one_slot_is_runtime_outcome():
 
 
 def test_plan_outcome_runs_the_slots_in_order():
-    from asc.evaluation.metrics import plan_outcome
+    from asc.policy import plan_outcome
 
     runtime, solved = make_runs()
     # instance 0: the first slot (1 for 4 s) fails, 0 solves at 4 + 10; instance 1: 1 solves in its 5 s slot

@@ -206,7 +206,7 @@ def test_cli_evaluate_and_train_with_budget(tmp_path, run_cli):
 
 def test_sunny_is_searched_and_judged_by_its_schedules():
     from asc.configuration.selector_search import SearchProblem, cross_validated_costs, inner_folds
-    from asc.evaluation.metrics import plan_outcome
+    from asc.policy import plan_outcome
     from asc.selectors.sunny import SunnySelector
 
     scenario, X, C, steps = make_training(n_instances=40, seed=3)
@@ -215,7 +215,7 @@ def test_sunny_is_searched_and_judged_by_its_schedules():
     # the space offers no pre-solving to SUNNY: its own schedule hedges
     assert all("presolve" not in h["config"] for h in auto.search_history_)
     if auto.best_config_["selector"] == "sunny":
-        assert auto.predict_schedule(X) is not None
+        assert auto.decide(X).plans is not None
     # An inner fold's cost is the schedule's outcome, not the longest slot's.
     Xf = X.reset_index(drop=True)
     problem = SearchProblem(X=Xf, C=C.reset_index(drop=True), cutoff=100.0, feature_cost=np.zeros(len(C)),

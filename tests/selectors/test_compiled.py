@@ -55,8 +55,8 @@ def test_compiled_sunny_gives_the_fitted_schedules(tmp_path):
     fast = load_predictor(save_model(model, tmp_path / "m.skops"))
     assert isinstance(fast.selector, CompiledSelector) and fast.selector.kind == "sunny"
     X = probe_rows()
-    expected = model.selector.predict_schedule(X)
-    assert fast.selector.predict_schedule(X) == expected
+    expected = model.selector.decide(X).plans
+    assert fast.selector.decide(X).plans == expected
     # neighbourhoods differ over the probe rows: some get a one-algorithm plan, some split the cutoff
     assert {len(plan) for plan in expected} >= {1, 2}
     assert all(abs(sum(t for _, t in plan) - model.info.cutoff) < 1e-9 for plan in expected)
@@ -99,23 +99,21 @@ def test_a_missing_compiled_array_is_a_model_error(tmp_path):
         load_predictor(broken)
 
 
-def test_older_model_files_still_load(tmp_path):
-    """A bare skops archive without backup or mean costs (what asc wrote before the container)."""
+def test_older_model_layouts_are_refused_with_a_retrain_message(tmp_path):
+    """A bare skops archive (the layout before the container) is no model of this asc."""
     import dataclasses
 
     import skops.io as sio
 
-    from asc.selectors.decide import backup_of
+    from asc.errors import ModelError
 
     model = train_model(make_scenario(n_instances=30), "pairwise-rf", seed=1, n_estimators=3)
-    info = {k: v for k, v in dataclasses.asdict(model.info).items() if k not in ("backup", "mean_costs")}
     path = tmp_path / "old.skops"
-    sio.dump({"format": "asc-selection-model", "format_version": 1, "info": info, "selector": model.selector}, path)
-    for loaded in (load_model(path), load_predictor(path)):
-        assert loaded.info.backup is None and loaded.info.algorithms == model.info.algorithms
-        assert np.array_equal(loaded.selector.predict_scores(probe_rows()), model.selector.predict_scores(probe_rows()))
-        # the backup solver is derived from the selector's mean training costs
-        assert backup_of(loaded) == model.info.backup == "a"
+    sio.dump({"format": "asc-selection-model", "format_version": 1, "info": dataclasses.asdict(model.info),
+              "selector": model.selector}, path)
+    for load in (load_model, load_predictor):
+        with pytest.raises(ModelError, match="retrain it with 'asc train'"):
+            load(path)
 
 
 def test_same_seed_same_digest(tmp_path):
@@ -136,6 +134,6 @@ def test_compiled_pipeline_gives_the_fitted_runner_up_slots(tmp_path):
     assert model.selector.runner_ups_ >= 1
     fast = load_predictor(save_model(model, tmp_path / "m.skops"))
     X = probe_rows()
-    expected = model.selector.predict_schedule(X)
-    assert fast.selector.predict_schedule(X) == expected
+    expected = model.selector.decide(X).plans
+    assert fast.selector.decide(X).plans == expected
     assert {plan[0][0] for plan in expected} == {"a", "b"}   # the runner-up differs with the choice

@@ -44,21 +44,32 @@ def test_truncated_file(tmp_path, model):
         load_model(path)
 
 
-def test_tampered_file_with_foreign_type(tmp_path, model):
+def make_container(path, payload) -> None:
+    """A model file whose container is right and whose skops archive holds ``payload``."""
+    import json
+    import zipfile
+
     import skops.io as sio
 
+    from asc.selectors.model import CONTAINER_VERSION, FORMAT, HEADER_MEMBER, SKOPS_MEMBER
+
+    header = {"format": FORMAT, "container_version": CONTAINER_VERSION, "info": {}}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(HEADER_MEMBER, json.dumps(header))
+        archive.writestr(SKOPS_MEMBER, sio.dumps(payload))
+
+
+def test_tampered_file_with_foreign_type(tmp_path, model):
     path = tmp_path / "evil.skops"
-    sio.dump({"format": "asc-selection-model", "format_version": 1, "info": {},
-              "selector": fractions.Fraction(1, 3)}, path)
+    make_container(path, {"format": "asc-selection-model", "format_version": 1, "info": {},
+                          "selector": fractions.Fraction(1, 3)})
     with pytest.raises(ModelError, match="refusing to load type fractions.Fraction"):
         load_model(path)
 
 
 def test_not_a_model_and_missing(tmp_path):
-    import skops.io as sio
-
     path = tmp_path / "other.skops"
-    sio.dump({"something": [1, 2, 3]}, path)
+    make_container(path, {"something": [1, 2, 3]})
     with pytest.raises(ModelError, match="not an asc selection model"):
         load_model(path)
     with pytest.raises(ModelError, match="not found"):

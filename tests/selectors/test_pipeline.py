@@ -8,9 +8,9 @@ import pytest
 
 from aslib_factories import make_rescue_scenario
 from asc.errors import UsageError
-from asc.evaluation.metrics import runtime_outcome
-from asc.selectors.pipeline import (MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule,
-                                    runtime_arrays)
+from asc.policy import runtime_outcome
+from asc.policy import runtime_arrays
+from asc.selectors.pipeline import MIN_GAINS, SelectionPipeline, cross_validated_min_gain, greedy_schedule
 from asc.selectors.regression import PerAlgorithmRegressor
 
 

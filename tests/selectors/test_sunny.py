@@ -7,7 +7,7 @@ import pytest
 
 from aslib_factories import make_scenario
 from asc.evaluation.crossval import cross_validate
-from asc.evaluation.metrics import plan_outcome
+from asc.policy import plan_outcome
 from asc.evaluation.protocol import Protocol
 from asc.selectors import make_selector
 from asc.selectors.sunny import SunnySelector
