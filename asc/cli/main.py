@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from asc import __version__
 from asc.cli.options import OneLineParser
@@ -35,7 +36,7 @@ COMMANDS: tuple[str, ...] = (
 
 #: Exit status -> meaning, as documented by ``asc --help`` and README.md.
 EXIT_CODES: dict[int, str] = {
-    0: "success",
+    0: "success ('asc solve': also s UNKNOWN, no answer within the limits)",
     1: "findings or failed runs: 'aslib validate' found errors, 'portfolio check' an algorithm "
        "that does not work, 'collect' runs that failed in the harness",
     2: "bad input or usage: one line on stderr, never a traceback",
@@ -111,12 +112,30 @@ def _run(argv: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``asc`` command line; returns the process exit status (see :data:`EXIT_CODES`)."""
+    swallowed: list[BaseException] = []
+    default_hook = sys.unraisablehook
+
+    def unraisable(hook_args: Any) -> None:
+        # Ctrl-C landing in a C callback (llvmlite's, while Numba loads its cache) cannot
+        # propagate: Python reports it as "Exception ignored" with a traceback and goes on.
+        # Keep it instead, and end as interrupted once the command returns.
+        if hook_args.exc_type is not None and issubclass(hook_args.exc_type, KeyboardInterrupt):
+            swallowed.append(hook_args.exc_value)
+        else:
+            default_hook(hook_args)
+
+    sys.unraisablehook = unraisable
     try:
-        return _run(argv)
+        code = _run(argv)
+        if swallowed:
+            raise KeyboardInterrupt
+        return code
     except KeyboardInterrupt:
         # anywhere, start-up and argument parsing included: one line, no traceback
         print("asc: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        sys.unraisablehook = default_hook
 
 
 if __name__ == "__main__":  # pragma: no cover
