@@ -59,12 +59,6 @@ def commands_with(flag: str) -> list[tuple[str, ...]]:
 
 
 def test_every_format_option_speaks_text_and_json():
-    with_format = commands_with("--format")
-    # every command that prints results (solve prints SAT-competition lines; train and
-    # the export/import/from-csv actions print only the paths they wrote)
-    assert set(with_format) == {("select",), ("evaluate",), ("aslib", "info"), ("aslib", "validate"),
-                                ("features",), ("portfolio", "show"), ("portfolio", "check"), ("collect",),
-                                ("runs", "summary")}
     for words, p in all_commands():
         action = option(p, "--format")
         if action is None:
@@ -189,6 +183,8 @@ FORMATTED = ["select", "evaluate", "aslib info", "aslib validate", "features", "
 
 
 def test_the_list_covers_every_command_with_a_format():
+    # every command that prints results has --format (solve prints SAT-competition lines;
+    # train and the export/import/from-csv actions print only what they wrote)
     assert sorted(FORMATTED) == sorted(" ".join(w) for w in commands_with("--format"))
 
 
