@@ -80,7 +80,7 @@ def scenario_from_csv(
     if performance_type not in ("runtime", "solution_quality"):
         raise InputError(f"performance type must be runtime or solution_quality, found {performance_type!r}")
     if performance_type == "runtime" and (cutoff is None or cutoff <= 0):
-        raise InputError("a runtime scenario needs a positive cutoff (--cutoff SECONDS)", performance_csv)
+        raise InputError("a runtime scenario needs a positive cutoff (--cutoff-time SECONDS)", performance_csv)
     missing = sorted(set(perf.index) - set(feats.index))
     if missing:
         raise InputError(f"instance {missing[0]!r} has performance data but no features "

@@ -7,7 +7,7 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.output import add_format_option
+    from asc.cli.options import add_cutoff_time_option, add_format_option
 
     p = sub.add_parser("aslib", help="inspect, validate and build ASlib scenarios",
                        description="Inspect, validate and build ASlib scenarios.")
@@ -19,10 +19,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_format_option(info)
     info.set_defaults(func=run_info)
 
-    validate = actions.add_parser("validate", help="check a scenario folder with the official checker's rules")
+    validate = actions.add_parser("validate", help="check a scenario folder with the official checker's rules",
+                                  description="Check a scenario folder with the official checker's rules; every "
+                                              "finding names the file, the line and the rule.",
+                                  epilog="Exit status: 0 valid, 1 errors found (or warnings, with --strict), "
+                                         "2 when the folder cannot be checked at all.")
     validate.add_argument("scenario", metavar="DIR")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    add_format_option(validate, ("text", "json"))
+    add_format_option(validate)
     validate.set_defaults(func=run_validate)
 
     csv = actions.add_parser(
@@ -33,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     csv.add_argument("--performance", required=True, metavar="CSV", help="instances x algorithms table")
     csv.add_argument("--features", required=True, metavar="CSV", help="instances x features table")
     csv.add_argument("--feature-costs", metavar="CSV", help="instance, cost columns (seconds, summed)")
-    csv.add_argument("--cutoff", type=float, help="runtime cutoff in seconds (required for runtime data)")
+    add_cutoff_time_option(csv, "runtime cutoff in seconds (required for runtime data)", deprecated_alias=True)
     csv.add_argument("--quality", action="store_true", help="the values are solution quality, not runtime")
     csv.add_argument("--maximize", action="store_true", help="with --quality: higher is better")
     csv.add_argument("--id", default=None, help="scenario id (default: the output folder's name)")
@@ -123,7 +127,7 @@ def run_validate(args: argparse.Namespace) -> int:
     verdict = "valid" if not errors else "invalid"
     print(f"asc: {args.scenario}: {verdict} ({len(findings) - warnings} errors, {warnings} warnings)",
           file=sys.stderr)
-    return 2 if errors else 0
+    return 1 if errors else 0  # findings; an unreadable folder raised (exit 2) before this
 
 
 def run_from_csv(args: argparse.Namespace) -> int:
@@ -134,7 +138,7 @@ def run_from_csv(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     scenario = scenario_from_csv(
-        args.performance, args.features, cutoff=args.cutoff,
+        args.performance, args.features, cutoff=args.cutoff_time,
         performance_type="solution_quality" if args.quality else "runtime", maximize=args.maximize,
         scenario_id=args.id or output.name, feature_costs_csv=args.feature_costs,
         n_folds=args.folds, seed=args.seed,

@@ -15,6 +15,8 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> None:
     """Register ``asc collect``."""
+    from asc.cli.options import add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option
+
     p = subparsers.add_parser(
         "collect",
         help="run a portfolio on instances and store the runs (resumable)",
@@ -29,12 +31,12 @@ def add_parser(subparsers: Any) -> None:
         "--instances", required=True, metavar="DIR|LIST",
         help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
     )
-    p.add_argument("--cutoff-time", required=True, type=float, metavar="S", help="time limit per run, seconds")
-    p.add_argument("--mem-limit", required=True, type=float, metavar="MB", help="memory limit per run, MiB")
+    add_cutoff_time_option(p, "time limit per run in seconds", required=True)
+    add_mem_limit_option(p, "memory limit per run in MiB")
     p.add_argument("--repetitions", type=int, default=1, metavar="K", help="runs per instance and algorithm (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of repetition 1; repetition k uses N+k-1 (default 0)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel runs on this machine (default 1)")
+    add_jobs_option(where, "parallel runs on this machine")
     where.add_argument("--scheduler", metavar="ADDR", help="address of a Dask scheduler (tcp://host:8786) to run on")
     p.add_argument("--pool", choices=("thread", "process"), default="thread", help=argparse.SUPPRESS)
     p.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
@@ -43,7 +45,8 @@ def add_parser(subparsers: Any) -> None:
         help="run again the stored runs with these statuses (e.g. CRASH,UNKNOWN) once their cause is fixed",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="format of the final report on stdout")
+    add_format_option(p, help="format of the final report on stdout: text for people, json for machines "
+                              "(default: text)")
     p.set_defaults(func=run)
 
 

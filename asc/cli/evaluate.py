@@ -8,8 +8,9 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.output import add_format_option
+    from asc.cli.options import add_format_option, add_jobs_option
     from asc.cli.search_options import add_search_options
+    from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
 
     p = sub.add_parser(
         "evaluate",
@@ -19,8 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "feature costs of the default steps, global single best.",
     )
     p.add_argument("scenario", metavar="DIR", nargs="?", help="ASlib scenario folder")
-    p.add_argument("--selector", default="pairwise-rf",
-                   help="selector name (default: pairwise-rf; 'asc evaluate --list' names all)")
+    p.add_argument("--selector", default=DEFAULT_SELECTOR,
+                   help=f"selector name (default: {DEFAULT_SELECTOR}, the best fixed selector we measured; "
+                        "'asc evaluate --list' names all)")
     p.add_argument("--list", action="store_true", help="list the selectors and exit")
     p.add_argument("--no-feature-costs", action="store_true", help="do not charge feature costs to the selector")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
@@ -29,18 +31,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--par", type=float, default=10.0, help="PAR factor for unsolved runs (default: 10)")
     p.add_argument("--cv-repetition", type=int, default=1, help="cv.arff repetition giving the folds (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the selector and of drawn folds (default: 0)")
-    p.add_argument("--jobs", type=int, default=-1, help="folds fitted in parallel (default: all cores)")
+    add_jobs_option(p, "folds fitted in parallel")
     add_search_options(p, "per outer fold: each fold's search sees only that fold's training instances")
     add_format_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from asc.selectors.registry import SELECTORS
+    from asc.selectors.registry import DEFAULT_SELECTOR, SELECTORS
 
     if args.list:
         for name, (_, text) in SELECTORS.items():
-            print(f"{name:20s} {text}")
+            print(f"{name:26s} {text}{' (default)' if name == DEFAULT_SELECTOR else ''}")
         return 0
 
     from asc.errors import UsageError

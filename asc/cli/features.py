@@ -37,6 +37,8 @@ CNF_NAME = re.compile(r"\.(cnf|dimacs)(\.(gz|bz2|xz|lzma))?$", re.IGNORECASE)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from asc.cli.options import add_format_option, add_jobs_option
+
     p = sub.add_parser(
         "features", help="SATzilla base features (Pre, Basic, KLB, CG) of CNF files",
         description="Compute SATzilla's base feature steps of DIMACS CNF files (plain, .gz, .bz2, .xz, "
@@ -52,9 +54,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", default=",".join(DEFAULT_STEPS), metavar="S1,S2",
                    help="feature steps to compute, comma-separated; required steps are added "
                         "(default: %(default)s)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
-    p.add_argument("--format", choices=("csv", "json", "arff"), default="csv",
-                   help="csv or json on stdout (or -o FILE); arff writes ASlib feature files into -o DIR")
+    add_jobs_option(p, "parallel worker processes")
+    add_format_option(p, ("csv", "text", "json", "arff"),
+                      help="csv (default) or json: every value, on stdout (or -o FILE); text: a summary for "
+                           "people (each step's status, the cost, how many values); arff: ASlib feature files "
+                           "into -o DIR")
     p.add_argument("--step-timeout", type=float, default=None, metavar="S",
                    help="time limit per feature step in seconds (default: none)")
     p.add_argument("-o", "--output", metavar="OUT", default=None,
@@ -311,6 +315,8 @@ def write_output(rows: list[dict], steps: tuple[str, ...], columns: list[str], f
     try:
         if fmt == "json":
             _write_json(rows, steps, columns, out)
+        elif fmt == "text":
+            _write_text(rows, steps, columns, out)
         else:
             _write_csv(rows, steps, columns, out)
     finally:
@@ -328,6 +334,19 @@ def _write_csv(rows, steps, columns, out) -> None:
     for row in rows:
         writer.writerow([row["instance_id"], *map(_cell, _values(row, steps, columns)),
                          *map(_cell, _costs(row, steps)), *(_step(row, s)[0] for s in steps)])
+
+
+def _write_text(rows, steps, columns, out) -> None:
+    from asc.cli.output import print_table
+
+    header = ["instance", *steps, "cost (s)", "values"]
+    table = []
+    for row in rows:
+        costs = [c for c in _costs(row, steps) if not math.isnan(c)]
+        values = sum(not math.isnan(v) for v in _values(row, steps, columns))
+        table.append([row["instance_id"], *(_step(row, s)[0] for s in steps),
+                      math.fsum(costs) if costs else math.nan, f"{values}/{len(columns)}"])
+    print_table(header, table, out)
 
 
 def _write_json(rows, steps, columns, out) -> None:

@@ -1,8 +1,10 @@
 """Entry point of the ``asc`` command: parses arguments and maps errors to exit codes.
 
-Exit codes: 0 success, 2 bad input or usage (one line on stderr, never a
-traceback), 130 interrupted. Commands that act as a SAT solver return 10/20
-themselves.
+Exit codes (:data:`EXIT_CODES`, listed by ``asc --help``): 0 success; 1 findings or
+failed runs (``asc aslib validate`` found errors, ``asc portfolio check`` found an
+algorithm that does not work, ``asc collect`` had runs fail in the harness); 2 bad
+input or usage (one line on stderr, never a traceback); 10 and 20 SATISFIABLE and
+UNSATISFIABLE from ``asc solve``; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from asc import __version__
+from asc.cli.options import OneLineParser
 from asc.errors import AscError
 
 # Module names under asc.cli, in the order they are listed by ``asc --help``.
@@ -29,16 +34,39 @@ COMMANDS: tuple[str, ...] = (
     "runs",
 )
 
+#: Exit status -> meaning, as documented by ``asc --help`` and README.md.
+EXIT_CODES: dict[int, str] = {
+    0: "success ('asc solve': also s UNKNOWN, no answer within the limits)",
+    1: "findings or failed runs: 'aslib validate' found errors, 'portfolio check' an algorithm "
+       "that does not work, 'collect' runs that failed in the harness",
+    2: "bad input or usage: one line on stderr, never a traceback",
+    10: "'asc solve': SATISFIABLE (the model checked)",
+    20: "'asc solve': UNSATISFIABLE",
+    130: "interrupted (Ctrl-C)",
+}
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def exit_codes_epilog() -> str:
+    """The exit-status table at the end of ``asc --help``."""
+    import textwrap
+
+    return "exit status:\n" + "\n".join(
+        textwrap.fill(text, width=78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, text in EXIT_CODES.items())
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="asc",
         description="Algorithm selection and configuration for combinatorial solvers.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"asc {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name in COMMANDS:
         try:
@@ -52,8 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``asc`` command line; returns the process exit status."""
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (captured in-process, io.UnsupportedOperation): nothing to flush at exit
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -62,16 +98,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
     except AscError as exc:
         print(f"asc: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("asc: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_USAGE
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error of ours.
-        return 0
+        _silence_stdout()
+        return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``asc`` command line; returns the process exit status (see :data:`EXIT_CODES`)."""
+    swallowed: list[BaseException] = []
+    default_hook = sys.unraisablehook
+
+    def unraisable(hook_args: Any) -> None:
+        # Ctrl-C landing in a C callback (llvmlite's, while Numba loads its cache) cannot
+        # propagate: Python reports it as "Exception ignored" with a traceback and goes on.
+        # Keep it instead, and end as interrupted once the command returns.
+        if hook_args.exc_type is not None and issubclass(hook_args.exc_type, KeyboardInterrupt):
+            swallowed.append(hook_args.exc_value)
+        else:
+            default_hook(hook_args)
+
+    sys.unraisablehook = unraisable
+    try:
+        code = _run(argv)
+        if swallowed:
+            raise KeyboardInterrupt
+        return code
+    except KeyboardInterrupt:
+        # anywhere, start-up and argument parsing included: one line, no traceback
+        print("asc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        sys.unraisablehook = default_hook
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,7 +67,5 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
     print(file=out or sys.stdout)
 
 
-def add_format_option(parser: Any, choices: Sequence[str] = ("table", "json")) -> None:
-    """The ``--format`` option shared by result-printing commands."""
-    parser.add_argument("--format", choices=list(choices), default=choices[0],
-                        help=f"output format on stdout (default: {choices[0]})")
+# The shared --format option lives with the other shared options; kept importable from here.
+from asc.cli.options import add_format_option  # noqa: E402,F401

@@ -15,23 +15,25 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> None:
     """Register ``asc portfolio show`` and ``asc portfolio check``."""
+    from asc.cli.options import add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option
+
     p = subparsers.add_parser("portfolio", help="show or check a portfolio file", description=__doc__)
     sub = p.add_subparsers(dest="portfolio_command", metavar="ACTION")
     sub.required = True
 
     s = sub.add_parser("show", help="list the algorithms of a portfolio and their command lines")
     s.add_argument("file", metavar="FILE", help="portfolio file (portfolios/*.toml)")
-    s.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    add_format_option(s)
     s.set_defaults(func=run_show)
 
     c = sub.add_parser("check", help="run each algorithm on a tiny SAT and a tiny UNSAT formula",
                        description="Run each algorithm on a tiny SAT and a tiny UNSAT formula and report which work. "
                                    "Exit 0 if all work, 1 if any does not, 2 on a bad portfolio file.")
     c.add_argument("file", metavar="FILE", help="portfolio file (portfolios/*.toml)")
-    c.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
-    c.add_argument("--cutoff-time", type=float, default=10.0, metavar="S", help="CPU-time limit per run (default 10)")
-    c.add_argument("--mem-limit", type=float, default=2048, metavar="MB", help="memory limit per run (default 2048)")
-    c.add_argument("--jobs", type=int, default=1, metavar="N", help="runs at a time (default 1)")
+    add_format_option(c)
+    add_cutoff_time_option(c, "CPU-time limit per run in seconds (default: 10)", default=10.0)
+    add_mem_limit_option(c, "memory limit per run in MiB")
+    add_jobs_option(c, "runs at a time")
     c.set_defaults(func=run_check)
 
 

@@ -10,13 +10,15 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> None:
     """Register ``asc runs summary``, ``asc runs export`` and ``asc runs import``."""
+    from asc.cli.options import add_cutoff_time_option, add_format_option, add_mem_limit_option
+
     p = subparsers.add_parser("runs", help="summarise or export a run store", description=__doc__)
     sub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     sub.required = True
 
     s = sub.add_parser("summary", help="per-algorithm results and the per-instance virtual best solver")
     s.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
-    s.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    add_format_option(s)
     s.add_argument("--par", type=float, default=10.0, help="penalty factor of unsolved runs (default 10: PAR10)")
     s.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="time measure (default cpu_time)")
     s.add_argument("--instances", action="store_true", help="also list every instance with its best algorithm")
@@ -45,10 +47,11 @@ def add_parser(subparsers: Any) -> None:
     i.add_argument("csv", metavar="RUNS.csv", help="runs CSV written by `asc runs export --csv`")
     i.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store to load into (default runs.sqlite; "
                    "created when missing)")
-    i.add_argument("--cutoff-time", type=float, default=None, metavar="S",
-                   help="CPU-time cutoff the runs were collected with (required unless the CSV has a cutoff_time column)")
-    i.add_argument("--mem-limit", type=float, default=None, metavar="MB",
-                   help="memory limit the runs were collected with (required unless the CSV has a mem_limit_mb column)")
+    add_cutoff_time_option(i, "CPU-time cutoff in seconds the runs were collected with (required unless the CSV "
+                              "has a cutoff_time column)")
+    # No default: the limit is a record of how the runs were collected, not a choice made here.
+    add_mem_limit_option(i, "memory limit in MiB the runs were collected with (required unless the CSV has a "
+                            "mem_limit_mb column)", default=None)
     i.set_defaults(func=run_import)
 
 

@@ -32,7 +32,7 @@ def search_params(args: argparse.Namespace) -> dict[str, Any]:
         return {}
     if args.selector != "auto":
         raise UsageError(f"--budget and --trials apply to --selector auto only, not {args.selector!r}")
-    if given.get("budget", 1.0) <= 0:
+    if not given.get("budget", 1.0) > 0:  # (NaN too)
         raise UsageError(f"--budget must be a positive number of seconds, found {args.budget:g}")
     if given.get("n_trials", 1) < 1:
         raise UsageError(f"--trials must be at least 1, found {args.trials}")

@@ -18,6 +18,8 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from asc.cli.options import add_format_option
+
     p = sub.add_parser(
         "select", help="choose the algorithm for a CNF instance with a trained model",
         description="Choose the algorithm for one DIMACS CNF file (plain, .gz, .bz2, .xz) with a trained "
@@ -28,8 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "model file.",
     )
     add_common_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text for people (default) or json for machines, on stdout")
+    add_format_option(p)
     p.add_argument("--explain", action="store_true",
                    help="also show the features that mattered (model importance, this instance's values)")
     p.add_argument("--top", type=int, default=10, metavar="N", help="features shown by --explain (default 10)")

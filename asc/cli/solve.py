@@ -37,6 +37,7 @@ V_WIDTH = 78
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from asc.cli.options import add_cutoff_time_option, add_mem_limit_option
     from asc.cli.select import add_common_options
 
     p = sub.add_parser(
@@ -49,10 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "(one line on stderr) for an unreadable instance or model file.",
     )
     add_common_options(p)
-    p.add_argument("--cutoff-time", type=float, default=None, metavar="S",
-                   help="CPU seconds for the whole solve: features and solver runs (default: no limit)")
-    p.add_argument("--mem-limit", type=float, default=None, metavar="MB",
-                   help="memory limit of each solver run in MiB (default: none)")
+    add_cutoff_time_option(p, "CPU seconds for the whole solve: features and solver runs (default: no limit)")
+    add_mem_limit_option(p, "memory limit of each solver run in MiB (default: none)", default=None)
     p.add_argument("--portfolio", metavar="TOML", default=None,
                    help="portfolio file defining the model's algorithms (default: algorithms named after "
                         "python-sat solvers run as python-sat backends)")

@@ -8,7 +8,9 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from asc.cli.options import add_jobs_option
     from asc.cli.search_options import add_search_options
+    from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
 
     p = sub.add_parser("train", help="fit a selector on an ASlib scenario or a run store and save the model",
                        description="Fit a selector on a whole ASlib scenario, or on the runs of an `asc collect` "
@@ -19,10 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", metavar="CSV|DIR",
                    help="with a run store: features from `asc features` (CSV, or ASlib folder) instead of "
                         "computing them")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="with a run store: processes computing the features (default 1)")
+    add_jobs_option(p, "with a run store: processes computing the features")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.skops)")
-    p.add_argument("--selector", default="pairwise-rf", help="selector name (default: pairwise-rf)")
+    p.add_argument("--selector", default=DEFAULT_SELECTOR,
+                   help=f"selector name (default: {DEFAULT_SELECTOR}; 'asc evaluate --list' names all)")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
     p.add_argument("--par", type=float, default=10.0, help="PAR factor of the training costs (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the selector (default: 0)")

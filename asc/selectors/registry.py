@@ -129,6 +129,13 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
 }
 
 
+#: The selector of ``asc evaluate`` and ``asc train`` when none is named: the best fixed selector
+#: measured on the ASlib runtime scenarios (benchmarks/RESULTS.md: SAT11-HAND 0.762 and
+#: SAT11-INDU 0.431 over seeds 0-9, level with the best on MAXSAT12-PMS and QBF-2011). Read by the
+#: CLI on start-up: this module must stay free of heavy imports.
+DEFAULT_SELECTOR = "joint-regression+presolve"
+
+
 def make_selector(name: str, **params: object) -> BaseEstimator:
     """A new, unfitted selector by registry name, with optional hyperparameters."""
     try:

@@ -90,7 +90,7 @@ def test_aslib_files_read_back_with_liac_arff(tmp_path):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--jobs", "0"], "--jobs expects a positive number"),
+    (["--jobs", "0"], "argument --jobs: expected a positive number"),
     (["--format", "arff"], "give the folder with -o DIR"),
     (["--step-timeout", "-1"], "--step-timeout expects a positive"),
     (["--steps", ","], "at least one step"),
