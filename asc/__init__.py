@@ -7,8 +7,10 @@ own subpackage:
 - ``asc.features``       F, instance features (SATzilla-style, in ASlib feature steps)
 - ``asc.portfolios``     A, algorithms and portfolios (python-sat, external, parameterized)
 - ``asc.runs``           Y, performance collection (harness and run store)
-- ``asc.selectors``      S, selection mappings learned from F and Y
-- ``asc.configuration``  algorithm configuration with SMAC
+- ``asc.selectors``      S, selection mappings learned from F and Y (estimators only)
+- ``asc.policy``         the run-time policy of a decision and how it is charged (NumPy only)
+- ``asc.models``         model files, their compiled form, deployment on one instance
+- ``asc.configuration``  solver configuration with SMAC
 - ``asc.aslib``          the ASlib exchange format: Scenario, reader, writer, validator
 - ``asc.evaluation``     metrics and cross-validation protocols
 - ``asc.experiments``    reproducible, seeded experiment specs

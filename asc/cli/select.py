@@ -48,7 +48,7 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
 
 def model_path_arg(path: str | None) -> str:
     """The model file named by ``--model``, or the shipped default's path (a clear error if absent)."""
-    from asc.selectors.model import require_default_model
+    from asc.models.files import require_default_model
 
     return str(require_default_model()) if path is None else path
 
@@ -67,7 +67,7 @@ def load_model_arg(path: str | None) -> Any:
     Its compiled form when the file has one (no scikit-learn import: the start-up
     path of select stays short), else the full skops model.
     """
-    from asc.selectors.compiled import load_predictor
+    from asc.models.compiled import load_predictor
 
     return load_predictor(model_path_arg(path))
 
@@ -88,7 +88,7 @@ def read_instance(path: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from asc.errors import UsageError
-    from asc.selectors.decide import select_instance
+    from asc.models.deploy import select_instance
 
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")

@@ -2,7 +2,7 @@
 
 Steps: the model's pre-solving schedule (if it learned one) runs first, each slot
 with its own CPU limit; then the features are computed and the model chooses (or
-falls back to its backup solver, see :mod:`asc.selectors.decide`); the chosen
+falls back to its backup solver, see :mod:`asc.models.deploy`); the chosen
 algorithm (or, for a selector that schedules per instance such as SUNNY, each slot
 of the instance's schedule in turn) runs through the harness's runner (:func:`asc.runs.runner.execute`): its
 own process tree under CPU, wall-clock and memory limits, its output parsed. If it
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
     from asc.errors import UsageError
     from asc.runs.status import RunStatus
-    from asc.selectors.decide import select_instance
+    from asc.models.deploy import select_instance
 
     if args.cutoff_time is not None and args.cutoff_time <= 0:
         raise UsageError(f"--cutoff-time must be positive, got {args.cutoff_time:g}")

@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from asc.aslib import read_scenario
     from asc.cli.search_options import search_params
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     scenario = load_training_data(args.scenario, args.features, args.jobs)
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None

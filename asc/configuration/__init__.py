@@ -1,6 +1,7 @@
-"""Configuration with SMAC: searching configuration spaces by Bayesian optimisation.
+"""Algorithm configuration: searching a parameterized solver's configuration space.
 
-:mod:`asc.configuration.selector_search` configures the selection method itself
-(which selector, its hyperparameters, which feature steps, whether to pre-solve), as
-AutoFolio does.
+The home of solver configuration with SMAC (``asc configure``): parameterized
+algorithms of a portfolio file carry a ConfigSpace space (:mod:`asc.portfolios.space`).
+The search that configures the *selector* itself (AutoFolio-style) is a selector and
+lives with the selectors (:mod:`asc.selectors.search`).
 """

@@ -189,7 +189,7 @@ def train_from_spec(spec: ExperimentSpec, output: str | Path | None = None) -> P
         The model file written.
     """
     from asc.aslib import read_scenario
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     scenario = read_scenario(spec.scenario)
     model = train_model(scenario, spec.selector, steps=spec.steps, seed=spec.seed, par=spec.par, **spec.params)

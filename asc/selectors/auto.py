@@ -30,7 +30,7 @@ class AutoSelector(Decides, BaseEstimator):
     random-forest surrogate, expected improvement, random interleaving).
 
     ``fit(X, C)`` does the same on the data it is given and nothing else. The joint,
-    conditional configuration space (:func:`asc.configuration.selector_search.build_space`)
+    conditional configuration space (:func:`asc.selectors.search.build_space`)
     holds: which selector (``candidates``: joint multi-output regression of every
     algorithm's log cost, per-algorithm regression of log cost or of cost, pairwise
     classification, pairwise regression, multi-class classification, SUNNY's
@@ -48,12 +48,12 @@ class AutoSelector(Decides, BaseEstimator):
     ``n_trials`` configurations were tried. The configuration kept is the earliest
     whose inner cost is within ``tolerance`` standard errors of the lowest (a
     one-standard-error rule against the winner's curse of picking the minimum of many
-    noisy estimates; see :func:`asc.configuration.selector_search.choose_trial`), and
+    noisy estimates; see :func:`asc.selectors.search.choose_trial`), and
     it is then fitted on all of ``(X, C)``.
 
     Feature steps can be chosen only when the caller passes the step structure
     (``feature_steps``, as :func:`asc.evaluation.crossval.cross_validate` and
-    :func:`asc.selectors.model.train_model` do); ``steps_`` then names the steps the
+    :func:`asc.models.files.train_model` do); ``steps_`` then names the steps the
     fitted selector needs, and the evaluation charges exactly those. Without it the
     search covers selectors, hyperparameters and pre-solving, and all columns are used.
     The search only ever chooses among the steps it is given (the protocol's steps),
@@ -73,10 +73,10 @@ class AutoSelector(Decides, BaseEstimator):
         Cap on the number of configurations tried (``None``: only the budget stops it).
     n_folds
         Folds of the inner cross-validation (``None``: 10 on fewer than 500 training
-        instances, else 3; see :func:`asc.configuration.selector_search.default_n_folds`).
+        instances, else 3; see :func:`asc.selectors.search.default_n_folds`).
     candidates
         Selector names to choose among (default: all searchable ones, see
-        :data:`asc.configuration.selector_search.DEFAULT_CANDIDATES`).
+        :data:`asc.selectors.search.DEFAULT_CANDIDATES`).
     choose_steps
         Let the search switch feature steps off.
     presolve
@@ -139,7 +139,7 @@ class AutoSelector(Decides, BaseEstimator):
             :class:`asc.aslib.views.FeatureSteps` of the training instances: which
             columns each step provides and what each step cost; enables step choice.
         """
-        from asc.configuration.selector_search import SearchProblem, check_candidates, decode, fit_configured, search
+        from asc.selectors.search import SearchProblem, check_candidates, decode, fit_configured, search
 
         costs, names = cost_array(C)
         features = feature_array(X)

@@ -78,7 +78,9 @@ def feature_array(X: Any) -> np.ndarray:
     if isinstance(X, pd.DataFrame):
         return X.to_numpy(dtype=float)
     values = np.asarray(X, dtype=float)
-    return values.reshape(len(values), -1)
+    if values.ndim == 2:
+        return values
+    return values.reshape(len(values), -1) if len(values) else values.reshape(0, 0)
 
 
 def n_rows(X: Any) -> int:
@@ -112,7 +114,7 @@ class Decides:
         return None
 
     def explain_arrays(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """``(importance, z, forests)`` over the full feature row ``raw[0]`` (see :func:`asc.selectors.decide.explain`).
+        """``(importance, z, forests)`` over the full feature row ``raw[0]`` (see :func:`asc.models.deploy.explain`).
 
         ``importance``: the mean impurity decrease over the selector's forests (NaN
         without forests, 0 for columns it does not use); ``z``: the row standardised as

@@ -1,7 +1,7 @@
 """How selectors turn their models' outputs into scores: pure NumPy, no scikit-learn.
 
 The fitted selectors (:mod:`asc.selectors.pairwise`, ...) and their compiled,
-scikit-learn-free form (:mod:`asc.selectors.compiled`, what ``asc select`` runs) both
+scikit-learn-free form (:mod:`asc.models.compiled`, what ``asc select`` runs) both
 call these functions, so the two cannot drift apart. Importing this module must stay
 cheap: it is on the start-up path of ``asc select``.
 """

@@ -12,7 +12,7 @@ from selection_factories import make_solver_scenario
 @pytest.fixture(scope="session")
 def make_model_file(tmp_path_factory):
     """``make_model_file(selector, **params)``: path of a model trained on :func:`make_solver_scenario`."""
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     made: dict[tuple, Path] = {}
 

@@ -144,7 +144,7 @@ def test_evaluate_sat11_indu_pairwise(shared_dir, run_cli):
 
 
 def test_train_writes_a_loadable_model(tmp_path, run_cli):
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     folder = write_scenario(make_scenario(n_instances=20), tmp_path / "tiny")
     result = run_cli("train", folder, "-o", tmp_path / "m.skops", "--selector", "knn")

@@ -19,7 +19,7 @@ def select_json(run_cli, *args):
 
 
 def test_json_names_an_algorithm_of_the_model(run_cli, make_model_file):
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     path = make_model_file("rf-regression", n_estimators=10)
     algorithms = set(load_model(path).info.algorithms)
@@ -115,8 +115,8 @@ def test_malformed_cnf(run_cli, make_model_file, tmp_path):
 
 
 def test_default_model(run_cli):
-    from asc.selectors.compiled import load_predictor
-    from asc.selectors.model import default_model_path
+    from asc.models.compiled import load_predictor
+    from asc.models.files import default_model_path
 
     path = default_model_path()
     if path.is_file():

@@ -78,7 +78,7 @@ def test_corrupted_model_and_malformed_cnf(run_cli, make_model_file, tmp_path):
 def test_pre_solving_schedule_runs_first(run_cli, tmp_path):
     from selection_factories import make_solver_scenario
 
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     model = train_model(make_solver_scenario(), "satzilla", seed=1, selector__n_estimators=5)
     model.selector.schedule_ = [("glucose4", 5.0)]      # as if learned: glucose4 for 5 s before the features
@@ -96,7 +96,7 @@ def test_a_crashing_choice_hands_over_to_the_backup_solver(run_cli, tmp_path):
 
     from selection_factories import make_solver_scenario
 
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     model = train_model(make_solver_scenario(), "rf-regression", seed=1, n_estimators=5)
     # the model chooses minisat22 on every real instance; make glucose4 its backup
@@ -132,7 +132,7 @@ def test_plan_slots_fill_the_budget_and_the_last_slot_gets_the_rest():
 
 
 def test_sunny_model_runs_the_instance_schedule(run_cli, tmp_path):
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     # k = every training instance: the neighbourhood needs both minisat22 and glucose4
     model = train_model(make_split_scenario(), "sunny", seed=0, n_neighbors=30, max_portfolio=2)
@@ -156,7 +156,7 @@ def test_sunny_model_runs_the_instance_schedule(run_cli, tmp_path):
 def test_pipeline_model_runs_its_runner_up_slot_first(run_cli, tmp_path):
     import json
 
-    from asc.selectors.model import save_model, train_model
+    from asc.models.files import save_model, train_model
 
     # minisat22 solves in 3 s except on a random third of the instances, where only glucose4 does (in 1 s):
     # nothing in the features says where, so the pipeline learns a short glucose4/minisat22 runner-up slot

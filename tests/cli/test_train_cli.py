@@ -23,7 +23,7 @@ def store(run_cli, tmp_path, monkeypatch):
 
 
 def test_train_from_a_run_store_computes_the_features(run_cli, store, tmp_path):
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     out = tmp_path / "m.skops"
     res = run_cli("train", store, "-o", out, "--selector", "rf-regression")
@@ -37,7 +37,7 @@ def test_train_from_a_run_store_computes_the_features(run_cli, store, tmp_path):
 
 
 def test_train_from_a_run_store_with_given_features(run_cli, store, tmp_path):
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     out = tmp_path / "m.skops"
     res = run_cli("train", store, "-o", out, "--selector", "sbs", "--features", FEATURES)

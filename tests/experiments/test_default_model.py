@@ -23,7 +23,7 @@ def test_spec_points_at_the_bundled_scenario_and_the_package_model():
 
 
 def test_shipped_model_matches_the_spec():
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     spec = load_spec(SPEC)
     info = load_model(SHIPPED).info
@@ -42,7 +42,7 @@ def test_retraining_from_the_spec_gives_the_shipped_predictions(tmp_path):
     uses no CPU-dispatched kernel (``test_scoring_portable.py``).
     """
     from asc.aslib import read_scenario
-    from asc.selectors.model import load_model
+    from asc.models.files import load_model
 
     spec = load_spec(SPEC)
     retrained = load_model(train_from_spec(spec, tmp_path / "model.skops"))
@@ -55,7 +55,7 @@ def test_retraining_from_the_spec_gives_the_shipped_predictions(tmp_path):
     np.testing.assert_array_equal(retrained.selector.predict(X), shipped.selector.predict(X))
     np.testing.assert_array_equal(retrained.selector.predict_scores(X), shipped.selector.predict_scores(X))
     # what `asc select` predicts with (the compiled form when the file has one)
-    from asc.selectors.compiled import load_predictor
+    from asc.models.compiled import load_predictor
 
     fast = load_predictor(SHIPPED)
     np.testing.assert_array_equal(fast.selector.predict_scores(X), shipped.selector.predict_scores(X))

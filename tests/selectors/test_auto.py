@@ -12,7 +12,7 @@ from aslib_factories import make_scenario
 from asc.aslib.views import feature_steps
 from asc.evaluation.crossval import cross_validate
 from asc.selectors.auto import AutoSelector
-from asc.selectors.model import load_model, save_model, train_model
+from asc.models.files import load_model, save_model, train_model
 
 # Cheap candidates keep each trial well under a second on the tiny scenarios.
 FAST = ("rf-regression", "knn", "sbs")
@@ -132,7 +132,7 @@ def test_beats_the_single_best_when_one_feature_decides():
 
 
 def test_keeps_an_earlier_trial_within_one_standard_error():
-    from asc.configuration.selector_search import choose_trial
+    from asc.selectors.search import choose_trial
 
     rng = np.random.default_rng(0)
     default = rng.normal(100.0, 30.0, size=200)
@@ -205,7 +205,7 @@ def test_cli_evaluate_and_train_with_budget(tmp_path, run_cli):
 
 
 def test_sunny_is_searched_and_judged_by_its_schedules():
-    from asc.configuration.selector_search import SearchProblem, cross_validated_costs, inner_folds
+    from asc.selectors.search import SearchProblem, cross_validated_costs, inner_folds
     from asc.policy import plan_outcome
     from asc.selectors.sunny import SunnySelector
 
@@ -236,7 +236,7 @@ def test_sunny_is_searched_and_judged_by_its_schedules():
 
 def make_presolvable(easy_rows, n_instances: int = 40):
     """Search problem of the tiny scenario with 60 s features where ``a`` solves ``easy_rows`` in 0.05 s."""
-    from asc.configuration.selector_search import SearchProblem
+    from asc.selectors.search import SearchProblem
 
     scenario = make_expensive_basic(n_instances)
     runs = scenario.runs.copy()
@@ -255,7 +255,7 @@ KNN = {"selector": "knn", "knn:n_neighbors": 3, "knn:weights": "uniform"}
 
 
 def test_a_presolving_trial_is_charged_its_schedule():
-    from asc.configuration.selector_search import cross_validated_costs, inner_folds
+    from asc.selectors.search import cross_validated_costs, inner_folds
 
     problem = make_presolvable(range(0, 40, 2))
     folds = inner_folds(40, 3, 0)
@@ -267,7 +267,7 @@ def test_a_presolving_trial_is_charged_its_schedule():
 
 
 def test_a_fold_schedule_never_sees_the_fold():
-    from asc.configuration.selector_search import cross_validated_costs, inner_folds
+    from asc.selectors.search import cross_validated_costs, inner_folds
 
     folds = inner_folds(40, 3, 0)
     only_in_fold_0 = np.flatnonzero(folds == 0)
@@ -279,7 +279,7 @@ def test_a_fold_schedule_never_sees_the_fold():
 
 
 def test_an_uncapped_trial_schedules_every_paying_slot():
-    from asc.configuration.selector_search import UNCAPPED, cross_validated_costs, decode, inner_folds
+    from asc.selectors.search import UNCAPPED, cross_validated_costs, decode, inner_folds
 
     problem = make_presolvable(range(0, 40, 2))
     C = problem.C.copy()

@@ -9,10 +9,10 @@ from scipy.stats import rankdata
 from aslib_factories import make_scenario
 from asc.errors import UsageError
 from asc.selectors import make_selector
-from asc.selectors.compiled import load_predictor
-from asc.selectors.decide import explain
+from asc.models.compiled import load_predictor
+from asc.models.deploy import explain
 from asc.selectors.ensemble import VotingSelector
-from asc.selectors.model import load_model, save_model, train_model
+from asc.models.files import load_model, save_model, train_model
 from asc.selectors.scoring import average_ranks, vote_scores
 from test_selectors import make_problem
 

@@ -10,7 +10,7 @@ import pytest
 
 from aslib_factories import make_scenario
 from asc.errors import ModelError
-from asc.selectors.model import load_model, save_model, train_model
+from asc.models.files import load_model, save_model, train_model
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def make_container(path, payload) -> None:
 
     import skops.io as sio
 
-    from asc.selectors.model import CONTAINER_VERSION, FORMAT, HEADER_MEMBER, SKOPS_MEMBER
+    from asc.models.files import CONTAINER_VERSION, FORMAT, HEADER_MEMBER, SKOPS_MEMBER
 
     header = {"format": FORMAT, "container_version": CONTAINER_VERSION, "info": {}}
     with zipfile.ZipFile(path, "w") as archive:

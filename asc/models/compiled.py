@@ -11,7 +11,7 @@ NumPy arrays: the imputer's medians and the scaler's means and scales, every tre
 children, split features, thresholds and leaf outputs (regression values, or class
 probabilities normalised as scikit-learn normalises them), neighbour and cluster
 tables, pre-solving schedule and backup. :func:`compiled_members` gives them as members of
-the model file (``asc-compiled/``, see :mod:`asc.selectors.model`), after checking
+the model file (``asc-compiled/``, see :mod:`asc.models.files`), after checking
 that the compiled form gives the same scores as the fitted selector on random
 inputs; a selector that cannot be compiled exactly is simply not compiled.
 :func:`load_predictor` reads them back with ``allow_pickle=False`` (nothing in the
@@ -499,17 +499,17 @@ def compiled_members(model: Any) -> list[tuple[str, bytes]]:
 def load_predictor(path: str | Path) -> Any:
     """A model ready to predict: its compiled form when the file has one, else the skops model.
 
-    Returns a :class:`asc.selectors.model.SelectionModel` whose ``selector`` is a
+    Returns a :class:`asc.models.files.SelectionModel` whose ``selector`` is a
     :class:`CompiledSelector` (no scikit-learn import) or the fitted selector.
 
     Raises
     ------
     ModelError
-        As :func:`asc.selectors.model.load_model`: missing, truncated, corrupted
+        As :func:`asc.models.files.load_model`: missing, truncated, corrupted
         (every member's checksum is verified, compiled or not) or foreign files.
     """
     from asc import __version__
-    from asc.selectors.model import SelectionModel, _check_archive, info_from_dict, load_model, read_header
+    from asc.models.files import SelectionModel, _check_archive, info_from_dict, load_model, read_header
 
     path = Path(path)
     if not path.is_file():
@@ -555,7 +555,7 @@ def predictor_digest(path: str | Path) -> str | None:
     """
     import hashlib
 
-    from asc.selectors.model import _check_archive
+    from asc.models.files import _check_archive
 
     path = Path(path)
     if not path.is_file():

@@ -11,7 +11,7 @@ checksummed, none of which can run code when loaded (never pickle):
   allow-list (our selectors, scikit-learn, NumPy) before anything is built, and
   compares the recorded versions with the running ones;
 - ``asc-compiled/``: the same selector as plain arrays and a JSON recipe, when it has
-  such a form (:mod:`asc.selectors.compiled`), which ``asc select`` predicts with
+  such a form (:mod:`asc.models.compiled`), which ``asc select`` predicts with
   without importing scikit-learn.
 
 Every member's CRC-32 is verified before anything is used, so a truncated file or a
@@ -209,7 +209,7 @@ def save_model(model: SelectionModel, path: str | Path) -> Path:
     """Write ``model`` to ``path`` (see the module docstring for the layout), atomically."""
     import skops.io as sio
 
-    from asc.selectors.compiled import compiled_members
+    from asc.models.compiled import compiled_members
 
     path = Path(path)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": asdict(model.info),
@@ -219,7 +219,7 @@ def save_model(model: SelectionModel, path: str | Path) -> Path:
     members = [(HEADER_MEMBER, json.dumps(header, sort_keys=True).encode()),
                (SKOPS_MEMBER, sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)),
                # the same model as plain arrays, so that asc select predicts without loading
-               # scikit-learn or rebuilding thousands of trees (see asc.selectors.compiled)
+               # scikit-learn or rebuilding thousands of trees (see asc.models.compiled)
                *compiled_members(model)]
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:

@@ -12,8 +12,8 @@ import pytest
 
 from aslib_factories import make_scenario
 from asc.errors import ModelError
-from asc.selectors.compiled import PREFIX, RECIPE, CompiledSelector, load_predictor
-from asc.selectors.model import load_model, save_model, train_model
+from asc.models.compiled import PREFIX, RECIPE, CompiledSelector, load_predictor
+from asc.models.files import load_model, save_model, train_model
 
 SMALL = {"rf-regression": {"n_estimators": 7}, "rf-regression-raw": {"n_estimators": 7},
          "joint-regression": {"n_estimators": 7},
@@ -65,7 +65,7 @@ def test_compiled_sunny_gives_the_fitted_schedules(tmp_path):
 def test_predicting_needs_no_scikit_learn(tmp_path):
     path = save_model(train_model(make_scenario(n_instances=30), "pairwise-rf", seed=1, n_estimators=5),
                       tmp_path / "m.skops")
-    code = ("import sys; from asc.selectors.compiled import load_predictor; "
+    code = ("import sys; from asc.models.compiled import load_predictor; "
             f"m = load_predictor({str(path)!r}); print(m.selector.predict([[0.7, 0.1, 0.2]])[0]); "
             "print(sorted(k for k in ('sklearn', 'skops', 'scipy', 'pandas') if k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
@@ -117,7 +117,7 @@ def test_older_model_layouts_are_refused_with_a_retrain_message(tmp_path):
 
 
 def test_same_seed_same_digest(tmp_path):
-    from asc.selectors.compiled import predictor_digest
+    from asc.models.compiled import predictor_digest
 
     digests = []
     for i, seed in enumerate((5, 5, 6)):
@@ -128,7 +128,7 @@ def test_same_seed_same_digest(tmp_path):
 
 
 def test_compiled_pipeline_gives_the_fitted_runner_up_slots(tmp_path):
-    from test_pipeline import make_rescue_scenario
+    from aslib_factories import make_rescue_scenario
 
     model = train_model(make_rescue_scenario(), "rf-regression+presolve", seed=0, presolve_budget=0)
     assert model.selector.runner_ups_ >= 1

@@ -36,7 +36,7 @@ from asc.errors import ModelError
 if TYPE_CHECKING:
     import numpy as np
 
-    from asc.selectors.model import SelectionModel
+    from asc.models.files import SelectionModel
 
 log = logging.getLogger(__name__)
 
