@@ -15,12 +15,26 @@ The tokenizer is one Numba pass over the raw bytes, writing into arrays sized fr
 sample of the body (grown by half in the rare case the guess is short, trimmed at the
 end), so peak memory is the uncompressed text plus about one to two times the final
 arrays.
+
+This is the project's only DIMACS reader: features, hashing, the answer checker and
+the python-sat wrapper all read through it, so a file is one formula everywhere (a
+solver cannot be handed fewer clauses than its model is checked against). Loading
+the compiled kernels costs a Numba start-up (about half a second of CPU and 150 MiB
+resident), which a short-lived process reading one file cannot afford: the wrapper
+runs once per solver run and its memory counts against the run's limit. Such callers
+pass ``engine="numpy"``: the same front end (byte order mark, header, comments, ``%``,
+warnings) with the body tokenized by NumPy and ``bytes.split``. That engine accepts
+only what it can prove well formed (digits, ``-`` opening a token, whitespace, after
+comments and the end marker are cut) and hands anything else to the kernels, so both
+engines return the same formula for every input and every error message is the
+kernels' own.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -142,7 +156,13 @@ def _parse_header(line: bytes, source: str, lineno: int) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def parse_cnf(data: bytes | str, source: str = "<bytes>") -> CNF:
+#: Tokenizers of :func:`parse_cnf` (see the module docstring).
+ENGINES = ("numba", "numpy")
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def parse_cnf(data: bytes | str, source: str = "<bytes>", engine: str = "numba") -> CNF:
     """Parse DIMACS CNF text (already uncompressed).
 
     Parameters
@@ -151,6 +171,10 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>") -> CNF:
         The file's content (text is encoded as UTF-8).
     source
         Path or name used in messages and stored in the result.
+    engine
+        ``"numba"`` (the default: fastest once loaded) or ``"numpy"`` (no Numba
+        start-up, for short-lived processes reading one file; it falls back to the
+        kernels on input it cannot prove well formed). Both give the same result.
 
     Returns
     -------
@@ -161,27 +185,16 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>") -> CNF:
     CNFFormatError
         The text is not a readable CNF formula (see the module docstring).
     """
-    from asc.instances import _dimacs_kernels as k
-
+    if engine not in ENGINES:
+        raise ValueError(f"unknown DIMACS engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if isinstance(data, str):
         data = data.encode("utf-8")
     elif not isinstance(data, bytes):
         data = bytes(data)  # bytearray, memoryview: the error paths need bytes methods
-    buf = np.frombuffer(data, dtype=np.uint8)
-    # A UTF-8 byte order mark (files saved by Windows editors) is not content.
-    bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0
-    code, hstart, hend = k.find_header(buf[bom:])
-    hstart, hend = hstart + bom, hend + bom
-    if code == k.ERR_NO_HEADER:
-        what = "an empty file" if not data.strip() else "only comments"
-        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))
-    if code == k.ERR_BEFORE_HEADER:
-        raise CNFFormatError(f"expected a comment line ('c ...') or the header {_HEADER_FORM} before the "
-                             f"clauses, found {_token_at(data, hstart)}", source, _line_of(data, hstart))
-    header_line = _line_of(data, hstart)
-    hv, hc = _parse_header(bytes(data[hstart:hend]), source, header_line)
-
-    literals, offsets, ncl, maxvar, unterminated = _parse_body(buf, hend, hc, data, source)
+    parsed = _parse_numpy(data, source) if engine == "numpy" else None
+    if parsed is None:
+        parsed = _parse_kernels(data, source)
+    hv, hc, literals, offsets, ncl, maxvar, unterminated = parsed
 
     if maxvar > hv:
         _warn(f"{source}: the header declares {hv} variables but the clauses use variable {maxvar}; "
@@ -191,6 +204,142 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>") -> CNF:
     if unterminated:
         log.debug("%s: last clause has no terminating 0; closed at end of file", source)
     return CNF(max(hv, maxvar), literals, offsets, hv, hc, source)
+
+
+def _parse_kernels(data: bytes, source: str) -> tuple:
+    """(header vars, header clauses, literals, offsets, nclauses, max variable, unterminated) by the kernels."""
+    from asc.instances import _dimacs_kernels as k
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    # A UTF-8 byte order mark (files saved by Windows editors) is not content.
+    bom = 3 if data[:3] == _BOM else 0
+    code, hstart, hend = k.find_header(buf[bom:])
+    hstart, hend = hstart + bom, hend + bom
+    if code == k.ERR_NO_HEADER:
+        what = "an empty file" if not data.strip() else "only comments"
+        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))
+    if code == k.ERR_BEFORE_HEADER:
+        raise CNFFormatError(f"expected a comment line ('c ...') or the header {_HEADER_FORM} before the "
+                             f"clauses, found {_token_at(data, hstart)}", source, _line_of(data, hstart))
+    hv, hc = _parse_header(bytes(data[hstart:hend]), source, _line_of(data, hstart))
+    return (hv, hc, *_parse_body(buf, hend, hc, data, source))
+
+
+# -- the NumPy engine -------------------------------------------------------------
+
+_SPACE_BYTES = b" \t\n\r\v\f"  # the kernels' whitespace, and exactly what bytes.split() splits on
+_IS_SPACE = np.zeros(256, bool)
+_IS_SPACE[list(_SPACE_BYTES)] = True
+_IS_DIGIT = np.zeros(256, bool)
+_IS_DIGIT[list(b"0123456789")] = True
+_IS_TOKEN_BYTE = _IS_SPACE | _IS_DIGIT
+_IS_TOKEN_BYTE[ord("-")] = True
+_NEGATIVE_ZERO = re.compile(rb"-0+(?![0-9])")
+_MAX_DIGITS = len(str(INT32_MAX))
+
+
+def _parse_numpy(data: bytes, source: str) -> tuple | None:
+    """What :func:`_parse_kernels` returns, or None when the input needs the kernels' judgement.
+
+    None is returned for anything not plainly well formed (no header, a stray byte,
+    a misplaced ``-``, ``-0``, a literal out of range), so that errors, and only
+    errors, pay for loading the kernels, and their messages are the kernels' own.
+    """
+    bom = 3 if data[:3] == _BOM else 0
+    found = _find_header(data, bom)
+    if found is None:
+        return None
+    hstart, hend = found
+    hv, hc = _parse_header(data[hstart:hend], source, _line_of(data, hstart))
+    body = _without_comments(data, hend)
+    buf = np.frombuffer(body, dtype=np.uint8)
+    if not _IS_TOKEN_BYTE[buf].all():
+        return None
+    minus = np.flatnonzero(buf == ord("-"))
+    if minus.size:
+        # '-' opens a token (whitespace before it; the body starts at the header's newline)
+        # and digits follow it; '-0' is refused by the kernels.
+        if minus[-1] + 1 >= buf.size or minus[0] == 0:
+            return None
+        if not (_IS_DIGIT[buf[minus + 1]].all() and _IS_SPACE[buf[minus - 1]].all()):
+            return None
+        if _NEGATIVE_ZERO.search(body):
+            return None
+    tokens = body.split()
+    if not tokens:
+        values = np.zeros(0, np.int64)
+    else:
+        if max(map(len, tokens)) > _MAX_DIGITS + 1:
+            return None  # long digit runs (leading zeros, overflow) are the kernels' to judge
+        values = np.array(tokens, dtype=np.int64)
+        if np.abs(values).max() > INT32_MAX:
+            return None
+    del tokens
+    is_literal = values != 0
+    literals = values[is_literal].astype(np.int32)
+    # clause i ends at the i-th 0: its offset is the number of literals before that 0
+    before = np.cumsum(is_literal)
+    ends = np.flatnonzero(~is_literal)
+    unterminated = bool(values.size) and bool(is_literal[-1])
+    offsets = np.empty(ends.size + 1 + unterminated, np.int64)
+    offsets[0] = 0
+    offsets[1:ends.size + 1] = before[ends]
+    if unterminated:  # a last clause without its 0, closed at end of input
+        offsets[-1] = literals.size
+    maxvar = int(np.abs(literals).max()) if literals.size else 0
+    return hv, hc, literals, offsets, int(offsets.size - 1), maxvar, unterminated
+
+
+def _find_header(data: bytes, start: int) -> tuple[int, int] | None:
+    """[start, end) of the ``p`` line past blank and ``c`` lines (as the kernel), or None."""
+    n = len(data)
+    i = start
+    while i < n:
+        j = i
+        while j < n and data[j] in b" \t\r\v\f":
+            j += 1
+        if j >= n:
+            return None
+        end = data.find(b"\n", j)
+        end = n if end < 0 else end
+        first = data[j]
+        if first == 10:  # a blank line
+            i = j + 1
+        elif first == 99:  # 'c'
+            i = end + 1
+        elif first == 112:  # 'p'
+            return j, end
+        else:
+            return None
+    return None
+
+
+def _without_comments(data: bytes, start: int) -> bytes:
+    """The body from ``start`` with ``c`` comments removed and cut at the ``%`` end marker.
+
+    Only a ``c`` or ``%`` that opens a token counts; one inside a token is left in
+    place for the byte check to refuse, as the kernels refuse it.
+    """
+    body = data[start:]
+    view = np.frombuffer(body, dtype=np.uint8)
+    marks = np.flatnonzero((view == ord("c")) | (view == ord("%")))
+    if not marks.size:
+        return body
+    pieces = []
+    keep_from = 0
+    for m in marks.tolist():
+        if m < keep_from or (m > 0 and body[m - 1] not in _SPACE_BYTES):
+            continue
+        pieces.append(body[keep_from:m])
+        if body[m] == ord("%"):
+            return b"".join(pieces)
+        end = body.find(b"\n", m)
+        keep_from = len(body) if end < 0 else end
+    pieces.append(body[keep_from:])
+    return b"".join(pieces)
+
+
+# -- the kernel engine ------------------------------------------------------------
 
 
 def _parse_body(buf: np.ndarray, start: int, header_nclauses: int, data: bytes, source: str):
@@ -288,8 +437,10 @@ def _raise_body_error(code: int, data: bytes, pos: int, source: str) -> None:
     raise CNFFormatError(messages.get(code, f"unreadable input at {token}"), source, _line_of(data, pos))
 
 
-def read_cnf(path: str | os.PathLike) -> CNF:
+def read_cnf(path: str | os.PathLike, engine: str = "numba") -> CNF:
     """Read a DIMACS CNF file: plain, gzip, bzip2, xz or lzma (by magic bytes, else extension).
+
+    ``engine`` is that of :func:`parse_cnf`.
 
     Raises
     ------
@@ -306,4 +457,4 @@ def read_cnf(path: str | os.PathLike) -> CNF:
         raise
     except InputError as exc:
         raise CNFFormatError(exc.message, source) from None
-    return parse_cnf(data, source)
+    return parse_cnf(data, source, engine)
