@@ -24,7 +24,6 @@ import csv
 import io
 import math
 import os
-import re
 import sys
 import time
 import warnings
@@ -32,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_STEPS = ("Pre", "Basic", "KLB", "CG")
-# File names taken from a directory (a FILE argument is taken whatever its name).
-CNF_NAME = re.compile(r"\.(cnf|dimacs)(\.(gz|bz2|xz|lzma))?$", re.IGNORECASE)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -68,30 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def discover(paths: list[str]) -> list[tuple[str, Path]]:
-    """(instance_id, path) of every instance named by ``paths``, in a stable order.
+    """(instance_id, path) of every instance named by ``paths``: :func:`asc.instances.discovery.discover`."""
+    from asc.instances.discovery import discover as discover_instances
 
-    A directory's files are identified by their path relative to it (as ASlib
-    scenarios name instances); a file argument by the path as given. Ids that would
-    clash are replaced by the full paths, so every row stays distinct.
-    """
-    from asc.errors import InputError
-
-    found: list[tuple[str, Path]] = []
-    for arg in paths:
-        path = Path(arg)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and CNF_NAME.search(p.name))
-            if not files:
-                raise InputError("expected CNF files (*.cnf, *.cnf.xz, ...) in the directory, found none", path)
-            found += [(p.relative_to(path).as_posix(), p) for p in files]
-        elif path.exists():
-            found.append((arg, path))
-        else:
-            raise InputError("expected a CNF file or a directory, found nothing there", path)
-    counts: dict[str, int] = {}
-    for iid, _ in found:
-        counts[iid] = counts.get(iid, 0) + 1
-    return [(str(p) if counts[iid] > 1 else iid, p) for iid, p in found]
+    return discover_instances(paths)
 
 
 def step_closure(requested: list[str], feature_steps: dict[str, Any]) -> list[str]:

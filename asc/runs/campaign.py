@@ -27,12 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from asc.errors import InputError, UsageError
+from asc.instances.discovery import find_instance_files, is_instance_name
 from asc.runs.store import InstanceRecord, RunKey, RunRecord, RunStore
 
 log = logging.getLogger(__name__)
-
-#: File name suffixes recognised as CNF instances when a directory is scanned.
-CNF_SUFFIXES: tuple[str, ...] = (".cnf", ".cnf.gz", ".cnf.bz2", ".cnf.xz", ".cnf.lzma")
 
 #: Statuses that are answers (the solver decided the instance).
 SOLVED = frozenset({"SAT", "UNSAT"})
@@ -54,12 +52,12 @@ class InstanceFile:
     expected: str | None = None
 
 
-def _is_cnf(path: Path) -> bool:
-    return path.name.lower().endswith(CNF_SUFFIXES)
-
-
 def find_instances(spec: str | Path) -> list[InstanceFile]:
     """The instances named by ``--instances``: a directory (searched recursively) or a list file.
+
+    A directory's instances are the files following the naming rule of
+    :mod:`asc.instances.discovery` (the rule ``asc features`` applies too); a single
+    file following it is one instance, any other file is a list.
 
     A list file holds one path per line (relative paths are relative to the list's
     folder; blank lines and ``#`` comments are skipped). Expected answers are read
@@ -74,12 +72,10 @@ def find_instances(spec: str | Path) -> list[InstanceFile]:
     """
     spec = Path(spec)
     if spec.is_dir():
-        files = sorted(p for p in spec.rglob("*") if p.is_file() and _is_cnf(p))
-        if not files:
-            raise InputError(f"expected CNF files ({', '.join('*' + s for s in CNF_SUFFIXES)}) in the directory; found none", spec)
+        files = find_instance_files(spec)
         root = spec
     elif spec.is_file():
-        if _is_cnf(spec):
+        if is_instance_name(spec):
             files, root = [spec], spec.parent
         else:
             files = _read_list(spec)

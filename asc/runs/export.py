@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from asc.errors import InputError, UsageError
+from asc.instances.discovery import COMPRESSION_SUFFIXES, instance_stem
 from asc.runs.store import RunStore
 
 #: Runner status -> ASlib runstatus level.
@@ -284,11 +285,8 @@ def _aliases(frame: pd.DataFrame) -> dict[str, str]:
         names = {inst, h}
         if path:
             p = Path(path)
-            names |= {str(path), p.name, str(p.resolve())}
-            stem = p.name
-            for suffix in (".xz", ".gz", ".bz2", ".lzma"):
-                stem = stem.removesuffix(suffix)
-            names |= {stem, stem.removesuffix(".cnf")}
+            plain = next((p.name[: -len(c)] for c in COMPRESSION_SUFFIXES if p.name.lower().endswith(c)), p.name)
+            names |= {str(path), p.name, str(p.resolve()), plain, instance_stem(p.name)}
         for n in names:
             alias.setdefault(str(n), str(inst))
     return alias
