@@ -145,7 +145,7 @@ def check_model(formula: CNF, model: np.ndarray) -> ModelCheck:
 def flag_contradictions(results: Iterable[Any]) -> list[tuple]:
     """Keys of UNSAT runs contradicted by a checked SAT model of another run on the same instance.
 
-    Pure: works on :class:`~asc.runs.runner.RunResult` or stored records alike (anything
+    Pure: works on :class:`~asc.runs.record.RunRecord` or anything alike (anything
     with ``instance_hash``, ``status``, ``model_checked`` and ``key``).
 
     Parameters

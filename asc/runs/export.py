@@ -48,6 +48,7 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
     for r in store.runs():
         inst = instances.get(r.instance_hash)
         row = r.__dict__.copy()
+        row["status"] = r.status.value  # the plain string: frames and files hold no enum
         row["instance_id"] = inst.name if inst else r.instance_hash
         row["instance_path"] = inst.path if inst else None
         row["expected"] = inst.expected if inst else None

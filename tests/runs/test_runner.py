@@ -12,7 +12,8 @@ import pytest
 from asc.portfolios import Algorithm, pysat_algorithm
 from asc.instances import CNF
 from asc.runs.check import check_model, flag_contradictions, parse_output, read_formula
-from asc.runs.runner import RunRequest, RunResult, execute
+from asc.runs.record import RunRecord
+from asc.runs.runner import RunRequest, execute
 from asc.runs.status import RunStatus
 
 #: Shared instances with known answers: random, structured, crafted edge cases
@@ -101,7 +102,7 @@ def test_requests_and_results_pickle(tmp_path):
     assert pickle.loads(pickle.dumps(req)) == req
     res = execute(req)
     again = pickle.loads(pickle.dumps(res))
-    assert again == res and again.status is RunStatus.SAT and isinstance(again, RunResult)
+    assert again == res and again.status is RunStatus.SAT and isinstance(again, RunRecord)
     assert res.key == ("h", "glucose4", "", 1, 1)
     assert RunStatus("SAT") is RunStatus.SAT and f"{RunStatus.MEMOUT}" == "MEMOUT" and RunStatus.UNSAT.solved
 
