@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from asc.errors import InputError, UsageError
 from asc.instances.discovery import COMPRESSION_SUFFIXES, instance_stem
 from asc.runs.store import RunStore
+
+if TYPE_CHECKING:
+    from asc.features.batch import FeatureTables
 
 #: Runner status -> ASlib runstatus level.
 ASLIB_STATUS: Mapping[str, str] = {
@@ -172,7 +175,7 @@ def to_scenario(
     store: RunStore,
     *,
     scenario_id: str = "asc-collected",
-    features: str | Path | None = None,
+    features: str | Path | FeatureTables | None = None,
     n_folds: int = 10,
     fold_seed: int = 0,
     measure: str = "cpu_time",
@@ -190,7 +193,9 @@ def to_scenario(
     features
         Features to include: an ASlib folder holding ``feature_values.arff`` (with
         ``feature_costs.arff``, ``feature_runstatus.arff`` and ``description.txt``
-        when present), or a CSV file with an ``instance_id`` column.
+        when present), a CSV file with an ``instance_id`` column, or the tables of
+        :func:`asc.features.batch.feature_tables` (in memory: what ``asc features``
+        would have written, without the file).
     n_folds, fold_seed
         Cross-validation folds written to ``cv.arff``.
     """
@@ -293,23 +298,28 @@ def _aliases(frame: pd.DataFrame) -> dict[str, str]:
     return alias
 
 
-def _load_features(source: str | Path, frame: pd.DataFrame):
+def _load_features(source: str | Path | FeatureTables, frame: pd.DataFrame):
     """Feature tables (values, runstatus, costs) re-keyed to our instance ids, plus step metadata.
 
     Accepts what ``asc features`` writes: ``--format arff -o DIR`` (feature_values,
     feature_costs, feature_runstatus; a description.txt is used when present) or its
-    CSV (feature columns, then ``<step>_cost`` and ``<step>_status`` columns). A plain
-    CSV of features with an ``instance_id`` column works too (one step, ``all``).
+    CSV (feature columns, then ``<step>_cost`` and ``<step>_status`` columns), and the
+    same tables in memory (:class:`asc.features.batch.FeatureTables`). A plain CSV of
+    features with an ``instance_id`` column works too (one step, ``all``).
     """
     from asc.aslib.reader import load_feature_costs, load_feature_runstatus, load_feature_values
+    from asc.features.batch import FeatureTables
 
-    source = Path(source)
     alias = _aliases(frame)
     steps: dict[str, Any] = {}
     default_steps: tuple[str, ...] = ()
     fcut = fmem = None
     fstatus = fcosts = None
-    if source.is_dir():
+    if isinstance(source, FeatureTables):
+        fvalues, fstatus, fcosts = source.values, source.runstatus, source.costs
+        source = "<features computed in memory>"  # named in messages
+    elif Path(source).is_dir():
+        source = Path(source)
         fv_path = source / "feature_values.arff"
         if not fv_path.is_file():
             raise InputError("expected feature_values.arff in the features folder; not found", source)
@@ -324,7 +334,8 @@ def _load_features(source: str | Path, frame: pd.DataFrame):
             d = read_description(source / "description.txt")
             steps, default_steps = dict(d.feature_steps), tuple(d.default_steps)
             fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
-    elif source.is_file():
+    elif Path(source).is_file():
+        source = Path(source)
         try:
             table = pd.read_csv(source)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
