@@ -1,8 +1,8 @@
 """A, the algorithm space: algorithm definitions and portfolio files.
 
 This package describes algorithms and never runs them: whatever executes a solver
-(the harness, the portfolio smoke test :mod:`asc.runs.smoke`) lives in :mod:`asc.runs`,
-which imports this package, never the other way round.
+(the harness, and with it the portfolio smoke test of ``asc portfolio check``) lives in
+the ``runs`` package (space Y), which imports this package, never the other way round.
 
 - :mod:`asc.portfolios.algorithm`     :class:`Algorithm` (a command-line template, optionally configured)
 - :mod:`asc.portfolios.loader`        :func:`load_portfolio` reads ``portfolios/*.toml``
