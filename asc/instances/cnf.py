@@ -246,10 +246,9 @@ def _parse_numpy(data: bytes, source: str) -> tuple | None:
     errors, pay for loading the kernels, and their messages are the kernels' own.
     """
     bom = 3 if data[:3] == _BOM else 0
-    found = _find_header(data, bom)
-    if found is None:
+    outcome, hstart, hend = _find_header(data, bom)
+    if outcome != _HEADER_FOUND:
         return None
-    hstart, hend = found
     hv, hc = _parse_header(data[hstart:hend], source, _line_of(data, hstart))
     body = _without_comments(data, hend)
     buf = np.frombuffer(body, dtype=np.uint8)
@@ -290,8 +289,17 @@ def _parse_numpy(data: bytes, source: str) -> tuple | None:
     return hv, hc, literals, offsets, int(offsets.size - 1), maxvar, unterminated
 
 
-def _find_header(data: bytes, start: int) -> tuple[int, int] | None:
-    """[start, end) of the ``p`` line past blank and ``c`` lines (as the kernel), or None."""
+# Outcomes of _find_header (those of the kernel's find_header).
+_HEADER_FOUND, _HEADER_MISSING, _TEXT_BEFORE_HEADER = 0, 1, 2
+
+
+def _find_header(data: bytes, start: int) -> tuple[int, int, int]:
+    """(outcome, start, end) of the ``p`` line past blank and ``c`` lines, as the kernel finds it.
+
+    ``_HEADER_FOUND`` with the line's ``[start, end)`` (``end == len(data)`` when the
+    line may continue past ``data``), ``_TEXT_BEFORE_HEADER`` with the offending line,
+    or ``_HEADER_MISSING`` when ``data`` ends before any header.
+    """
     n = len(data)
     i = start
     while i < n:
@@ -299,7 +307,7 @@ def _find_header(data: bytes, start: int) -> tuple[int, int] | None:
         while j < n and data[j] in b" \t\r\v\f":
             j += 1
         if j >= n:
-            return None
+            break
         end = data.find(b"\n", j)
         end = n if end < 0 else end
         first = data[j]
@@ -308,10 +316,10 @@ def _find_header(data: bytes, start: int) -> tuple[int, int] | None:
         elif first == 99:  # 'c'
             i = end + 1
         elif first == 112:  # 'p'
-            return j, end
+            return _HEADER_FOUND, j, end
         else:
-            return None
-    return None
+            return _TEXT_BEFORE_HEADER, j, end
+    return _HEADER_MISSING, n, n
 
 
 def _without_comments(data: bytes, start: int) -> bytes:
@@ -458,3 +466,48 @@ def read_cnf(path: str | os.PathLike, engine: str = "numba") -> CNF:
     except InputError as exc:
         raise CNFFormatError(exc.message, source) from None
     return parse_cnf(data, source, engine)
+
+
+_HEADER_CHUNK = 1 << 16  # bytes of uncompressed text read at a time while looking for the header
+
+
+def read_header(path: str | os.PathLike) -> tuple[int, int]:
+    """(variables, clauses) declared by the ``p cnf`` line of a CNF file, reading only up to it.
+
+    For a formula's size without reading its clauses (e.g. a cheap feature step): the
+    header is found and checked by the rules of :func:`read_cnf` (comment and blank
+    lines before it, a byte order mark, any compression), but the clauses are not read,
+    so neither are they checked, nor the counts compared with them.
+
+    Raises
+    ------
+    CNFFormatError
+        The file cannot be opened or decompressed, or has no valid header (the message
+        is :func:`read_cnf`'s, naming the file and line).
+    """
+    import lzma
+    import zlib
+
+    from asc.instances.compression import open_uncompressed
+
+    source = os.fspath(path)
+    try:
+        stream = open_uncompressed(path)
+    except InputError as exc:
+        raise CNFFormatError(exc.message, source) from None
+    data = b""
+    try:
+        with stream:
+            while True:
+                chunk = stream.read(_HEADER_CHUNK)
+                data += chunk
+                outcome, hstart, hend = _find_header(data, 3 if data[:3] == _BOM else 0)
+                if outcome == _HEADER_FOUND and (hend < len(data) or not chunk):
+                    return _parse_header(data[hstart:hend], source, _line_of(data, hstart))
+                if outcome == _TEXT_BEFORE_HEADER or not chunk:
+                    break
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise CNFFormatError(f"expected a valid compressed stream, the file is corrupt or truncated ({exc})",
+                             source) from None
+    parse_cnf(data, source)  # no header in what was read: the reader raises, wording why
+    raise CNFFormatError(f"expected a header {_HEADER_FORM}", source)  # unreachable: parse_cnf raised

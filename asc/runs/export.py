@@ -457,20 +457,10 @@ def _size_features(frame: pd.DataFrame):
 
 
 def _dimacs_header(path: str) -> tuple[int, int] | None:
-    """(variables, clauses) of a possibly compressed DIMACS file, or None when unreadable."""
-    import bz2
-    import gzip
-    import lzma
+    """(variables, clauses) of a possibly compressed DIMACS file's header, or None when unreadable."""
+    from asc.instances import read_header
 
-    opener: Any = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}.get(Path(path).suffix, open)
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                parts = line.split()
-                if parts[:2] == ["p", "cnf"] and len(parts) >= 4:
-                    return int(parts[2]), int(parts[3])
-                if parts and parts[0] not in ("c", "%") and not line.startswith("c"):
-                    return None
-    except (OSError, EOFError, ValueError, lzma.LZMAError):
+        return read_header(path)
+    except InputError:
         return None
-    return None

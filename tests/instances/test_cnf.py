@@ -253,3 +253,45 @@ def test_numpy_engine_reads_every_dialect_without_loading_numba(tmp_path):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine"):
         parse_cnf(b"p cnf 1 1\n1 0\n", engine="fortran")
+
+
+@pytest.mark.parametrize("compress", [None, "gz", "bz2", "xz", "lzma"])
+def test_read_header_reads_the_declared_counts(tmp_path, compress):
+    from asc.instances import read_header
+
+    name = "f.lzma" if compress == "lzma" else "f.cnf"
+    path = make_cnf_file(tmp_path, make_dimacs(CLAUSES, nvars=9, comments=("x",)), name, compress)
+    assert read_header(path) == (9, 4)
+
+
+def test_read_header_across_chunk_boundaries(tmp_path):
+    from asc.instances import read_header
+
+    # comment lines longer than a read, and a header line cut by a read
+    for pad in (70_000, 65_536 - len(b"\xef\xbb\xbfc ") - 1, 65_536 - len(b"\xef\xbb\xbfc \n") - 4):
+        text = b"\xef\xbb\xbfc " + b"x" * pad + b"\n   p cnf 12 345  \r\n1 0\n"
+        assert read_header(make_cnf_file(tmp_path, text, "f.cnf", "gz")) == (12, 345)
+
+
+def test_read_header_stops_at_the_header(tmp_path):
+    from asc.instances import read_header
+
+    good = gzip.compress(b"c x\np cnf 3 1\n" + b"1 2 3 0\n" * 200_000)
+    path = tmp_path / "cut.cnf.gz"
+    path.write_bytes(good[: len(good) // 2])  # the clauses are truncated, the header is not
+    assert read_header(path) == (3, 1)
+    with pytest.raises(CNFFormatError, match="corrupt or truncated"):
+        read_cnf(path)
+
+
+@pytest.mark.parametrize("text", [b"", b"c only\n", b"c x\nhello\np cnf 1 1\n", b"p dnf 1 1\n", b"p cnf x 1\n",
+                                  b"\n" * 70_000 + b"1 0\n"])
+def test_read_header_errors_are_the_readers(tmp_path, text):
+    from asc.instances import read_header
+
+    path = make_cnf_file(tmp_path, text, "f.cnf.xz", "xz")
+    with pytest.raises(CNFFormatError) as expected:
+        read_cnf(path)
+    with pytest.raises(CNFFormatError) as got:
+        read_header(path)
+    assert str(got.value) == str(expected.value) and got.value.line == expected.value.line
