@@ -19,9 +19,10 @@ arrays.
 This is the project's only DIMACS reader: features, hashing, the answer checker and
 the python-sat wrapper all read through it, so a file is one formula everywhere (a
 solver cannot be handed fewer clauses than its model is checked against). Loading
-the compiled kernels costs a Numba start-up (about half a second of CPU and 150 MiB
-resident), which a short-lived process reading one file cannot afford: the wrapper
-runs once per solver run and its memory counts against the run's limit. Such callers
+the compiled kernels costs a Numba start-up (LLVM: CPU time and several times the
+resident memory of numpy itself), which a short-lived process reading one file
+cannot afford: the wrapper runs once per solver run and its memory counts against
+the run's limit. Such callers
 pass ``engine="numpy"``: the same front end (byte order mark, header, comments, ``%``,
 warnings) with the body tokenized by NumPy and ``bytes.split``. That engine accepts
 only what it can prove well formed (digits, ``-`` opening a token, whitespace, after
