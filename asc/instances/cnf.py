@@ -24,11 +24,11 @@ resident memory of numpy itself), which a short-lived process reading one file
 cannot afford: the wrapper runs once per solver run and its memory counts against
 the run's limit. Such callers
 pass ``engine="numpy"``: the same front end (byte order mark, header, comments, ``%``,
-warnings) with the body tokenized by NumPy and ``bytes.split``. That engine accepts
-only what it can prove well formed (digits, ``-`` opening a token, whitespace, after
-comments and the end marker are cut) and hands anything else to the kernels, so both
-engines return the same formula for every input and every error message is the
-kernels' own.
+warnings, messages) with the body checked in bulk and tokenized by NumPy and
+``bytes.split``; a body that fails the bulk check is scanned token by token for the
+first token the kernels refuse, judged and worded as they do. Both engines return
+the same formula and raise the same error for every input (the reader's tests run
+on both).
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from asc.errors import InputError
+from asc.instances import _dimacs_codes as codes
 
 log = logging.getLogger(__name__)
 
-INT32_MAX = 2**31 - 1
+INT32_MAX = codes.INT32_MAX
 
 
 class CNFFormatError(InputError):
@@ -173,9 +174,9 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>", engine: str = "numba")
     source
         Path or name used in messages and stored in the result.
     engine
-        ``"numba"`` (the default: fastest once loaded) or ``"numpy"`` (no Numba
-        start-up, for short-lived processes reading one file; it falls back to the
-        kernels on input it cannot prove well formed). Both give the same result.
+        ``"numba"`` (the default: fastest once its kernels are loaded) or ``"numpy"``
+        (no Numba at all, for short-lived processes reading one file). Both give the
+        same formula, the same warnings and the same errors.
 
     Returns
     -------
@@ -192,10 +193,8 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>", engine: str = "numba")
         data = data.encode("utf-8")
     elif not isinstance(data, bytes):
         data = bytes(data)  # bytearray, memoryview: the error paths need bytes methods
-    parsed = _parse_numpy(data, source) if engine == "numpy" else None
-    if parsed is None:
-        parsed = _parse_kernels(data, source)
-    hv, hc, literals, offsets, ncl, maxvar, unterminated = parsed
+    parse = _parse_numpy if engine == "numpy" else _parse_kernels
+    hv, hc, literals, offsets, ncl, maxvar, unterminated = parse(data, source)
 
     if maxvar > hv:
         _warn(f"{source}: the header declares {hv} variables but the clauses use variable {maxvar}; "
@@ -207,6 +206,15 @@ def parse_cnf(data: bytes | str, source: str = "<bytes>", engine: str = "numba")
     return CNF(max(hv, maxvar), literals, offsets, hv, hc, source)
 
 
+def _raise_header_error(code: int, data: bytes, pos: int, source: str) -> None:
+    """The error of a file whose header was not found (``code`` from either engine's header scan)."""
+    if code == codes.ERR_NO_HEADER:
+        what = "an empty file" if not data.strip() else "only comments"
+        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))
+    raise CNFFormatError(f"expected a comment line ('c ...') or the header {_HEADER_FORM} before the "
+                         f"clauses, found {_token_at(data, pos)}", source, _line_of(data, pos))
+
+
 def _parse_kernels(data: bytes, source: str) -> tuple:
     """(header vars, header clauses, literals, offsets, nclauses, max variable, unterminated) by the kernels."""
     from asc.instances import _dimacs_kernels as k
@@ -216,12 +224,8 @@ def _parse_kernels(data: bytes, source: str) -> tuple:
     bom = 3 if data[:3] == _BOM else 0
     code, hstart, hend = k.find_header(buf[bom:])
     hstart, hend = hstart + bom, hend + bom
-    if code == k.ERR_NO_HEADER:
-        what = "an empty file" if not data.strip() else "only comments"
-        raise CNFFormatError(f"expected a header {_HEADER_FORM}, found {what}", source, _line_of(data, len(data)))
-    if code == k.ERR_BEFORE_HEADER:
-        raise CNFFormatError(f"expected a comment line ('c ...') or the header {_HEADER_FORM} before the "
-                             f"clauses, found {_token_at(data, hstart)}", source, _line_of(data, hstart))
+    if code != codes.OK:
+        _raise_header_error(code, data, hstart, source)
     hv, hc = _parse_header(bytes(data[hstart:hend]), source, _line_of(data, hstart))
     return (hv, hc, *_parse_body(buf, hend, hc, data, source))
 
@@ -236,45 +240,45 @@ _IS_DIGIT[list(b"0123456789")] = True
 _IS_TOKEN_BYTE = _IS_SPACE | _IS_DIGIT
 _IS_TOKEN_BYTE[ord("-")] = True
 _NEGATIVE_ZERO = re.compile(rb"-0+(?![0-9])")
-_MAX_DIGITS = len(str(INT32_MAX))
+_TOKEN = re.compile(rb"[^ \t\n\r\v\f]+")
 
 
-def _parse_numpy(data: bytes, source: str) -> tuple | None:
-    """What :func:`_parse_kernels` returns, or None when the input needs the kernels' judgement.
+def _parse_numpy(data: bytes, source: str) -> tuple:
+    """What :func:`_parse_kernels` returns, computed with NumPy and ``bytes.split``.
 
-    None is returned for anything not plainly well formed (no header, a stray byte,
-    a misplaced ``-``, ``-0``, a literal out of range), so that errors, and only
-    errors, pay for loading the kernels, and their messages are the kernels' own.
+    The body is checked in bulk (only digits, whitespace and ``-`` opening a token,
+    after comments and the end marker are cut; no ``-0``; literals in range); input
+    that fails the check is scanned token by token for its first bad token, which is
+    judged and worded as the kernels do, so errors cost time only when there is one.
     """
     bom = 3 if data[:3] == _BOM else 0
-    outcome, hstart, hend = _find_header(data, bom)
-    if outcome != _HEADER_FOUND:
-        return None
+    code, hstart, hend = _find_header(data, bom)
+    if code != codes.OK:
+        _raise_header_error(code, data, hstart, source)
     hv, hc = _parse_header(data[hstart:hend], source, _line_of(data, hstart))
-    body = _without_comments(data, hend)
+    body, kept = _without_comments(data, hend)
     buf = np.frombuffer(body, dtype=np.uint8)
-    if not _IS_TOKEN_BYTE[buf].all():
-        return None
-    minus = np.flatnonzero(buf == ord("-"))
-    if minus.size:
-        # '-' opens a token (whitespace before it; the body starts at the header's newline)
-        # and digits follow it; '-0' is refused by the kernels.
-        if minus[-1] + 1 >= buf.size or minus[0] == 0:
-            return None
-        if not (_IS_DIGIT[buf[minus + 1]].all() and _IS_SPACE[buf[minus - 1]].all()):
-            return None
-        if _NEGATIVE_ZERO.search(body):
-            return None
-    tokens = body.split()
-    if not tokens:
-        values = np.zeros(0, np.int64)
-    else:
-        if max(map(len, tokens)) > _MAX_DIGITS + 1:
-            return None  # long digit runs (leading zeros, overflow) are the kernels' to judge
-        values = np.array(tokens, dtype=np.int64)
-        if np.abs(values).max() > INT32_MAX:
-            return None
-    del tokens
+    well_formed = bool(_IS_TOKEN_BYTE[buf].all())
+    if well_formed:
+        # '-' opens a token (whitespace before it; the body starts at the header's newline
+        # or the end of the input) and digits follow it; '-0' is not a literal.
+        minus = np.flatnonzero(buf == ord("-"))
+        well_formed = not minus.size or (
+            0 < minus[0] and minus[-1] + 1 < buf.size and bool(_IS_DIGIT[buf[minus + 1]].all())
+            and bool(_IS_SPACE[buf[minus - 1]].all()) and not _NEGATIVE_ZERO.search(body))
+    values = np.zeros(0, np.int64)
+    if well_formed:
+        tokens = body.split()
+        if tokens:
+            try:
+                values = np.array(tokens, dtype=np.int64)  # int() of digit strings: leading zeros are fine
+            except (OverflowError, ValueError):  # beyond int64, or beyond Python's digit limit
+                well_formed = False
+            else:
+                well_formed = int(np.abs(values).max()) <= INT32_MAX
+        del tokens
+    if not well_formed:
+        _raise_first_bad_token(body, kept, data, source)
     is_literal = values != 0
     literals = values[is_literal].astype(np.int32)
     # clause i ends at the i-th 0: its offset is the number of literals before that 0
@@ -290,16 +294,12 @@ def _parse_numpy(data: bytes, source: str) -> tuple | None:
     return hv, hc, literals, offsets, int(offsets.size - 1), maxvar, unterminated
 
 
-# Outcomes of _find_header (those of the kernel's find_header).
-_HEADER_FOUND, _HEADER_MISSING, _TEXT_BEFORE_HEADER = 0, 1, 2
-
-
 def _find_header(data: bytes, start: int) -> tuple[int, int, int]:
-    """(outcome, start, end) of the ``p`` line past blank and ``c`` lines, as the kernel finds it.
+    """(code, start, end) of the ``p`` line past blank and ``c`` lines, as the kernel finds it.
 
-    ``_HEADER_FOUND`` with the line's ``[start, end)`` (``end == len(data)`` when the
-    line may continue past ``data``), ``_TEXT_BEFORE_HEADER`` with the offending line,
-    or ``_HEADER_MISSING`` when ``data`` ends before any header.
+    ``OK`` with the line's ``[start, end)`` (``end == len(data)`` when the line may
+    continue past ``data``), ``ERR_BEFORE_HEADER`` with the offending line, or
+    ``ERR_NO_HEADER`` when ``data`` ends before any header.
     """
     n = len(data)
     i = start
@@ -317,35 +317,74 @@ def _find_header(data: bytes, start: int) -> tuple[int, int, int]:
         elif first == 99:  # 'c'
             i = end + 1
         elif first == 112:  # 'p'
-            return _HEADER_FOUND, j, end
+            return codes.OK, j, end
         else:
-            return _TEXT_BEFORE_HEADER, j, end
-    return _HEADER_MISSING, n, n
+            return codes.ERR_BEFORE_HEADER, j, end
+    return codes.ERR_NO_HEADER, n, n
 
 
-def _without_comments(data: bytes, start: int) -> bytes:
+def _without_comments(data: bytes, start: int) -> tuple[bytes, list[tuple[int, int]]]:
     """The body from ``start`` with ``c`` comments removed and cut at the ``%`` end marker.
 
-    Only a ``c`` or ``%`` that opens a token counts; one inside a token is left in
-    place for the byte check to refuse, as the kernels refuse it.
+    Only a ``c`` or ``%`` that opens a token counts (as in the kernels); one inside a
+    token is left in place for the checks to refuse. Also returns where each kept
+    piece starts, in the result and in ``data``, to locate errors.
     """
     body = data[start:]
     view = np.frombuffer(body, dtype=np.uint8)
     marks = np.flatnonzero((view == ord("c")) | (view == ord("%")))
     if not marks.size:
-        return body
-    pieces = []
+        return body, [(0, start)]
+    pieces: list[bytes] = []
+    kept: list[tuple[int, int]] = []
+    size = 0
     keep_from = 0
+
+    def keep(stop: int) -> None:
+        nonlocal size
+        kept.append((size, start + keep_from))
+        pieces.append(body[keep_from:stop])
+        size += stop - keep_from
+
     for m in marks.tolist():
         if m < keep_from or (m > 0 and body[m - 1] not in _SPACE_BYTES):
             continue
-        pieces.append(body[keep_from:m])
+        keep(m)
         if body[m] == ord("%"):
-            return b"".join(pieces)
+            return b"".join(pieces), kept
         end = body.find(b"\n", m)
         keep_from = len(body) if end < 0 else end
-    pieces.append(body[keep_from:])
-    return b"".join(pieces)
+    keep(len(body))
+    return b"".join(pieces), kept
+
+
+def _raise_first_bad_token(body: bytes, kept: list[tuple[int, int]], data: bytes, source: str) -> None:
+    """Find the first token of ``body`` the kernels refuse and raise their error for it."""
+    import bisect
+
+    starts = [k[0] for k in kept]
+    for match in _TOKEN.finditer(body):
+        code = _judge_token(match.group())
+        if code != codes.OK:
+            piece = bisect.bisect_right(starts, match.start()) - 1
+            _raise_body_error(code, data, kept[piece][1] + match.start() - kept[piece][0], source)
+    raise CNFFormatError("unreadable input (no bad token found: please report this)", source)
+
+
+def _judge_token(token: bytes) -> int:
+    """The kernels' verdict on one whitespace-delimited token of the body (comments removed)."""
+    negative = token[:1] == b"-"
+    digits = token[1:] if negative else token
+    if digits.isdigit():  # ASCII digits only, for bytes
+        significant = digits.lstrip(b"0")  # leading zeros are allowed, however many
+        if len(significant) > len(str(INT32_MAX)) or int(significant or b"0") > INT32_MAX:
+            return codes.ERR_LITERAL_RANGE
+        return codes.ERR_NEGATIVE_ZERO if negative and not significant else codes.OK
+    if token == b"-":
+        return codes.ERR_EMPTY_LITERAL
+    if token[:1] == b"p":
+        return codes.ERR_SECOND_HEADER
+    return codes.ERR_BAD_TOKEN
 
 
 # -- the kernel engine ------------------------------------------------------------
@@ -433,15 +472,13 @@ def _warn(message: str) -> None:
 
 
 def _raise_body_error(code: int, data: bytes, pos: int, source: str) -> None:
-    from asc.instances import _dimacs_kernels as k
-
     token = _token_at(data, pos)
     messages = {
-        k.ERR_BAD_TOKEN: f"expected a literal (a signed integer) or 0, found {token}",
-        k.ERR_EMPTY_LITERAL: f"expected digits after '-', found {token}",
-        k.ERR_LITERAL_RANGE: f"expected a literal between -{INT32_MAX} and {INT32_MAX}, found {token}",
-        k.ERR_SECOND_HEADER: f"expected a literal or 0, found a second header line starting {token}",
-        k.ERR_NEGATIVE_ZERO: f"expected a literal or 0, found {token}",
+        codes.ERR_BAD_TOKEN: f"expected a literal (a signed integer) or 0, found {token}",
+        codes.ERR_EMPTY_LITERAL: f"expected digits after '-', found {token}",
+        codes.ERR_LITERAL_RANGE: f"expected a literal between -{INT32_MAX} and {INT32_MAX}, found {token}",
+        codes.ERR_SECOND_HEADER: f"expected a literal or 0, found a second header line starting {token}",
+        codes.ERR_NEGATIVE_ZERO: f"expected a literal or 0, found {token}",
     }
     raise CNFFormatError(messages.get(code, f"unreadable input at {token}"), source, _line_of(data, pos))
 
@@ -502,10 +539,10 @@ def read_header(path: str | os.PathLike) -> tuple[int, int]:
             while True:
                 chunk = stream.read(_HEADER_CHUNK)
                 data += chunk
-                outcome, hstart, hend = _find_header(data, 3 if data[:3] == _BOM else 0)
-                if outcome == _HEADER_FOUND and (hend < len(data) or not chunk):
+                code, hstart, hend = _find_header(data, 3 if data[:3] == _BOM else 0)
+                if code == codes.OK and (hend < len(data) or not chunk):
                     return _parse_header(data[hstart:hend], source, _line_of(data, hstart))
-                if outcome == _TEXT_BEFORE_HEADER or not chunk:
+                if code == codes.ERR_BEFORE_HEADER or not chunk:
                     break
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise CNFFormatError(f"expected a valid compressed stream, the file is corrupt or truncated ({exc})",

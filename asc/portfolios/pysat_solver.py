@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The project's reader, as the runner's model check, so the solver gets exactly the
     # clauses its model is checked against. engine="numpy": the Numba kernels would add
-    # half a second of start-up and 150 MiB resident to every run (a file the NumPy
-    # engine cannot prove well formed still goes to them, for the error message).
+    # half a second of start-up and 150 MiB resident to every run, and could not even
+    # load under a small memory limit.
     try:
         with warnings.catch_warnings():
             # header counts that disagree with the clauses: the clauses win, and the

@@ -211,10 +211,11 @@ def test_wrapper_reads_compressed_instances(tmp_path, compress):
     assert execute(make_request(unsat, pysat_algorithm("minisat22"))).status is RunStatus.UNSAT
 
 
-def test_wrapper_reports_an_unreadable_instance_in_one_line(tmp_path):
+@pytest.mark.parametrize("mem", [1024, 200])  # 200 MiB: too little to load Numba, enough for the wrapper
+def test_wrapper_reports_an_unreadable_instance_in_one_line(tmp_path, mem):
     path = tmp_path / "f.cnf"
     path.write_bytes(b"p cnf 2 1\n1 x 0\n")
-    r = execute(make_request(path, pysat_algorithm("minisat22")))
+    r = execute(make_request(path, pysat_algorithm("minisat22"), mem=mem))
     assert r.status is RunStatus.CRASH and r.exit_code == 2, r
     assert f"{path}:2: expected a literal" in r.message and "Traceback" not in r.message
 
