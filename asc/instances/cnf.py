@@ -275,7 +275,8 @@ def _parse_numpy(data: bytes, source: str) -> tuple:
             except (OverflowError, ValueError):  # beyond int64, or beyond Python's digit limit
                 well_formed = False
             else:
-                well_formed = int(np.abs(values).max()) <= INT32_MAX
+                # min and max, not abs: abs(-2**63) wraps to itself in int64
+                well_formed = -INT32_MAX <= int(values.min()) and int(values.max()) <= INT32_MAX
         del tokens
     if not well_formed:
         _raise_first_bad_token(body, kept, data, source)

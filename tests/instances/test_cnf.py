@@ -145,6 +145,8 @@ BROKEN = [
     (b"p cnf 2 1\n1 2 0\n-", 3, "expected digits after '-'"),
     (b"p cnf 2 1\n1 -000 0\n", 2, "found '-000'"),
     (b"p cnf 2 1\nc x\n\xef\xbb\xbf1 0\n", 3, "literal (a signed integer) or 0"),
+    (b"p cnf 2 1\n1 -9223372036854775808 0\n", 2, "between -2147483647"),              # int64's minimum
+    (b"p cnf 2 1\n1 -2147483648 0\n", 2, "between -2147483647"),
 ]
 
 
