@@ -59,7 +59,7 @@ def run_check(args: argparse.Namespace) -> int:
     from asc.cli.output import print_table
     from asc.errors import UsageError
     from asc.portfolios import load_portfolio
-    from asc.portfolios.check import check_algorithms
+    from asc.runs.smoke import check_algorithms
 
     if args.cutoff_time <= 0 or args.mem_limit <= 0 or args.jobs < 1:
         raise UsageError("--cutoff-time and --mem-limit must be positive and --jobs at least 1")

@@ -58,9 +58,8 @@ def load_training_data(source: str, features: str | None = None, jobs: int = 1):
     A run store holds runtimes but no features: unless ``features`` names an
     ``asc features`` output, the SATzilla base features of every instance the store
     knows are computed here (from the paths recorded at collection time) and joined
-    to the runs as ASlib feature steps with their costs and runstatus.
+    to the runs as ASlib feature steps with their costs and runstatus, in memory.
     """
-    import tempfile
     from pathlib import Path
 
     from asc.aslib import read_scenario
@@ -77,29 +76,30 @@ def load_training_data(source: str, features: str | None = None, jobs: int = 1):
     from asc.runs.export import to_scenario
     from asc.runs.store import RunStore
 
-    with RunStore(path) as store, tempfile.TemporaryDirectory(prefix="asc-train-") as tmp:
+    with RunStore(path) as store:
+        tables = features
         if features is None:
-            features = str(Path(tmp) / "features.csv")
-            _compute_features([inst.path for inst in store.instances().values()], features, jobs)
-        return to_scenario(store, scenario_id=path.stem, features=features)
+            tables = _compute_features([inst.path for inst in store.instances().values()], jobs)
+        return to_scenario(store, scenario_id=path.stem, features=tables)
 
 
-def _compute_features(paths: list[str], output: str, jobs: int) -> None:
-    """``asc features`` of ``paths`` (every step) into the CSV ``output``; unreadable files are an error."""
-    from asc.cli.features import DEFAULT_STEPS, _warm_up, run_batch, write_output
+def _compute_features(paths: list[str], jobs: int):
+    """The base features of ``paths`` (every step) as :class:`asc.features.batch.FeatureTables`.
+
+    Unlike ``asc features``, an unreadable file is an error here: a model trained on a
+    store must not silently lose instances.
+    """
     from asc.errors import InputError
-    from asc.features import FEATURE_STEPS
+    from asc.features.batch import DEFAULT_STEPS, extract_batch, feature_tables
 
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise InputError(f"expected the store's instance files to compute features; {len(missing)} not found "
                          f"(paths are those given to `asc collect`; run from the same folder, or pass --features)",
                          missing[0])
-    _warm_up()
-    tasks = [(p, p, DEFAULT_STEPS, None) for p in paths]
-    rows = run_batch(tasks, jobs, sys.stderr.isatty() and len(tasks) > 1, lambda row, bar: None)
-    failed = [r for r in rows if r["error"]]
+    rows = extract_batch([(p, p) for p in paths], DEFAULT_STEPS, jobs=jobs,
+                         progress=sys.stderr.isatty() and len(paths) > 1)
+    failed = [r for r in rows if r.error]
     if failed:
-        raise InputError(f"expected readable instances; {failed[0]['error']}", failed[0]["path"])
-    columns = [name for step in DEFAULT_STEPS for name in FEATURE_STEPS[step][0]]
-    write_output(rows, DEFAULT_STEPS, columns, "csv", output)
+        raise InputError(f"expected readable instances; {failed[0].error}", failed[0].path)
+    return feature_tables(rows, DEFAULT_STEPS)

@@ -3,6 +3,8 @@
 ``compute_features(cnf, steps)`` returns, per step (``Pre``, ``Basic``, ``KLB``, ``CG``),
 its runstatus, its CPU cost and its values under the names of the ASlib SAT scenarios;
 ``FEATURE_STEPS`` maps each step to (features provided, steps required).
+:mod:`asc.features.batch` extracts them from many files in parallel (``asc features``,
+``asc train`` on a run store) and writes them as CSV, JSON or ASlib feature files.
 """
 
 from asc.features.satzilla import (

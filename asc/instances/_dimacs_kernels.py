@@ -10,18 +10,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Error codes returned by the kernels (0 = fine).
-OK = 0
-ERR_NO_HEADER = 1  # end of input before any 'p' line
-ERR_BEFORE_HEADER = 2  # a line that is neither a comment nor the header before the header
-ERR_BAD_TOKEN = 3  # a token in the body that is not a signed integer
-ERR_EMPTY_LITERAL = 4  # a '-' with no digits after it
-ERR_LITERAL_RANGE = 5  # |literal| > 2**31 - 1
-ERR_SECOND_HEADER = 6  # a 'p' token in the body
-ERR_NEGATIVE_ZERO = 7  # '-0'
-NEED_ROOM = 8  # the output arrays are full: grow them and resume
-
-INT32_MAX = 2147483647
+# Error codes returned by the kernels (0 = fine), shared with the NumPy engine.
+from asc.instances._dimacs_codes import (  # noqa: E402,F401
+    ERR_BAD_TOKEN,
+    ERR_BEFORE_HEADER,
+    ERR_EMPTY_LITERAL,
+    ERR_LITERAL_RANGE,
+    ERR_NEGATIVE_ZERO,
+    ERR_NO_HEADER,
+    ERR_SECOND_HEADER,
+    INT32_MAX,
+    NEED_ROOM,
+    OK,
+)
 
 _SPACE, _TAB, _LF, _VT, _FF, _CR = 32, 9, 10, 11, 12, 13
 _C, _P, _PERCENT, _MINUS, _ZERO = 99, 112, 37, 45, 48

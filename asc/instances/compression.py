@@ -12,6 +12,7 @@ import lzma
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from asc.errors import InputError
 
@@ -49,6 +50,35 @@ def decompress(raw: bytes, kind: str | None) -> bytes:
     if kind == "lzma":
         return lzma.decompress(raw, format=lzma.FORMAT_ALONE)
     raise ValueError(f"unknown compression {kind!r}")
+
+
+def open_uncompressed(path: str | os.PathLike) -> BinaryIO:
+    """A binary stream of the uncompressed content of ``path`` (to read only its beginning).
+
+    The compression is detected as in :func:`read_bytes`. Reading the stream may raise
+    the decompressors' errors (``OSError``, ``EOFError``, ``lzma.LZMAError``) on a
+    corrupt file; callers that need one typed error use :func:`read_bytes`.
+
+    Raises
+    ------
+    InputError
+        The file cannot be opened.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        kind = detect_compression(head, path)
+        if kind == "gzip":
+            return gzip.open(path, "rb")
+        if kind == "bz2":
+            return bz2.open(path, "rb")
+        if kind in ("xz", "lzma"):
+            return lzma.open(path, "rb", format=lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
+        return open(path, "rb")
+    except IsADirectoryError:
+        raise InputError("expected a CNF file, found a directory", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:

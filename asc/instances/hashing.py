@@ -15,7 +15,6 @@ and every clause's closing ``0`` in decimal, separated by single spaces, in file
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import numpy as np
@@ -33,6 +32,10 @@ def instance_hash(path_or_cnf: str | os.PathLike | CNF) -> str:
     CNFFormatError
         When given a path that cannot be read as CNF.
     """
+    # here, not at module level: OpenSSL adds 3 MiB to every process importing asc.instances,
+    # the python-sat wrapper among them, whose memory counts against each run's limit
+    import hashlib
+
     from asc.instances._dimacs_kernels import render_clauses
 
     cnf = path_or_cnf if isinstance(path_or_cnf, CNF) else read_cnf(path_or_cnf)

@@ -1,10 +1,13 @@
 """A, the algorithm space: algorithm definitions and portfolio files.
 
+This package describes algorithms and never runs them: whatever executes a solver
+(the harness, and with it the portfolio smoke test of ``asc portfolio check``) lives in
+the ``runs`` package (space Y), which imports this package, never the other way round.
+
 - :mod:`asc.portfolios.algorithm`     :class:`Algorithm` (a command-line template, optionally configured)
 - :mod:`asc.portfolios.loader`        :func:`load_portfolio` reads ``portfolios/*.toml``
 - :mod:`asc.portfolios.pysat_solver`  python-sat backends as SAT-competition style command lines
 - :mod:`asc.portfolios.space`         parameter spaces as ConfigSpace objects (imported on demand)
-- :mod:`asc.portfolios.check`         run every algorithm on a tiny SAT and a tiny UNSAT formula
 """
 
 from asc.portfolios.algorithm import Algorithm, Parameter

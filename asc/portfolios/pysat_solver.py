@@ -21,19 +21,20 @@ from __future__ import annotations
 import os
 import time
 
-# numpy is only used to tokenise the input: one BLAS thread keeps the address space
+# numpy is only used to read the input: one BLAS thread keeps the address space
 # (RLIMIT_AS) and the memory footprint of the wrapper small
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import warnings  # noqa: E402
 
-import numpy  # noqa: E402,F401 - imported before the start-up line: start-up, not solving
 from pysat.solvers import Solver, SolverNames  # noqa: E402
 
-from asc.runs.check import _read_dimacs  # noqa: E402
+# imported before the start-up line (numpy with it): start-up, not solving
+from asc.errors import InputError  # noqa: E402
+from asc.instances import CNFHeaderWarning, read_cnf  # noqa: E402
 
 
 def _startup_wall() -> float:
@@ -63,9 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     out.write(f"c asc-startup cpu={time.process_time():.6f} wall={_startup_wall():.6f}\n")
     out.flush()
 
-    # the numpy-only reader: the project's numba reader would add a second of start-up
-    # and 150 MiB to every run; the runner checks models with the project's reader
-    formula = _read_dimacs(Path(args.instance))
+    # The project's reader, as the runner's model check, so the solver gets exactly the
+    # clauses its model is checked against. engine="numpy": the Numba kernels would add
+    # half a second of start-up and 150 MiB resident to every run, and could not even
+    # load under a small memory limit.
+    try:
+        with warnings.catch_warnings():
+            # header counts that disagree with the clauses: the clauses win, and the
+            # runner's model check (same reader) reads them; keep stderr for failures
+            warnings.simplefilter("ignore", CNFHeaderWarning)
+            formula = read_cnf(args.instance, engine="numpy")
+    except InputError as exc:
+        # one line on stderr: the runner records it as the CRASH message
+        print(f"asc: error: {exc}", file=sys.stderr)
+        return 2
     lits, offs = formula.literals, formula.offsets
     if args.shuffle == "yes" or args.phase == "random":
         import random

@@ -2,7 +2,7 @@
 
 The coordinating process (the one calling :func:`run_campaign`) is the only one
 that writes the run store. Workers only execute :func:`asc.runs.runner.execute`
-and send the :class:`~asc.runs.runner.RunResult` back; each result is committed
+and send the :class:`~asc.runs.record.RunRecord` back; each record is committed
 as soon as it arrives, so a kill loses at most the runs in flight.
 
 At most ``window`` runs are submitted ahead of the results, so memory stays
@@ -22,17 +22,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from asc.errors import InputError, UsageError
-from asc.runs.store import InstanceRecord, RunKey, RunRecord, RunStore
+from asc.instances.discovery import find_instance_files, is_instance_name
+from asc.runs.record import RunKey, RunRecord
+from asc.runs.status import RunStatus
+from asc.runs.store import InstanceRecord, RunStore
 
 log = logging.getLogger(__name__)
-
-#: File name suffixes recognised as CNF instances when a directory is scanned.
-CNF_SUFFIXES: tuple[str, ...] = (".cnf", ".cnf.gz", ".cnf.bz2", ".cnf.xz", ".cnf.lzma")
 
 #: Statuses that are answers (the solver decided the instance).
 SOLVED = frozenset({"SAT", "UNSAT"})
@@ -54,12 +54,12 @@ class InstanceFile:
     expected: str | None = None
 
 
-def _is_cnf(path: Path) -> bool:
-    return path.name.lower().endswith(CNF_SUFFIXES)
-
-
 def find_instances(spec: str | Path) -> list[InstanceFile]:
     """The instances named by ``--instances``: a directory (searched recursively) or a list file.
+
+    A directory's instances are the files following the naming rule of
+    :mod:`asc.instances.discovery` (the rule ``asc features`` applies too); a single
+    file following it is one instance, any other file is a list.
 
     A list file holds one path per line (relative paths are relative to the list's
     folder; blank lines and ``#`` comments are skipped). Expected answers are read
@@ -74,12 +74,10 @@ def find_instances(spec: str | Path) -> list[InstanceFile]:
     """
     spec = Path(spec)
     if spec.is_dir():
-        files = sorted(p for p in spec.rglob("*") if p.is_file() and _is_cnf(p))
-        if not files:
-            raise InputError(f"expected CNF files ({', '.join('*' + s for s in CNF_SUFFIXES)}) in the directory; found none", spec)
+        files = find_instance_files(spec)
         root = spec
     elif spec.is_file():
-        if _is_cnf(spec):
+        if is_instance_name(spec):
             files, root = [spec], spec.parent
         else:
             files = _read_list(spec)
@@ -244,39 +242,7 @@ def environment(cutoff_time: float, mem_limit_mb: float, **extra: Any) -> dict[s
     return env
 
 
-# -- converting results ------------------------------------------------------------
-
-
-def record_from_result(result: Any, campaign_id: int | None = None) -> RunRecord:
-    """The stored form of a :class:`~asc.runs.runner.RunResult`."""
-    status = getattr(result, "status")
-    status = getattr(status, "value", status)
-    algorithm = getattr(result, "algorithm")
-    if not isinstance(algorithm, str):
-        algorithm = algorithm_key(algorithm)[0]
-    return RunRecord(
-        instance_hash=str(result.instance_hash),
-        algorithm=str(algorithm),
-        configuration=str(getattr(result, "configuration", "") or ""),
-        seed=int(result.seed),
-        repetition=int(result.repetition),
-        status=str(status),
-        cpu_time=_opt_float(getattr(result, "cpu_time", None)),
-        wall_time=_opt_float(getattr(result, "wall_time", None)),
-        peak_memory_mb=_opt_float(getattr(result, "peak_memory_mb", None)),
-        model_checked=bool(getattr(result, "model_checked", False)),
-        message=str(getattr(result, "message", "") or ""),
-        started_at=_opt_float(getattr(result, "started_at", None)),
-        ended_at=_opt_float(getattr(result, "ended_at", None)),
-        host=str(getattr(result, "host", "") or ""),
-        campaign_id=campaign_id,
-        exit_code=None if getattr(result, "exit_code", None) is None else int(result.exit_code),
-        kill_latency=_opt_float(getattr(result, "kill_latency", None)),
-    )
-
-
-def _opt_float(x: Any) -> float | None:
-    return None if x is None else float(x)
+# -- cross-run checks --------------------------------------------------------------
 
 
 class ContradictionTracker:
@@ -304,7 +270,7 @@ class ContradictionTracker:
         h = record.instance_hash
         if record.status == "UNSAT" and h in self._sat:
             msg = "UNSAT contradicted by a checked model of another run"
-            record = RunRecord(**{**record.__dict__, "status": "WRONG", "message": _join(record.message, msg)})
+            record = replace(record, status=RunStatus.WRONG, message=_join(record.message, msg))
             return record, []
         stale: list[RunKey] = []
         if record.status == "SAT" and record.model_checked:
@@ -514,7 +480,8 @@ def run_campaign(
     campaign_id
         The campaign the new rows belong to.
     execute
-        The function run for each request; defaults to :func:`asc.runs.runner.execute`.
+        The function run for each request, returning its :class:`~asc.runs.record.RunRecord`;
+        defaults to :func:`asc.runs.runner.execute`.
     progress
         Show a progress bar on stderr.
     on_result
@@ -546,13 +513,13 @@ def run_campaign(
                 log.warning("run %s failed in the harness: %s", key, result)
                 report.by_status["ERROR"] += 1
             else:
-                record, stale = tracker.check(record_from_result(result, campaign_id))
+                record, stale = tracker.check(replace(result, campaign_id=campaign_id))
                 store.add(record)
                 if stale:
                     store.set_status(stale, "WRONG", "UNSAT contradicted by a checked model of another run")
                     report.by_status["UNSAT"] -= len(stale)
                     report.by_status["WRONG"] += len(stale)
-                report.by_status[record.status] += 1
+                report.by_status[record.status.value] += 1
                 report.done += 1
                 if on_result is not None:
                     on_result(record)

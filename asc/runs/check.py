@@ -8,9 +8,6 @@ campaign level, against checked models of other runs (:func:`flag_contradictions
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,74 +16,24 @@ from typing import Any
 
 import numpy as np
 
+from asc.instances import CNF, read_cnf
 
-@dataclass(frozen=True)
-class Formula:
-    """A CNF as flat arrays: clause ``i`` is ``literals[offsets[i]:offsets[i+1]]``."""
-
-    nvars: int
-    literals: np.ndarray
-    offsets: np.ndarray
-
-    @property
-    def nclauses(self) -> int:
-        return len(self.offsets) - 1
+#: The formula type the checks take: the project's one CNF type (the name is kept for callers).
+Formula = CNF
 
 
-def read_formula(path: str | Path) -> Formula:
-    """Read a DIMACS CNF file (plain, .gz, .bz2, .xz/.lzma) into flat arrays.
+def read_formula(path: str | Path) -> CNF:
+    """Read the formula a model is checked against, with the project's DIMACS reader.
 
-    Uses :func:`asc.instances.read_cnf` when it is available, and otherwise a tolerant
-    fallback reader (comment lines anywhere, SATLIB's ``%`` end marker).
+    The same reader (:func:`asc.instances.read_cnf`) feeds the python-sat wrapper, so a
+    solver is always given exactly the clauses its model is checked against.
+
+    Raises
+    ------
+    CNFFormatError
+        The file cannot be read as CNF (names the file and line).
     """
-    try:
-        from asc.instances import read_cnf  # the project's reader (P space)
-    except ImportError:
-        return _read_dimacs(Path(path))
-    cnf = read_cnf(path)
-    return Formula(int(cnf.nvars), np.asarray(cnf.literals), np.asarray(cnf.offsets))
-
-
-def _open_bytes(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        magic = fh.read(6)
-    if magic.startswith(b"\x1f\x8b"):
-        opener: Any = gzip.open
-    elif magic.startswith(b"BZh"):
-        opener = bz2.open
-    elif magic.startswith(b"\xfd7zXZ") or path.suffix in (".lzma", ".xz"):
-        opener = lzma.open
-    else:
-        opener = open
-    with opener(path, "rb") as fh:
-        return fh.read()
-
-
-def _read_dimacs(path: Path) -> Formula:
-    data = _open_bytes(path)
-    nvars = 0
-    body: list[bytes] = []
-    for line in data.splitlines():
-        s = line.strip()
-        if not s or s[:1] == b"c":
-            continue
-        if s[:1] == b"%":  # SATLIB end marker: what follows is not part of the formula
-            break
-        if s[:1] == b"p":
-            parts = s.split()
-            nvars = int(parts[2])
-            continue
-        body.append(s)
-    tokens = np.array(b" ".join(body).split(), dtype=np.int64) if body else np.zeros(0, np.int64)
-    ends = np.flatnonzero(tokens == 0)
-    keep = tokens != 0
-    literals = tokens[keep].astype(np.int32)
-    # clause i ends at the i-th zero; count literals before each zero to get offsets
-    lit_index = np.cumsum(keep)
-    offsets = np.concatenate([[0], lit_index[ends]]).astype(np.int64) if len(ends) else np.zeros(1, np.int64)
-    if len(literals):
-        nvars = max(nvars, int(np.abs(literals).max()))
-    return Formula(nvars, literals, offsets)
+    return read_cnf(path)
 
 
 # -- solver output ---------------------------------------------------------------------
@@ -161,7 +108,7 @@ class ModelCheck:
     first_falsified: int | None = None
 
 
-def check_model(formula: Formula, model: np.ndarray) -> ModelCheck:
+def check_model(formula: CNF, model: np.ndarray) -> ModelCheck:
     """Whether ``model`` (signed literals, 0 excluded) satisfies every clause of ``formula``.
 
     A partial model is accepted when every clause has a true literal among the variables
@@ -198,7 +145,7 @@ def check_model(formula: Formula, model: np.ndarray) -> ModelCheck:
 def flag_contradictions(results: Iterable[Any]) -> list[tuple]:
     """Keys of UNSAT runs contradicted by a checked SAT model of another run on the same instance.
 
-    Pure: works on :class:`~asc.runs.runner.RunResult` or stored records alike (anything
+    Pure: works on :class:`~asc.runs.record.RunRecord` or anything alike (anything
     with ``instance_hash``, ``status``, ``model_checked`` and ``key``).
 
     Parameters

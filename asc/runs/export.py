@@ -12,12 +12,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from asc.errors import InputError, UsageError
+from asc.instances.discovery import COMPRESSION_SUFFIXES, instance_stem
 from asc.runs.store import RunStore
+
+if TYPE_CHECKING:
+    from asc.features.batch import FeatureTables
 
 #: Runner status -> ASlib runstatus level.
 ASLIB_STATUS: Mapping[str, str] = {
@@ -47,6 +51,7 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
     for r in store.runs():
         inst = instances.get(r.instance_hash)
         row = r.__dict__.copy()
+        row["status"] = r.status.value  # the plain string: frames and files hold no enum
         row["instance_id"] = inst.name if inst else r.instance_hash
         row["instance_path"] = inst.path if inst else None
         row["expected"] = inst.expected if inst else None
@@ -170,7 +175,7 @@ def to_scenario(
     store: RunStore,
     *,
     scenario_id: str = "asc-collected",
-    features: str | Path | None = None,
+    features: str | Path | FeatureTables | None = None,
     n_folds: int = 10,
     fold_seed: int = 0,
     measure: str = "cpu_time",
@@ -188,7 +193,9 @@ def to_scenario(
     features
         Features to include: an ASlib folder holding ``feature_values.arff`` (with
         ``feature_costs.arff``, ``feature_runstatus.arff`` and ``description.txt``
-        when present), or a CSV file with an ``instance_id`` column.
+        when present), a CSV file with an ``instance_id`` column, or the tables of
+        :func:`asc.features.batch.feature_tables` (in memory: what ``asc features``
+        would have written, without the file).
     n_folds, fold_seed
         Cross-validation folds written to ``cv.arff``.
     """
@@ -284,33 +291,35 @@ def _aliases(frame: pd.DataFrame) -> dict[str, str]:
         names = {inst, h}
         if path:
             p = Path(path)
-            names |= {str(path), p.name, str(p.resolve())}
-            stem = p.name
-            for suffix in (".xz", ".gz", ".bz2", ".lzma"):
-                stem = stem.removesuffix(suffix)
-            names |= {stem, stem.removesuffix(".cnf")}
+            plain = next((p.name[: -len(c)] for c in COMPRESSION_SUFFIXES if p.name.lower().endswith(c)), p.name)
+            names |= {str(path), p.name, str(p.resolve()), plain, instance_stem(p.name)}
         for n in names:
             alias.setdefault(str(n), str(inst))
     return alias
 
 
-def _load_features(source: str | Path, frame: pd.DataFrame):
+def _load_features(source: str | Path | FeatureTables, frame: pd.DataFrame):
     """Feature tables (values, runstatus, costs) re-keyed to our instance ids, plus step metadata.
 
     Accepts what ``asc features`` writes: ``--format arff -o DIR`` (feature_values,
     feature_costs, feature_runstatus; a description.txt is used when present) or its
-    CSV (feature columns, then ``<step>_cost`` and ``<step>_status`` columns). A plain
-    CSV of features with an ``instance_id`` column works too (one step, ``all``).
+    CSV (feature columns, then ``<step>_cost`` and ``<step>_status`` columns), and the
+    same tables in memory (:class:`asc.features.batch.FeatureTables`). A plain CSV of
+    features with an ``instance_id`` column works too (one step, ``all``).
     """
     from asc.aslib.reader import load_feature_costs, load_feature_runstatus, load_feature_values
+    from asc.features.batch import FeatureTables
 
-    source = Path(source)
     alias = _aliases(frame)
     steps: dict[str, Any] = {}
     default_steps: tuple[str, ...] = ()
     fcut = fmem = None
     fstatus = fcosts = None
-    if source.is_dir():
+    if isinstance(source, FeatureTables):
+        fvalues, fstatus, fcosts = source.values, source.runstatus, source.costs
+        source = "<features computed in memory>"  # named in messages
+    elif Path(source).is_dir():
+        source = Path(source)
         fv_path = source / "feature_values.arff"
         if not fv_path.is_file():
             raise InputError("expected feature_values.arff in the features folder; not found", source)
@@ -325,7 +334,8 @@ def _load_features(source: str | Path, frame: pd.DataFrame):
             d = read_description(source / "description.txt")
             steps, default_steps = dict(d.feature_steps), tuple(d.default_steps)
             fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
-    elif source.is_file():
+    elif Path(source).is_file():
+        source = Path(source)
         try:
             table = pd.read_csv(source)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -447,20 +457,10 @@ def _size_features(frame: pd.DataFrame):
 
 
 def _dimacs_header(path: str) -> tuple[int, int] | None:
-    """(variables, clauses) of a possibly compressed DIMACS file, or None when unreadable."""
-    import bz2
-    import gzip
-    import lzma
+    """(variables, clauses) of a possibly compressed DIMACS file's header, or None when unreadable."""
+    from asc.instances import read_header
 
-    opener: Any = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}.get(Path(path).suffix, open)
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                parts = line.split()
-                if parts[:2] == ["p", "cnf"] and len(parts) >= 4:
-                    return int(parts[2]), int(parts[3])
-                if parts and parts[0] not in ("c", "%") and not line.startswith("c"):
-                    return None
-    except (OSError, EOFError, ValueError, lzma.LZMAError):
+        return read_header(path)
+    except InputError:
         return None
-    return None

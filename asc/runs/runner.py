@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from asc.runs.record import RunRecord
 from asc.runs.status import RunStatus
 
 if TYPE_CHECKING:
@@ -105,39 +106,7 @@ class RunRequest:
         return WALL_FACTOR * float(self.cutoff_time) + WALL_EXTRA
 
 
-@dataclass(frozen=True)
-class RunResult:
-    """The outcome of one run.
-
-    Times in seconds, memory in MiB, timestamps in seconds since the epoch.
-    ``kill_latency`` is the time from the monitor noticing a limit excess until the
-    whole process tree was gone (None when the monitor did not kill).
-    """
-
-    instance_hash: str
-    algorithm: str
-    configuration: str
-    seed: int
-    repetition: int
-    status: RunStatus
-    cpu_time: float
-    wall_time: float
-    peak_memory_mb: float
-    model_checked: bool
-    message: str
-    started_at: float
-    ended_at: float
-    host: str
-    exit_code: int | None = None
-    kill_latency: float | None = None
-
-    @property
-    def key(self) -> tuple[str, str, str, int, int]:
-        """(instance_hash, algorithm, configuration, seed, repetition)."""
-        return (self.instance_hash, self.algorithm, self.configuration, self.seed, self.repetition)
-
-
-def execute(request: RunRequest, *, term_grace: float | None = None, keep_output: Path | None = None) -> RunResult:
+def execute(request: RunRequest, *, term_grace: float | None = None, keep_output: Path | None = None) -> RunRecord:
     """Run one solver run in its own child process under limits and check its answer.
 
     Parameters
@@ -153,7 +122,7 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
 
     Returns
     -------
-    RunResult
+    RunRecord
         Never raises for solver misbehaviour.
     """
     from asc.runs.limits import TERM_GRACE, Limits, run_limited
@@ -190,7 +159,7 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         if shift is not None:
             cpu, wall = max(0.0, cpu - shift[0]), max(0.0, wall - shift[1])
     status, checked, message = _judge(request, m, parsed, stderr, cpu)
-    return RunResult(
+    return RunRecord(
         instance_hash=request.instance_hash,
         algorithm=algo.name,
         configuration=algo.configuration,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from asc.errors import InputError, UsageError
+from asc.runs.record import RunKey, RunRecord
 
 #: Version of the schema below; bumped whenever a table or column changes.
 SCHEMA_VERSION = 1
@@ -90,49 +91,6 @@ CREATE TABLE IF NOT EXISTS path_hashes (
 """
 
 
-@dataclass(frozen=True, order=True)
-class RunKey:
-    """What identifies a run: the same key is never run twice in one store."""
-
-    instance_hash: str
-    algorithm: str
-    configuration: str
-    seed: int
-    repetition: int
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One finished run as stored.
-
-    Times are seconds, memory is MiB; ``status`` is a :class:`asc.runs.status.RunStatus`
-    value kept as its string so that the store does not depend on the runner.
-    """
-
-    instance_hash: str
-    algorithm: str
-    configuration: str
-    seed: int
-    repetition: int
-    status: str
-    cpu_time: float | None
-    wall_time: float | None
-    peak_memory_mb: float | None
-    model_checked: bool
-    message: str
-    started_at: float | None
-    ended_at: float | None
-    host: str
-    campaign_id: int | None = None
-    exit_code: int | None = None
-    kill_latency: float | None = None
-
-    @property
-    def key(self) -> RunKey:
-        """The run's identity."""
-        return RunKey(self.instance_hash, self.algorithm, self.configuration, self.seed, self.repetition)
-
-
 @dataclass(frozen=True)
 class InstanceRecord:
     """An instance known to the store, by content hash."""
@@ -155,6 +113,7 @@ class Campaign:
     environment: Mapping[str, Any]
 
 
+# The record's fields are the runs table's columns (same names, same order).
 _RUN_COLUMNS = tuple(f.name for f in fields(RunRecord))
 
 
@@ -419,5 +378,5 @@ def _to_sql(value: Any) -> Any:
 
 
 def record_as_dict(record: RunRecord) -> dict[str, Any]:
-    """A plain dict of a record (for CSV/JSON output)."""
-    return asdict(record)
+    """A plain dict of a record (for CSV/JSON output): the status as its string."""
+    return {**asdict(record), "status": record.status.value}

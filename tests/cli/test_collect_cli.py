@@ -150,3 +150,40 @@ def test_sigterm_stores_the_runs_in_flight_and_exits_130(asc_exe, tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     report = json.loads(done.stdout)
     assert report["skipped"] == stored and report["skipped"] + report["stored"] == report["planned"] == 16
+
+
+def test_collect_and_features_take_the_same_instances(run_cli, tmp_path):
+    """One naming rule: `asc collect` runs exactly the files `asc features` computes features of."""
+    import csv
+    import io
+    import json
+    import lzma
+
+    root = tmp_path / "set"
+    (root / "sub").mkdir(parents=True)
+    for i, name in enumerate(("a.cnf", "b.DIMACS", "sub/c.dimacs.xz", "sub/d.cnf.xz", "notes.txt", "e.cnf.zip")):
+        formula = f"p cnf {i + 2} 2\n1 {i + 2} 0\n-1 0\n".encode()  # distinct contents: distinct instances
+        data = lzma.compress(formula) if name.endswith(".xz") else formula
+        (root / name).write_bytes(data)
+    portfolio = tmp_path / "p.toml"
+    portfolio.write_text('[[algorithm]]\nname = "m22"\npysat = "minisat22"\n')
+
+    res = run_cli("features", root, "--steps", "Pre")
+    assert res.code == 0, res.err
+    featured = {row["instance_id"] for row in csv.DictReader(io.StringIO(res.out))}
+    db = tmp_path / "runs.sqlite"
+    res = run_cli("collect", "--portfolio", portfolio, "--instances", root, "--cutoff-time", "10",
+                  "--mem-limit", "1024", "--db", db, "--no-progress")
+    assert res.code == 0, res.err
+    res = run_cli("runs", "export", "--db", db, "--csv", tmp_path / "runs.csv")
+    assert res.code == 0, res.err
+    with open(tmp_path / "runs.csv", newline="") as fh:
+        collected = {row["instance_id"] for row in csv.DictReader(fh)}
+    assert featured == collected == {"a.cnf", "b.DIMACS", "sub/c.dimacs.xz", "sub/d.cnf.xz"}
+
+    # a single file named on the command line: an instance for both, never a list file
+    one = root / "sub" / "c.dimacs.xz"
+    res = run_cli("collect", "--portfolio", portfolio, "--instances", one, "--cutoff-time", "10",
+                  "--mem-limit", "1024", "--db", tmp_path / "one.sqlite", "--no-progress", "--format", "json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["planned"] == 1

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from asc.cli.features import discover, step_closure, write_aslib
 from asc.errors import InputError, UsageError
+from asc.features.batch import InstanceFeatures, step_closure, write_aslib
+from asc.instances.discovery import discover
 
 GOOD = b"c a formula\np cnf 4 3\n1 -2 0\n2 3 -4 0\n-1 4 0\n"
 BAD = b"p cnf 2 1\n1 x 0\n"
@@ -30,13 +31,11 @@ def make_instance_dir(tmp_path: Path, bad: bool = True) -> Path:
     return root
 
 
-def make_rows() -> list[dict]:
+def make_rows() -> list[InstanceFeatures]:
     """Rows as the workers return them: one good instance and one unreadable file."""
-    good = {"instance_id": "a.cnf", "path": "a.cnf", "error": None, "warnings": [], "instance_hash": "h",
-            "read_seconds": 0.5,
-            "steps": {"Pre": ("ok", 1.0, {"nvarsOrig": 4.0}), "Basic": ("timeout", 2.0, {})}}
-    bad = {"instance_id": "bad name.cnf", "path": "bad name.cnf", "error": "bad name.cnf:2: expected",
-           "warnings": [], "instance_hash": None, "read_seconds": 0.1, "steps": {}}
+    good = InstanceFeatures("a.cnf", "a.cnf", instance_hash="h", read_seconds=0.5,
+                            steps={"Pre": ("ok", 1.0, {"nvarsOrig": 4.0}), "Basic": ("timeout", 2.0, {})})
+    bad = InstanceFeatures("bad name.cnf", "bad name.cnf", error="bad name.cnf:2: expected", read_seconds=0.1)
     return [good, bad]
 
 

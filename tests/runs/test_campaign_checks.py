@@ -45,3 +45,20 @@ def test_limits_cannot_change_within_a_store(tmp_path):
 
 def test_repetition_seeds_are_explicit():
     assert [run_seed(7, r) for r in (1, 2, 3)] == [7, 8, 9]
+
+
+def test_final_cross_check_marks_a_contradicted_unsat_already_in_the_store(tmp_path):
+    # Runs stored before the tracker existed (e.g. imported): the end-of-campaign check
+    # over the whole store catches them, with the keys the store reads back.
+    from asc.runs.campaign import LocalScheduler, run_campaign
+
+    with RunStore(tmp_path / "r.sqlite", write=True) as store:
+        store.add_many([make_run("a", "UNSAT"), make_run("b", "SAT", checked=True), make_run("c", "UNSAT", inst="o")])
+        scheduler = LocalScheduler(1)
+        try:
+            report = run_campaign(store, [], scheduler, progress=False)
+        finally:
+            scheduler.close()
+        statuses = {(r.instance_hash, r.algorithm): r.status for r in store.runs()}
+    assert statuses == {("h", "a"): "WRONG", ("h", "b"): "SAT", ("o", "c"): "UNSAT"}
+    assert report.by_status["WRONG"] == 1

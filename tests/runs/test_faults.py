@@ -10,7 +10,8 @@ import psutil
 import pytest
 
 from asc.portfolios import Algorithm
-from asc.runs.runner import RunRequest, RunResult, execute
+from asc.runs.record import RunRecord
+from asc.runs.runner import RunRequest, execute
 from asc.runs.status import RunStatus
 
 FAULTS = Path(__file__).resolve().parent / "fault_solvers"
@@ -33,7 +34,7 @@ def sat_cnf(tmp_path: Path) -> Path:
 
 
 def run(algo: Algorithm, instance: Path, cutoff: float = 1.0, mem: float | None = 512, wall: float | None = None,
-        expected: str | None = None, **kw) -> RunResult:
+        expected: str | None = None, **kw) -> RunRecord:
     req = RunRequest(str(instance), "h", algo, seed=1, repetition=1, cutoff_time=cutoff, mem_limit_mb=mem,
                      expected=expected, wall_time_limit=wall)
     return execute(req, **kw)

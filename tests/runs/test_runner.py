@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from asc.portfolios import Algorithm, pysat_algorithm
-from asc.runs.check import Formula, _read_dimacs, check_model, flag_contradictions, parse_output, read_formula
-from asc.runs.runner import RunRequest, RunResult, execute
+from asc.instances import CNF
+from asc.runs.check import check_model, flag_contradictions, parse_output, read_formula
+from asc.runs.record import RunRecord
+from asc.runs.runner import RunRequest, execute
 from asc.runs.status import RunStatus
 
 #: Shared instances with known answers: random, structured, crafted edge cases
@@ -32,11 +34,8 @@ SOLVERS = ["cadical195", "kissat404", "minisat22"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_formula(clauses: list[list[int]], nvars: int | None = None) -> Formula:
-    lits = np.array([l for c in clauses for l in c], dtype=np.int32)
-    offsets = np.concatenate([[0], np.cumsum([len(c) for c in clauses])]).astype(np.int64)
-    nv = nvars if nvars is not None else int(np.abs(lits).max()) if len(lits) else 0
-    return Formula(nv, lits, offsets)
+def make_formula(clauses: list[list[int]], nvars: int | None = None) -> CNF:
+    return CNF.from_clauses(clauses, nvars)
 
 
 def make_request(instance: Path | str, algo: Algorithm, expected: str | None = None, cutoff: float = 20,
@@ -103,7 +102,7 @@ def test_requests_and_results_pickle(tmp_path):
     assert pickle.loads(pickle.dumps(req)) == req
     res = execute(req)
     again = pickle.loads(pickle.dumps(res))
-    assert again == res and again.status is RunStatus.SAT and isinstance(again, RunResult)
+    assert again == res and again.status is RunStatus.SAT and isinstance(again, RunRecord)
     assert res.key == ("h", "glucose4", "", 1, 1)
     assert RunStatus("SAT") is RunStatus.SAT and f"{RunStatus.MEMOUT}" == "MEMOUT" and RunStatus.UNSAT.solved
 
@@ -157,12 +156,68 @@ def test_parse_output():
     assert parse_output(b"v 1 x 0\ns SATISFIABLE\n").problems
 
 
-def test_fallback_reader_agrees_with_project_reader(shared_dir):
-    for rel in ("satlib-uf50/uf50-01.cnf.xz", "dimacs-aim/aim-50-1_6-no-1.cnf.xz", "satch-crafted/false.cnf.xz",
-                "satch-crafted/true.cnf.xz"):
-        path = shared_dir / "instances" / rel
-        a, b = _read_dimacs(path), read_formula(path)
-        assert a.nvars == b.nvars and np.array_equal(a.literals, b.literals) and np.array_equal(a.offsets, b.offsets)
+#: Inputs the python-sat wrapper's former private reader got wrong: it dropped an
+#: unterminated last clause (so the solver answered a smaller formula than the one its
+#: model was checked against: WRONG), and a byte order mark or an inline comment made
+#: every backend CRASH. Wrapper and checker now read through one reader.
+ONE_READER_CASES = {
+    "unterminated": b"p cnf 3 2\n1 2 0\n-1 3",
+    "bom": b"\xef\xbb\xbfc saved on Windows\r\np cnf 3 2\r\n1 2 0\r\n-1 3 0\r\n",
+    "inline comment": b"p cnf 3 2\n1 2 0 c the first clause\n-1 3 0\n",
+}
+
+
+@pytest.mark.parametrize("case", list(ONE_READER_CASES))
+def test_checker_reads_the_whole_formula(tmp_path, case):
+    path = tmp_path / "f.cnf"
+    path.write_bytes(ONE_READER_CASES[case])
+    formula = read_formula(path)
+    assert formula.to_lists() == [[1, 2], [-1, 3]] and formula.nvars == 3
+    assert check_model(formula, np.array([1, 2, 3])).ok
+    # a model of the first clause alone: what a reader dropping the last clause would solve
+    assert not check_model(formula, np.array([1, 2, -3])).ok
+
+
+@pytest.mark.parametrize("solver", ["minisat22", "cadical195"])
+@pytest.mark.parametrize("case", list(ONE_READER_CASES))
+def test_wrapper_solves_the_formula_the_checker_checks(tmp_path, case, solver):
+    path = tmp_path / "f.cnf"
+    path.write_bytes(ONE_READER_CASES[case])
+    r = execute(make_request(path, pysat_algorithm(solver)))
+    assert r.status is RunStatus.SAT and r.model_checked and r.exit_code == 10, r
+
+
+def test_wrapper_keeps_an_unterminated_last_clause_that_decides(tmp_path):
+    path = tmp_path / "f.cnf"
+    path.write_bytes(b"p cnf 1 2\n1 0\n-1")  # UNSAT only with its last clause
+    r = execute(make_request(path, pysat_algorithm("minisat22")))
+    assert r.status is RunStatus.UNSAT and r.exit_code == 20, r
+
+
+@pytest.mark.parametrize("compress", ["gz", "bz2", "xz"])
+def test_wrapper_reads_compressed_instances(tmp_path, compress):
+    import bz2
+    import gzip
+    import lzma
+
+    pack = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[compress]
+    path = tmp_path / f"f.cnf.{compress}"
+    # satisfiable only with x3 true and x2 false: an unread formula would not check
+    path.write_bytes(pack(b"p cnf 3 3\n1 2 0\n-1 3 0\n-2 0\n"))
+    r = execute(make_request(path, pysat_algorithm("minisat22")))
+    assert r.status is RunStatus.SAT and r.model_checked, r
+    unsat = tmp_path / f"u.cnf.{compress}"
+    unsat.write_bytes(pack(b"p cnf 1 2\n1 0\n-1 0\n"))
+    assert execute(make_request(unsat, pysat_algorithm("minisat22"))).status is RunStatus.UNSAT
+
+
+@pytest.mark.parametrize("mem", [1024, 200])  # 200 MiB: too little to load Numba, enough for the wrapper
+def test_wrapper_reports_an_unreadable_instance_in_one_line(tmp_path, mem):
+    path = tmp_path / "f.cnf"
+    path.write_bytes(b"p cnf 2 1\n1 x 0\n")
+    r = execute(make_request(path, pysat_algorithm("minisat22"), mem=mem))
+    assert r.status is RunStatus.CRASH and r.exit_code == 2, r
+    assert f"{path}:2: expected a literal" in r.message and "Traceback" not in r.message
 
 
 def test_flag_contradictions_is_pure_and_keyed():

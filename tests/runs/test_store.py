@@ -114,3 +114,68 @@ def test_hash_cache_invalidated_by_change(tmp_path):
         assert store.cached_hash(f) == "abc"
         f.write_text("p cnf 1 1\n-1 0\n\n")
         assert store.cached_hash(f) is None
+
+
+#: The runs table as schema version 1 created it, frozen here: stores written then must keep opening.
+V1_RUNS_TABLE = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE campaigns (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL NOT NULL, host TEXT NOT NULL,
+    cutoff_time REAL NOT NULL, mem_limit_mb REAL NOT NULL, environment TEXT NOT NULL);
+CREATE TABLE instances (hash TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL, expected TEXT);
+CREATE TABLE runs (instance_hash TEXT NOT NULL, algorithm TEXT NOT NULL, configuration TEXT NOT NULL,
+    seed INTEGER NOT NULL, repetition INTEGER NOT NULL, status TEXT NOT NULL, cpu_time REAL, wall_time REAL,
+    peak_memory_mb REAL, model_checked INTEGER NOT NULL, message TEXT NOT NULL, started_at REAL, ended_at REAL,
+    host TEXT NOT NULL, campaign_id INTEGER REFERENCES campaigns(id), exit_code INTEGER, kill_latency REAL,
+    PRIMARY KEY (instance_hash, algorithm, configuration, seed, repetition)) WITHOUT ROWID;
+CREATE TABLE path_hashes (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO campaigns VALUES (1, 1.0, 'h', 10.0, 2048.0, '{}');
+INSERT INTO runs VALUES ('h0', 'minisat22', '', 1, 1, 'UNSAT', 0.5, 0.6, 12.0, 0, '', 1.0, 1.6, 'h', 1, 20, NULL);
+INSERT INTO runs VALUES ('h1', 'minisat22', '', 1, 1, 'TIMEOUT', 10.1, 10.2, 12.0, 0, 'CPU-time limit', 1.0, 11.0,
+    'h', 1, -9, 0.01);
+"""
+
+
+def test_a_store_written_by_schema_1_opens_and_takes_new_runs(tmp_path):
+    from asc.runs.status import RunStatus
+
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.executescript(V1_RUNS_TABLE)
+    con.close()
+    with RunStore(db, write=True) as store:
+        old = list(store.runs())
+        assert [r.status for r in old] == [RunStatus.UNSAT, RunStatus.TIMEOUT]
+        assert old[0].exit_code == 20 and old[1].kill_latency == 0.01 and old[0].campaign_id == 1
+        store.add(make_record(2))
+        assert store.count() == 3 and store.integrity_check() == "ok"
+
+
+def test_the_runners_record_is_what_the_store_keeps(tmp_path):
+    """One record type from the runner to the store: stored and read back, it is equal."""
+    from dataclasses import replace
+
+    from asc.portfolios import pysat_algorithm
+    from asc.runs.runner import RunRequest, execute
+    from asc.runs.status import RunStatus
+
+    cnf = tmp_path / "f.cnf"
+    cnf.write_text("p cnf 2 2\n1 2 0\n-1 0\n")
+    result = execute(RunRequest(str(cnf), "h", pysat_algorithm("minisat22"), seed=1, repetition=1,
+                                cutoff_time=10, mem_limit_mb=1024))
+    assert isinstance(result, RunRecord) and result.status is RunStatus.SAT and result.campaign_id is None
+    with RunStore(tmp_path / "runs.sqlite", write=True) as store:
+        cid = store.start_campaign(10.0, 1024, {}).id
+        store.add(replace(result, campaign_id=cid))
+        (back,) = store.runs()
+    assert back == replace(result, campaign_id=cid) and back.status is RunStatus.SAT
+    assert back.key == RunKey("h", "minisat22", "", 1, 1) == ("h", "minisat22", "", 1, 1)
+
+
+def test_record_status_is_typed():
+    from asc.runs.status import RunStatus
+
+    assert make_record(0, "WRONG").status is RunStatus.WRONG
+    with pytest.raises(ValueError):
+        make_record(0, "MAYBE")

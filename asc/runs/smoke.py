@@ -1,8 +1,10 @@
-"""Does each algorithm of a portfolio work here? Run it on a tiny SAT and a tiny UNSAT formula.
+"""The portfolio smoke test: does each algorithm work here? One tiny SAT and one tiny UNSAT run.
 
 An algorithm *works* when it answers SAT with a model that checks on the satisfiable
 formula and UNSAT on the unsatisfiable one, each within the limits, through the same
-runner as a campaign (:func:`asc.runs.runner.execute`).
+runner as a campaign (:func:`asc.runs.runner.execute`). It lives with the harness
+rather than with the portfolio definitions because it runs solvers: the algorithm
+space (:mod:`asc.portfolios`) describes algorithms and never imports the harness.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asc.portfolios.algorithm import Algorithm
+from asc.runs.runner import RunRequest, execute
 
 #: A satisfiable formula (one model family: x1 -> x3, x2 xor-ish) and the pigeonhole
 #: formula PHP(3, 2), unsatisfiable, small but not decided by unit propagation alone.
@@ -51,8 +54,6 @@ def check_algorithms(algorithms: Sequence[Algorithm], cutoff_time: float = 10.0,
     jobs
         Runs at a time.
     """
-    from asc.runs.runner import RunRequest, execute
-
     with tempfile.TemporaryDirectory(prefix="asc-check-") as tmp:
         sat, unsat = Path(tmp) / "tiny-sat.cnf", Path(tmp) / "tiny-unsat.cnf"
         sat.write_text(TINY_SAT)
