@@ -118,6 +118,6 @@ def write_text(rows, steps, columns, out) -> None:
     for row in rows:
         costs = [c for c in row.costs(steps) if not math.isnan(c)]
         values = sum(not math.isnan(v) for v in row.values(steps, columns))
-        table.append([row.instance_id, *(row.step(s).status for s in steps),
+        table.append([row.instance_id, *(row.step(s)[0] for s in steps),
                       math.fsum(costs) if costs else math.nan, f"{values}/{len(columns)}"])
     print_table(["instance", *steps, "cost (s)", "values"], table, out)

@@ -105,17 +105,14 @@ def run_algorithm(algorithm: Any, instance: str, cutoff: float, mem_limit: float
 
 def checked_model(result: Any, parsed: Any, cnf: Any) -> Any | None:
     """The solver's model if the run is SAT and the model satisfies ``cnf``, else None."""
-    import numpy as np
-
-    from asc.runs.check import Formula, check_model
+    from asc.runs.check import check_model
     from asc.runs.status import RunStatus
 
     if result.status != RunStatus.SAT or not result.model_checked or parsed.model is None:
         return None
     # checked by the runner against the file; checked again against the formula this
     # process read, so that what is printed is exactly what was verified
-    formula = Formula(int(cnf.nvars), np.asarray(cnf.literals), np.asarray(cnf.offsets))
-    verdict = check_model(formula, parsed.model)
+    verdict = check_model(cnf, parsed.model)
     if not verdict.ok:
         comment(f"WARNING: {result.algorithm}'s model does not satisfy the formula: {verdict.message}")
         return None

@@ -1,9 +1,7 @@
 """Record an inner selector's scores once, then cross-validate pipelines around them in seconds.
 
-Cross-validating ``vote+presolve`` on SAT11-HAND takes about six minutes on two cores,
-nearly all of it fitting the inner selector: four member selectors of up to a hundred
-forests each (one per pair of algorithms), for each of the 10 outer folds and the
-pipeline's 3 inner folds in each. What the pipeline learns around the selector
+Cross-validating a pipeline spends nearly all its time fitting the inner selector,
+once per outer fold and again for each of the pipeline's 3 inner folds. What the pipeline learns around the selector
 (the pre-solving schedule and its minimum gain, the backup solver, the runner-up slots)
 depends on the selector only through its scores. So a study of those decisions records
 the scores once, by wrapping the inner selector in :class:`RecordingSelector`, and then

@@ -109,20 +109,15 @@ def step_closure(requested: Iterable[str], feature_steps: Mapping[str, Any] | No
     UsageError
         A requested step is unknown.
     """
+    from asc.policy import step_closure as closure
+
     feature_steps = FEATURE_STEPS if feature_steps is None else feature_steps
     requested = list(requested)
     unknown = [s for s in requested if s not in feature_steps]
     if unknown:
         raise UsageError(f"unknown feature step {', '.join(map(repr, unknown))}; "
                          f"expected some of {', '.join(feature_steps)}")
-    needed: set[str] = set()
-    stack = list(requested)
-    while stack:
-        step = stack.pop()
-        if step not in needed:
-            needed.add(step)
-            stack.extend(feature_steps[step][1])
-    return [s for s in feature_steps if s in needed]
+    return list(closure(requested, {s: feature_steps[s][1] for s in feature_steps}, list(feature_steps)))
 
 
 def feature_columns(steps: Iterable[str]) -> list[str]:

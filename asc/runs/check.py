@@ -18,8 +18,6 @@ import numpy as np
 
 from asc.instances import CNF, read_cnf
 
-#: The formula type the checks take: the project's one CNF type (the name is kept for callers).
-Formula = CNF
 
 
 def read_formula(path: str | Path) -> CNF:

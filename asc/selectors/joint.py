@@ -27,17 +27,15 @@ class JointRegressor(BaseSelector):
     structured outputs", Pattern Recognition 46(3), 2013). For algorithm selection
     the idea is ISAC's (cluster the instances, use each cluster's best algorithm)
     with the clusters learned from the runtimes instead of from the features alone.
-    Sharing one partition across algorithms pools their training signal: on the
-    ASlib runtime scenarios it selects as well as a forest per algorithm or per pair
-    (better on SAT11-INDU and the bundled scenario), at a fraction of the cost: one
-    forest instead of one per algorithm.
+    Sharing one partition across algorithms pools their training signal, at a
+    fraction of the cost of a forest per algorithm or per pair (how it compares:
+    benchmarks/RESULTS.md).
 
     Parameters
     ----------
     n_estimators, max_features, min_samples_leaf
-        Random-forest hyperparameters (scikit-learn's meaning). ``max_features=0.5``
-        scored best of 0.5, ``"sqrt"`` and 1.0 on SAT11-HAND over three seeds (by less
-        than the seed's own spread; benchmarks/RESULTS.md).
+        Random-forest hyperparameters (scikit-learn's meaning); the defaults are the
+        measured best (benchmarks/RESULTS.md).
     log_offset
         The target is ``log10(cost + floor)`` with ``floor`` this fraction of the
         largest training cost (at least 1 ms): 0 learns plain log costs; 0.01 (a

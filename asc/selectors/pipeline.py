@@ -51,8 +51,7 @@ def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndar
     best schedule because what a slot adds can only shrink as others are added. Taking
     the largest reduction instead lets one long slot that rescues the most instances
     fill the whole budget and leave no room for short slots of other solvers that
-    rescue more together: on SAT11-HAND it chose one 500 s slot of a local-search
-    solver where three 5 s slots of different solvers do better (benchmarks/RESULTS.md).
+    rescue more together.
 
     Parameters
     ----------
@@ -188,10 +187,8 @@ class SelectionPipeline(BaseSelector):
        gains do not survive to unseen instances), the (algorithm, slot) with the largest
        reduction per second is added, so that short slots of several solvers are
        preferred to one long one. The budget and the minimum gain bound the schedule,
-       not a count of slots: with three at most, SAT11-HAND's schedules filled the
-       count with 5-25 s slots and left over 90% of the 500 s budget unused, where a
-       fourth or fifth slot (RestartSAT 25 s, MPhaseSAT 50 s) still paid
-       (benchmarks/RESULTS.md). The pipeline's PAR10 is computed with the inner
+       not a count of slots: a fixed count leaves budget unused where a further short
+       slot still pays (benchmarks/RESULTS.md). The pipeline's PAR10 is computed with the inner
        selector's *cross-validated* training choices (3 folds, seeded) and the real
        feature costs, so the schedule is judged by what it adds to an honest selector,
        not to an overfitted one. With ``min_gain=None`` (the default) the same three
@@ -207,9 +204,8 @@ class SelectionPipeline(BaseSelector):
        selector ranks next after its choice each run a short slot before the choice
        gets the rest of the cutoff (3S and ASAP hedge a selector's mistakes with such
        schedules; Kadioglu et al., CP 2011). A selector that misjudges an instance often
-       still ranks the algorithm that solves it in seconds second: a wrongly chosen local-
-       search solver on an unsatisfiable input, a QBF solver that needs 10 s where the
-       chosen one times out. How many runner-ups (up to ``max_runner_ups``) and how long
+       still ranks the algorithm that solves it quickly second (a wrongly chosen local-
+       search solver on an unsatisfiable input). How many runner-ups (up to ``max_runner_ups``) and how long
        (:data:`RUNNER_UP_FRACTIONS` of the cutoff) is chosen on the selector's
        out-of-fold scores of the same three inner folds, after the pre-solving schedule,
        and only if it lowers that training PAR10 by :data:`RUNNER_UP_GAIN` or more: on

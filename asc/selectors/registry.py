@@ -130,9 +130,8 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
 
 
 #: The selector of ``asc evaluate`` and ``asc train`` when none is named: the best fixed selector
-#: measured on the ASlib runtime scenarios (benchmarks/RESULTS.md: SAT11-HAND 0.762 and
-#: SAT11-INDU 0.431 over seeds 0-9, level with the best on MAXSAT12-PMS and QBF-2011). Read by the
-#: CLI on start-up: this module must stay free of heavy imports.
+#: measured on the ASlib runtime scenarios by ``benchmarks/selection_quality.py``
+#: (benchmarks/RESULTS.md). Read by the CLI on start-up: this module must stay free of heavy imports.
 DEFAULT_SELECTOR = "joint-regression+presolve"
 
 

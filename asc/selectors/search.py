@@ -403,11 +403,10 @@ def default_n_folds(n: int) -> int:
     Every training instance is judged once whatever the number of folds; what the
     number changes is how much data each inner model sees, hence how closely the inner
     costs predict the final model's. On a few hundred instances or fewer a model
-    trained on two thirds misses the rare instances where a wrong pick times out (on
-    the 71-instance bundled scenario, 3 folds let the search pick selectors that
-    timed out in the outer evaluation, -7.9 of the gap closed, where 10 folds, as
-    AutoFolio uses, kept pairwise regression in every outer fold: 0.326). On larger
-    sets 3 folds are close enough and leave the budget three times as many trials.
+    trained on two thirds misses the rare instances where a wrong pick times out, and
+    the search then prefers selectors that time out on unseen instances; 10 folds, as
+    AutoFolio uses, avoid that (benchmarks/RESULTS.md). On larger sets 3 folds are
+    close enough and leave the budget three times as many trials.
     """
     return 10 if n < SMALL_TRAINING_SET else 3
 
