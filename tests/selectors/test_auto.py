@@ -191,6 +191,32 @@ def test_a_trial_is_cut_between_its_inner_folds():
     cross_validated_costs(knn, problem, folds, 0)
 
 
+def test_a_fit_under_way_is_cut_when_the_deadline_passes():
+    import signal
+    import time
+
+    from asc.configuration.selector_search import _interrupt_at, _TrialCut, cross_validated_costs, inner_folds
+
+    if signal.getsignal(signal.SIGALRM) != signal.SIG_DFL:
+        pytest.skip("SIGALRM is in use here (pytest-timeout's signal method?): the search leaves it alone")
+    problem = make_problem()
+    folds = inner_folds(40, 2, 0)  # two folds: each fit is about half the trial
+    slow = {**RF_DEFAULTS, "rf-regression:n_estimators": 200}
+    begun = time.monotonic()
+    cross_validated_costs(slow, problem, folds, 0)
+    full = time.monotonic() - begun
+    begun = time.monotonic()
+    with pytest.raises(_TrialCut), _interrupt_at(begun + full / 10):
+        cross_validated_costs(slow, problem, folds, 0)
+    # cut inside the first fold's fit, not after it
+    assert time.monotonic() - begun < full / 2
+    # and the alarm is gone: nothing fires later, the default handler is back
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    costs = cross_validated_costs(slow, problem, folds, 0)
+    assert costs.shape == (40,)
+
+
 def test_a_trial_that_would_end_after_the_deadline_is_cut_early():
     import time
 
