@@ -702,7 +702,7 @@ class StderrProgress:
                     size = {"ncols": 80, "nrows": 24}
             except (OSError, ValueError, AttributeError):
                 pass
-            self._bar = tqdm(total=cap, unit="trial", desc=self.label, file=self._out, leave=False,
+            self._bar = tqdm(total=cap, unit=" trials", desc=self.label, file=self._out, leave=False,
                              dynamic_ncols=not size, **size)
             self._bar.set_postfix_str(f"{event['budget']:.0f} s left")
         else:
