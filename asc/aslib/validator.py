@@ -42,19 +42,26 @@ from asc.aslib.description import Description, read_description
 from asc.aslib.scenario import FEATURE_STATUSES, RUN_STATUSES
 from asc.errors import ScenarioError
 
-# At most this many findings of one rule in one file are listed; the rest are counted.
+# At most this many findings of one rule and severity in one file are listed; the rest are counted.
 MAX_PER_RULE = 10
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found in a scenario folder."""
+    """One problem found in a scenario folder, or a summary of several.
+
+    At most :data:`MAX_PER_RULE` findings of one rule and severity in one file are
+    listed one by one; the rest are folded into a single ``... and N more`` finding
+    whose ``count`` is N. So the number of problems of a severity is the sum of the
+    ``count`` of its findings (:func:`count_findings`), not the number of entries.
+    """
 
     path: str
     rule: str
     message: str
     line: int | None = None
     severity: str = "error"  # "error" or "warning"
+    count: int = 1  # problems this entry stands for (more than 1 only for the "... and N more" summary)
 
     def __str__(self) -> str:
         where = self.path if not self.line else f"{self.path}:{self.line}"
@@ -64,23 +71,35 @@ class Finding:
 class _Collector:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
-        self._counts: dict[tuple[str, str], int] = defaultdict(int)
+        # Capped per file, rule and severity, so that a summary entry never mixes severities.
+        self._counts: dict[tuple[str, str, str], int] = defaultdict(int)
 
     def add(self, path: Path | str, rule: str, message: str, line: int | None = None,
             severity: str = "error") -> None:
-        key = (str(path), rule)
+        key = (str(path), rule, severity)
         self._counts[key] += 1
         if self._counts[key] <= MAX_PER_RULE:
             self.findings.append(Finding(str(path), rule, message, line or None, severity))
 
     def close(self) -> list[Finding]:
-        for (path, rule), count in self._counts.items():
+        for (path, rule, severity), count in self._counts.items():
             if count > MAX_PER_RULE:
-                severity = next(f.severity for f in self.findings if f.path == path and f.rule == rule)
+                more = count - MAX_PER_RULE
                 self.findings.append(
-                    Finding(path, rule, f"... and {count - MAX_PER_RULE} more findings of this rule", None, severity)
-                )
+                    Finding(path, rule, f"... and {more} more findings of this rule", None, severity, more))
         return self.findings
+
+
+def count_findings(findings: list[Finding]) -> dict[str, int]:
+    """Problems per severity (``{"error": n, "warning": m}``), summary entries counted for what they stand for.
+
+    The listing is capped (see :class:`Finding`); a count of the entries would report
+    the cap, not the problems found.
+    """
+    counts = {"error": 0, "warning": 0}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + finding.count
+    return counts
 
 
 def _arff(path: Path, out: _Collector) -> ArffTable | None:
@@ -160,11 +179,8 @@ def _validate_description(path: Path, out: _Collector) -> Description | None:
         for name, body in (raw.get("feature_steps") or {}).items():
             if isinstance(body, dict) and body.get("requires") and not isinstance(body["requires"], list):
                 out.add(path, "description", f"'requires' of feature step {name!r} must be a list")
-        declared_count = raw.get("number_of_feature_steps")
-        actual = len(desc.feature_steps) + len(desc.algorithm_feature_steps)
-        if declared_count is not None and str(declared_count) != str(actual):
-            out.add(path, "step-count",
-                    f"number_of_feature_steps is {declared_count} but {actual} steps are declared", severity="warning")
+        _check_step_number(raw.get("number_of_feature_steps"),
+                           len(desc.feature_steps) + len(desc.algorithm_feature_steps), path, out)
     n = len(desc.performance_measures)
     if len(desc.maximize) != n or len(desc.performance_type) != n:
         out.add(path, "description", "performance_measures, maximize and performance_type must have equal length")
@@ -181,6 +197,29 @@ def _validate_description(path: Path, out: _Collector) -> Description | None:
             if required not in desc.feature_steps:
                 out.add(path, "description", f"feature step {name!r} requires undeclared step {required!r}")
     return desc
+
+
+def _check_step_number(declared: object, actual: int, path: Path, out: _Collector) -> None:
+    """``number_of_feature_steps`` against the steps declared, compared as numbers.
+
+    Real scenarios write the count as ``1`` or as ``1.0`` (YAML reads an int or a
+    float); both mean one step. A value that is not a number (a quoted string, a list,
+    ``true``) or not a whole number cannot be a count at all: that is its own finding,
+    rather than a mismatch with the steps.
+    """
+    if declared is None:
+        return
+    if isinstance(declared, bool) or not isinstance(declared, (int, float)):
+        out.add(path, "description", f"number_of_feature_steps should be a number, found {declared!r}",
+                severity="warning")
+        return
+    if not float(declared).is_integer():
+        out.add(path, "description", f"number_of_feature_steps should be a whole number, found {declared!r}",
+                severity="warning")
+        return
+    if int(declared) != actual:
+        out.add(path, "step-count", f"number_of_feature_steps is {int(declared)} but {actual} steps are declared",
+                severity="warning")
 
 
 def validate_scenario(directory: str | Path) -> list[Finding]:

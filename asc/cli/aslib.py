@@ -112,20 +112,21 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from asc.aslib.validator import validate_scenario
+    from asc.aslib.validator import count_findings, validate_scenario
     from asc.cli.output import print_json
 
     findings = validate_scenario(args.scenario)
     errors = [f for f in findings if f.severity == "error" or args.strict]
+    # Counted, not listed: a file's findings past the listing cap share one summary entry.
+    counts = count_findings(findings)
     if args.format == "json":
-        print_json({"scenario": args.scenario, "valid": not errors,
-                    "findings": [f.__dict__ for f in findings]})
+        print_json({"scenario": args.scenario, "valid": not errors, "errors": counts["error"],
+                    "warnings": counts["warning"], "findings": [f.__dict__ for f in findings]})
     else:
         for finding in findings:
             print(finding)
-    warnings = len(findings) - len([f for f in findings if f.severity == "error"])
     verdict = "valid" if not errors else "invalid"
-    print(f"asc: {args.scenario}: {verdict} ({len(findings) - warnings} errors, {warnings} warnings)",
+    print(f"asc: {args.scenario}: {verdict} ({counts['error']} errors, {counts['warning']} warnings)",
           file=sys.stderr)
     return 1 if errors else 0  # findings; an unreadable folder raised (exit 2) before this
 

@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from asc.selectors import make_selector
 
     started = time.perf_counter()
-    selector = make_selector(args.selector, **search_params(args))
+    params = search_params(args)
+    if args.selector == "auto":
+        params["progress"] = True  # each fold's search reports trials, best cost and time left on stderr
+    selector = make_selector(args.selector, **params)
     scenario = read_scenario(args.scenario)
     protocol = Protocol(
         par=args.par, cv_repetition=args.cv_repetition, charge_feature_costs=not args.no_feature_costs,

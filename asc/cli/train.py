@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
 
     scenario = load_training_data(args.scenario, args.features, args.jobs)
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None
-    model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **search_params(args))
+    params = search_params(args)
+    if args.selector == "auto":
+        params["progress"] = True  # the search reports trials, best cost and time left on stderr
+    model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **params)
     path = save_model(model, args.output)
     info = model.info
     print(f"asc: trained {info.selector} on {info.scenario}: {len(info.algorithms)} algorithms, "

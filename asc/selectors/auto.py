@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -45,8 +46,11 @@ class AutoSelector(Decides, BaseEstimator):
     backup solver takes instances whose features failed. SMAC first evaluates every
     candidate with its defaults (the first candidate's defaults are the space
     default), then proposes configurations until ``budget`` seconds have passed or
-    ``n_trials`` configurations were tried. The configuration kept is the earliest
-    whose inner cost is within ``tolerance`` standard errors of the lowest (a
+    ``n_trials`` configurations were tried. The budget is a wall-clock deadline for
+    the whole fit: the search leaves out the expected time of the final fit, and a
+    trial that would end after the deadline is cut between its inner folds
+    (:func:`asc.selectors.search.search`). The configuration kept is
+    the earliest whose inner cost is within ``tolerance`` standard errors of the lowest (a
     one-standard-error rule against the winner's curse of picking the minimum of many
     noisy estimates; see :func:`asc.selectors.search.choose_trial`), and
     it is then fitted on all of ``(X, C)``.
@@ -67,8 +71,12 @@ class AutoSelector(Decides, BaseEstimator):
     Parameters
     ----------
     budget
-        Wall-clock seconds for the search (the final refit comes on top; a trial under
-        way when the budget runs out finishes).
+        Wall-clock seconds for the whole fit: the search, and the final fit of the kept
+        configuration, whose expected time the search leaves free. A trial that would
+        end after the deadline is cut between inner folds, so the fit overruns by at
+        most one fold's fit (or SMAC's first costly proposal) plus any error of the
+        final fit's estimate. When no trial ends in time, the first candidate with its
+        defaults is fitted unmeasured.
     n_trials
         Cap on the number of configurations tried (``None``: only the budget stops it).
     n_folds
@@ -90,6 +98,11 @@ class AutoSelector(Decides, BaseEstimator):
         ``None`` at fit time means a quality scenario: no feature costs, no pre-solving).
     random_state
         Seed of the search and of the selectors (``None`` means 0).
+    progress
+        Report the search on stderr: trials ended, best inner cost, time left (a bar
+        on a terminal, lines otherwise; see
+        :class:`asc.selectors.search.StderrProgress`). Off by default, as
+        a library estimator should be quiet; ``asc evaluate`` and ``asc train`` turn it on.
 
     Attributes
     ----------
@@ -104,16 +117,23 @@ class AutoSelector(Decides, BaseEstimator):
     columns_ : ndarray of int
         Positions of the used columns among the ``n_features_in_`` given.
     search_history_ : list of dict
-        Every trial: ``config``, ``cost``, ``seconds``.
+        Every completed trial: ``config``, ``cost``, ``seconds``, ``started`` (seconds
+        after the search began).
     search_seconds_ : float
         Wall-clock seconds the search took.
+    search_cut_ : int
+        Trials cut because they would have ended after the deadline.
+    refit_estimate_, refit_seconds_ : float
+        Seconds the search expected the final fit to take (and left free for it), and
+        the seconds it took.
     schedule_, backup_
         The pipeline's pre-solving schedule and backup solver (``[]`` and ``None`` without).
     """
 
     def __init__(self, budget: float = 60.0, n_trials: int | None = None, n_folds: int | None = None,
                  candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
-                 tolerance: float = 1.0, cutoff: float | None = None, random_state: int | None = None) -> None:
+                 tolerance: float = 1.0, cutoff: float | None = None, random_state: int | None = None,
+                 progress: bool = False) -> None:
         self.budget = budget
         self.n_trials = n_trials
         self.n_folds = n_folds
@@ -123,6 +143,7 @@ class AutoSelector(Decides, BaseEstimator):
         self.tolerance = tolerance
         self.cutoff = cutoff
         self.random_state = random_state
+        self.progress = progress
 
     def fit(self, X: Any, C: Any, feature_cost: np.ndarray | None = None, feature_failed: np.ndarray | None = None,
             feature_steps: Any = None) -> AutoSelector:
@@ -139,7 +160,8 @@ class AutoSelector(Decides, BaseEstimator):
             :class:`asc.aslib.views.FeatureSteps` of the training instances: which
             columns each step provides and what each step cost; enables step choice.
         """
-        from asc.selectors.search import SearchProblem, check_candidates, decode, fit_configured, search
+        from asc.selectors.search import (SearchProblem, StderrProgress, check_candidates, decode, fit_configured,
+                                          search)
 
         costs, names = cost_array(C)
         features = feature_array(X)
@@ -166,9 +188,10 @@ class AutoSelector(Decides, BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         result = search(problem, budget=float(self.budget), n_trials=self.n_trials, n_folds=self.n_folds,
                         candidates=self.candidates, choose_steps=self.choose_steps, presolve=self.presolve,
-                        tolerance=self.tolerance, seed=seed)
-        log.info("selector search: %d trials in %.1f s, best %s (inner cost %.4g)", len(result.history),
-                 result.seconds, result.best_config, result.best_cost)
+                        tolerance=self.tolerance, seed=seed,
+                        progress=StderrProgress() if self.progress else None)
+        log.info("selector search: %d trials (%d cut) in %.1f s, best %s (inner cost %.4g)", len(result.history),
+                 result.cut, result.seconds, result.best_config, result.best_cost)
         decoded = decode(result.best_config, structure)
         self.algorithms_ = names
         self.n_features_in_ = features.shape[1]
@@ -178,9 +201,13 @@ class AutoSelector(Decides, BaseEstimator):
         self.best_cost_ = float(result.best_cost)
         self.search_history_ = result.history
         self.search_seconds_ = float(result.seconds)
+        self.search_cut_ = int(result.cut)
+        self.refit_estimate_ = float(result.refit_seconds)
         self.steps_ = decoded.steps
         self.columns_ = np.asarray(problem.columns(decoded.steps), dtype=np.int64)
+        begun = time.monotonic()
         self.selector_ = fit_configured(decoded, problem, slice(None), seed)
+        self.refit_seconds_ = time.monotonic() - begun
         policy = self.selector_.decide(Xf.iloc[:0, self.columns_])
         self.schedule_ = [(str(a), float(t)) for a, t in policy.schedule]
         self.backup_ = policy.backup

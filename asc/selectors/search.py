@@ -16,14 +16,22 @@ it sees one fold's training part and nothing else.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import logging
+import multiprocessing
+import os
+import signal
+import sys
 import tempfile
+import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -281,6 +289,134 @@ class SearchProblem:
         return self.structure.charges(steps)
 
 
+class _TrialCut(BaseException):
+    """A trial abandoned because it would end after the search's deadline (never leaves :func:`search`).
+
+    A ``BaseException``, as ``KeyboardInterrupt`` is: raised from a signal handler in
+    the middle of a fit, it must not be taken for a failure of the fit by an
+    ``except Exception`` on the way up.
+    """
+
+
+@dataclass
+class _TrialClock:
+    """The deadline of the trial under way, checked before each inner fold's fit.
+
+    A trial's cost is known only once every inner fold is scored, so a trial that
+    cannot end by the deadline is worth nothing: it is abandoned as soon as the
+    deadline has passed, or as soon as the folds fitted so far show that the
+    remaining ones would end after it (their mean fit time times the folds left).
+    Checking between folds, not only between trials, bounds the overrun by one
+    fold's fit instead of one whole trial.
+
+    Attributes
+    ----------
+    deadline
+        ``time.monotonic()`` by which the trial must end.
+    n_folds
+        Inner folds of the trial (fits it makes).
+    fits
+        ``(seconds, rows)`` of each fit so far.
+    """
+
+    deadline: float
+    n_folds: int
+    fits: list[tuple[float, int]] = field(default_factory=list)
+
+    def before_fit(self) -> None:
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise _TrialCut("the deadline has passed")
+        if self.fits:
+            mean = sum(seconds for seconds, _ in self.fits) / len(self.fits)
+            if now + mean * max(self.n_folds - len(self.fits), 1) > self.deadline:
+                raise _TrialCut("the remaining folds would end after the deadline")
+
+    def refit_seconds(self, n: int, presolve: bool) -> float:
+        """Expected seconds of fitting this trial's configuration on all ``n`` instances.
+
+        Scaled linearly from the folds' fits (a forest's fit grows a little faster, a
+        small error next to the trial-to-trial spread); a pre-solving pipeline fits
+        its selector on all the data and once more per fold of its own three-fold
+        cross-validation (two thirds each): about three full fits.
+        """
+        if not self.fits:
+            return 0.0
+        seconds = sum(s for s, _ in self.fits) / len(self.fits)
+        rows = max(sum(r for _, r in self.fits) / len(self.fits), 1.0)
+        return seconds * n / rows * (3.0 if presolve else 1.0)
+
+
+#: The clock of the trial under way in this thread (``None`` outside a search's trial).
+_TRIAL_CLOCK: contextvars.ContextVar[_TrialClock | None] = contextvars.ContextVar("asc_trial_clock", default=None)
+
+
+def _on_trial_clock(fit: Callable[..., BaseEstimator]) -> Callable[..., BaseEstimator]:
+    """Wrap :func:`fit_configured` so that a trial under a deadline is checked and timed at each fit.
+
+    Every inner fold of a trial fits through :func:`fit_configured`, whatever charges
+    the trial (:func:`cross_validated_costs`, :func:`_presolving_costs`), so this is
+    where a trial can be cut between folds without those functions knowing about
+    deadlines. Outside a search's trial (the final refit, other callers) it does nothing.
+    """
+
+    @functools.wraps(fit)
+    def timed(decoded: Decoded, problem: SearchProblem, rows: np.ndarray | slice,
+              random_state: int) -> BaseEstimator:
+        clock = _TRIAL_CLOCK.get()
+        if clock is None:
+            return fit(decoded, problem, rows, random_state)
+        clock.before_fit()
+        begun = time.monotonic()
+        model = fit(decoded, problem, rows, random_state)
+        clock.fits.append((time.monotonic() - begun, len(np.arange(len(problem.C))[rows])))
+        return model
+
+    return timed
+
+
+@contextlib.contextmanager
+def _interrupt_at(deadline: float) -> Iterator[None]:
+    """Raise :class:`_TrialCut` in whatever runs when ``deadline`` (``time.monotonic()``) passes.
+
+    Checks between inner folds (:class:`_TrialClock`) cannot stop a fold's fit under
+    way, and the first fold of a trial has no earlier fold to project from, so a
+    trial started near the deadline would overrun by a whole fit (on a few hundred
+    instances and fifteen algorithms, a pairwise forest's fold takes seconds to tens
+    of seconds). A one-shot ``SIGALRM`` cuts the fit itself: Python runs the handler
+    between bytecodes, and forests fit tree by tree in Python, so the trial stops
+    within a tree's fit. The trial's half-built models are thrown away; context
+    managers and ``finally`` blocks on the way up restore what they changed.
+
+    Only in the main thread of a POSIX process (where Python delivers signals), and
+    only when nothing else uses ``SIGALRM`` (a handler of someone else's installed, or
+    a timer running): otherwise this does nothing and the trial is cut between folds.
+    """
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+              and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+    if not usable:
+        yield
+        return
+    armed = [True]
+
+    def cut(signum: int, frame: Any) -> None:
+        if armed[0]:
+            raise _TrialCut("the deadline passed during a fit")
+
+    previous = signal.signal(signal.SIGALRM, cut)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
+        yield
+    finally:
+        try:
+            armed[0] = False  # first: a signal arriving from here on is a no-op
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+@_on_trial_clock
 def fit_configured(decoded: Decoded, problem: SearchProblem, rows: np.ndarray | slice,
                    random_state: int) -> BaseEstimator:
     """Fit the configured selector on some rows of the problem (its chosen columns only)."""
@@ -428,17 +564,26 @@ class SearchResult:
     best_config
         The configuration kept (see :func:`choose_trial`; plain data: active hyperparameters only).
     best_cost
-        Its inner cross-validated cost (mean per instance).
+        Its inner cross-validated cost (mean per instance); NaN when no trial ended within
+        the budget and the space default was kept unmeasured.
     history
-        Every trial in order: ``{"config", "cost", "seconds"}``.
+        Every completed trial in order: ``{"config", "cost", "seconds", "started"}``
+        (``started``: seconds after the search began).
     seconds
         Wall-clock time of the whole search.
+    cut
+        Trials abandoned because they would have ended after the deadline.
+    refit_seconds
+        Expected seconds of fitting the kept configuration on all the data (the time
+        the search left for it within the budget).
     """
 
     best_config: dict[str, Any]
     best_cost: float
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    cut: int = 0
+    refit_seconds: float = 0.0
 
 
 def _ordered_maximizer(scenario: Any) -> Any:
@@ -465,22 +610,155 @@ def _ordered_maximizer(scenario: Any) -> Any:
     return maximizer
 
 
+class StderrProgress:
+    """Reports a search's progress on stderr: a bar on a terminal, log lines otherwise.
+
+    A search of minutes that prints nothing cannot be told from a hung one, so every
+    report says how many trials ended (and were cut), the lowest inner cost so far
+    and the time left. On a terminal, and only in the main process, a tqdm bar is
+    redrawn in place; elsewhere (a pipe, a log file, or a worker process of a
+    parallel evaluation, whose bars would overwrite each other on the shared
+    terminal) a line is written when the lowest cost improves and otherwise at most
+    every ``every`` seconds, so that a log grows by lines per minute, not per trial.
+    A line opens and one closes each search.
+
+    Parameters
+    ----------
+    stream
+        Where to write (default: ``sys.stderr`` at the time of each event).
+    every
+        Least seconds between two lines that report no news.
+    label
+        Prefix naming the search in lines (several searches may share a log).
+    """
+
+    def __init__(self, stream: IO[str] | None = None, every: float = 10.0, label: str = "search") -> None:
+        self.stream = stream
+        self.every = every
+        self.label = label
+        self._bar: Any = None
+        self._last = -float("inf")
+        self._best = float("inf")
+
+    @property
+    def _out(self) -> IO[str]:
+        return self.stream if self.stream is not None else sys.stderr
+
+    def _line(self, text: str) -> None:
+        self._out.write(f"asc: {self.label}: {text}\n")
+        self._out.flush()
+
+    def _wants_bar(self) -> bool:
+        try:
+            return self._out.isatty() and multiprocessing.parent_process() is None
+        except (AttributeError, ValueError):
+            return False
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        status = event["status"]
+        if status == "start":
+            self._start(event)
+        elif status == "done":
+            self._done(event)
+        else:
+            self._trial(event)
+
+    def _start(self, event: Mapping[str, Any]) -> None:
+        cap = event.get("n_trials")
+        if self._wants_bar():
+            from tqdm import tqdm
+
+            # A terminal that reports no width (a bare pty) gets a fixed one: tqdm hides
+            # its bar on a 0x0 terminal.
+            size: dict[str, int] = {}
+            try:
+                if os.get_terminal_size(self._out.fileno()).columns == 0:
+                    size = {"ncols": 80, "nrows": 24}
+            except (OSError, ValueError, AttributeError):
+                pass
+            self._bar = tqdm(total=cap, unit=" trials", desc=self.label, file=self._out, leave=False,
+                             dynamic_ncols=not size, **size)
+            self._bar.set_postfix_str(f"{event['budget']:.0f} s left")
+        else:
+            what = f"at most {cap} trials, " if cap is not None else ""
+            self._line(f"{event['instances']} instances, {event['folds']} inner folds; "
+                       f"{what}{event['budget']:g} s budget")
+            self._last = time.monotonic()
+
+    def _trial(self, event: Mapping[str, Any]) -> None:
+        best = event["best_cost"]
+        improved = best < self._best
+        self._best = min(self._best, best)
+        done, cut, left = event["trials"], event["cut"], max(event["left"], 0.0)
+        best_text = f"best {best:.6g}" if np.isfinite(best) else "no trial ended yet"
+        cut_text = f", {cut} cut" if cut else ""
+        if self._bar is not None:
+            if event["status"] == "ok":
+                self._bar.update(1)
+            self._bar.set_postfix_str(f"{best_text}, {left:.0f} s left{cut_text}")
+            return
+        now = time.monotonic()
+        if improved or now - self._last >= self.every:
+            if event["status"] == "cut":
+                what = f"{event['config']['selector']} cut (it would end after the deadline)"
+            else:
+                what = f"trial {done} ({event['config']['selector']}) cost {event['cost']:.6g}"
+            self._line(f"{what}; {best_text} of {done} trials{cut_text}, {left:.0f} s left")
+            self._last = now
+
+    def _done(self, event: Mapping[str, Any]) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        cut = f" ({event['cut']} cut short by the deadline)" if event["cut"] else ""
+        cost = event["best_cost"]
+        judged = f"inner cost {cost:.6g}" if np.isfinite(cost) else "not measured: no trial ended in time"
+        self._line(f"{event['trials']} trials{cut} in {event['seconds']:.1f} s; chose "
+                   f"{event['config']['selector']} ({judged}); fitting it on all {event['instances']} instances")
+
+
 def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int | None = None,
            candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
            tolerance: float = 1.0, seed: int = 0,
-           progress: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
+           progress: Callable[[Mapping[str, Any]], None] | None = None, reserve_refit: bool = True) -> SearchResult:
     """Run SMAC over the joint space on ``problem`` and return the best configuration.
+
+    The budget is a wall-clock deadline, ``budget`` seconds after the call, for the
+    search and, with ``reserve_refit``, for the final fit of the configuration kept:
+
+    * no trial starts once the time left is less than the expected final fit of the
+      configuration currently kept (:meth:`_TrialClock.refit_seconds`), and SMAC is
+      asked for no proposal that could take longer than what is left (every few
+      trials a proposal refits SMAC's surrogate: the longest so far is the estimate);
+    * a trial under way is cut before an inner fold when the deadline minus that
+      reserve has passed, or when its folds so far show it would end after it
+      (:class:`_TrialClock`), and in the middle of a fit when the deadline passes
+      (:func:`_interrupt_at`, where signals allow); SMAC is told it crashed, at the
+      search's failure cost, so its model steers away from configurations too slow
+      for what is left, and the search goes on while there is time (a cheaper
+      configuration may still fit);
+    * when no trial ended in time the space default (the first candidate with its
+      defaults, the search's own first trial) is kept unmeasured, with a warning,
+      rather than failing: a too-small budget still gives a selector.
+
+    So the search overruns by the time Python takes to reach its next bytecode (within
+    one tree of a forest; one inner fold's fit where signals cannot be used), or by
+    SMAC's first costly proposal, before one was timed; the final fit lands within
+    the budget when its estimate holds. SMAC is driven through ask and tell, so the
+    stopping rules are these and SMAC's own ``walltime_limit`` and ``n_trials`` never
+    end a search early; its output goes to a fresh temporary folder
+    (``overwrite=True``: no prompt, nothing read from stdin).
 
     Parameters
     ----------
     problem
         The training data.
     budget
-        Wall-clock seconds for the search. SMAC starts no trial after it is spent; a
-        trial under way finishes, so the search may overrun by one trial.
+        Wall-clock seconds for the search (and the final fit, see ``reserve_refit``).
     n_trials
-        Cap on the number of trials (configurations evaluated). With a cap reached
-        before the budget the search is reproducible: same data and seed, same result.
+        Cap on the number of completed trials. With a cap reached before the budget the
+        search is reproducible: same data and seed, same result. ``None``: only the
+        budget stops the search.
     n_folds
         Inner cross-validation folds (``None``: :func:`default_n_folds` of the training set's size).
     candidates
@@ -495,45 +773,70 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
     seed
         Seed of SMAC, of the space, of the inner folds and of every selector.
     progress
-        Called with each trial's record as it finishes.
+        Called with events: ``{"status": "start", ...}`` once, then after each trial
+        ``{"status": "ok" | "cut", "trials", "cut", "config", "cost", "best_cost",
+        "elapsed", "left", ...}`` and ``{"status": "done", ...}`` at the end
+        (:class:`StderrProgress` renders them on stderr).
+    reserve_refit
+        Leave the expected time of the final fit out of the search's budget.
     """
     if budget <= 0:
         raise UsageError(f"the search budget must be positive seconds, found {budget}")
     if n_trials is not None and n_trials < 1:
         raise UsageError(f"n_trials must be at least 1, found {n_trials}")
     started = time.monotonic()
+    deadline = started + budget
     from smac import HyperparameterOptimizationFacade, Scenario
     from smac.initial_design import DefaultInitialDesign
+    from smac.main.exceptions import ConfigurationSpaceExhaustedException
     from smac.model.random_forest import RandomForest
+    from smac.runhistory import StatusType, TrialValue
 
     candidates = check_candidates(candidates)
     steps = problem.structure.steps if (choose_steps and problem.structure is not None) else ()
     space = build_space(candidates, steps, presolve=presolve and problem.cutoff is not None, seed=seed)
     n = len(problem.C)
     folds = inner_folds(n, default_n_folds(n) if n_folds is None else n_folds, seed)
+    k = len(np.unique(folds))
     worst = float(problem.C.to_numpy(dtype=float).max()) * 2 + 1.0
+    seed_ = int(seed)
     history: list[dict[str, Any]] = []
     per_instance: list[np.ndarray] = []
+    refits: list[float] = []   # expected final-fit seconds of each completed trial
+    cut = 0
+    kept = 0                   # the trial choose_trial keeps so far
+    lowest = float("inf")      # the lowest inner cost so far (what progress reports as best)
 
-    def target(config: Any, seed: int = 0) -> float:
-        begun = time.monotonic()
-        values = {k: plain(v) for k, v in dict(config).items()}
+    def report(event: dict[str, Any]) -> None:
+        if progress is not None:
+            progress({**event, "elapsed": time.monotonic() - started, "left": deadline - time.monotonic(),
+                      "budget": budget, "n_trials": n_trials, "instances": n, "folds": k})
+
+    def reserve() -> float:
+        return refits[kept] if (reserve_refit and refits) else 0.0
+
+    def evaluate(values: dict[str, Any]) -> tuple[np.ndarray | None, _TrialClock]:
+        """Per-instance costs of one configuration, or None when the trial was cut."""
+        clock = _TrialClock(deadline - reserve(), k)
+        token = _TRIAL_CLOCK.set(clock)
         try:
-            costs = cross_validated_costs(values, problem, folds, seed_)
+            with _interrupt_at(clock.deadline):
+                return cross_validated_costs(values, problem, folds, seed_), clock
+        except _TrialCut as exc:
+            log.debug("trial %s cut: %s", values, exc)
+            return None, clock
         except (UsageError, ValueError) as exc:
             # A configuration that cannot fit this data (k larger than a fold...) is just bad.
             log.debug("configuration %s failed: %s", values, exc)
-            costs = np.full(len(folds), worst)
-        cost = float(costs.mean())
-        record = {"config": values, "cost": cost, "seconds": time.monotonic() - begun}
-        history.append(record)
-        per_instance.append(costs)
-        if progress is not None:
-            progress(record)
-        return float(cost)
+            return np.full(len(folds), worst), clock
+        finally:
+            _TRIAL_CLOCK.reset(token)
 
-    seed_ = int(seed)
-    trials = n_trials if n_trials is not None else 100_000
+    def unused_target(config: Any, seed: int = 0) -> float:  # pragma: no cover - trials run through ask/tell
+        raise AssertionError("the search runs its trials itself")
+
+    trials = n_trials if n_trials is not None else 100_000  # SMAC's own count only sizes its initial design
+    report({"status": "start"})
     smac_logger = logging.getLogger("smac")
     level = smac_logger.level
     # SMAC's chatter (INFO, and warnings such as falling back to random sampling in a
@@ -547,9 +850,8 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning,
                                     module="numpy")
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="smac")
-            remaining = max(budget - (time.monotonic() - started), 1e-3)
             scenario = Scenario(space, name="selector-search", output_directory=Path(tmp), deterministic=True,
-                                walltime_limit=remaining, n_trials=trials, seed=seed_, n_workers=1)
+                                walltime_limit=budget, n_trials=trials, crash_cost=worst, seed=seed_, n_workers=1)
             # Each candidate's defaults first (the space default, the first candidate, leads):
             # known-good points before the surrogate has anything to learn from.
             extra = [c for c in candidate_defaults(space) if c != space.get_default_configuration()]
@@ -558,15 +860,51 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
             model = RandomForest(space, log_y=True, n_trees=10, ratio_features=1.0, min_samples_split=2,
                                  min_samples_leaf=1, seed=seed_, n_jobs=1)
             facade = HyperparameterOptimizationFacade(
-                scenario, target, model=model, initial_design=initial,
+                scenario, unused_target, model=model, initial_design=initial,
                 acquisition_maximizer=_ordered_maximizer(scenario),
                 intensifier=HyperparameterOptimizationFacade.get_intensifier(scenario, max_config_calls=1),
                 logging_level=False, overwrite=True)
-            facade.optimize()
+            asking = 0.0  # the longest proposal so far: every few trials SMAC refits its surrogate (seconds)
+            while n_trials is None or len(history) < n_trials:
+                if time.monotonic() + reserve() + asking >= deadline:
+                    break
+                asked = time.monotonic()
+                try:
+                    info = facade.ask()
+                except (StopIteration, ConfigurationSpaceExhaustedException):  # nothing new to propose (a tiny space)
+                    break
+                asking = max(asking, time.monotonic() - asked)
+                if time.monotonic() + reserve() >= deadline:  # asking took the rest
+                    break
+                begun = time.monotonic()
+                values = {key: plain(v) for key, v in dict(info.config).items()}
+                costs, clock = evaluate(values)
+                seconds = time.monotonic() - begun
+                if costs is None:
+                    cut += 1
+                    facade.tell(info, TrialValue(cost=worst, time=seconds, status=StatusType.CRASHED), save=False)
+                    report({"status": "cut", "trials": len(history), "cut": cut, "config": values,
+                            "cost": None, "seconds": seconds, "best_cost": lowest})
+                    continue
+                cost = float(costs.mean())
+                facade.tell(info, TrialValue(cost=cost, time=seconds), save=False)
+                history.append({"config": values, "cost": cost, "seconds": seconds, "started": begun - started})
+                per_instance.append(costs)
+                refits.append(clock.refit_seconds(n, values.get("presolve") == YES))
+                kept = choose_trial(per_instance, tolerance)
+                lowest = min(lowest, cost)
+                report({"status": "ok", "trials": len(history), "cut": cut, "config": values, "cost": cost,
+                        "seconds": seconds, "best_cost": lowest})
+            default = {key: plain(v) for key, v in dict(space.get_default_configuration()).items()}
     finally:
         smac_logger.setLevel(level)
-    if not history:
-        raise UsageError(f"the selector search evaluated no configuration within {budget:g} s")
-    best = choose_trial(per_instance, tolerance)
-    return SearchResult(dict(history[best]["config"]), history[best]["cost"], history,
-                        time.monotonic() - started)
+    if history:
+        result = SearchResult(dict(history[kept]["config"]), history[kept]["cost"], history,
+                              time.monotonic() - started, cut, refits[kept])
+    else:
+        log.warning("the selector search ended no trial within its %g s budget; keeping the default "
+                    "configuration (%s) unmeasured", budget, default["selector"])
+        result = SearchResult(default, float("nan"), history, time.monotonic() - started, cut, 0.0)
+    report({"status": "done", "trials": len(history), "cut": cut, "config": result.best_config,
+            "best_cost": result.best_cost, "seconds": result.seconds})
+    return result

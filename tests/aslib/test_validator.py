@@ -110,3 +110,93 @@ def test_missing_required_file(tmp_path):
     findings = validate_scenario(folder)
     assert [f.rule for f in findings] == ["required-file"]
     assert "feature_runstatus.arff" in str(findings[0])
+
+
+@pytest.mark.parametrize("written, finding", [
+    ("2", None), ("2.0", None),                       # GLUHACK-2018, MAXSAT19-UCMS, QBF-2014 write 1.0
+    ("3", ("step-count", "number_of_feature_steps is 3 but 2 steps are declared")),
+    ("2.5", ("description", "should be a whole number, found 2.5")),
+    ("'two'", ("description", "should be a number, found 'two'")),
+    ("true", ("description", "should be a number, found True")),
+])
+def test_number_of_feature_steps_is_compared_as_a_number(tmp_path, written, finding):
+    folder = write_scenario(make_scenario(), tmp_path / "s")
+    replace_in(folder / "description.txt", "number_of_feature_steps: 2", f"number_of_feature_steps: {written}")
+    about = [f for f in validate_scenario(folder) if "number_of_feature_steps" in f.message]
+    if finding is None:
+        assert about == []
+    else:
+        assert [(f.rule, f.severity) for f in about] == [(finding[0], "warning")]
+        assert finding[1] in about[0].message
+
+
+def _missing_features(tmp_path, n_missing):
+    scenario = make_scenario(n_instances=40)
+    scenario.feature_values.loc[: n_missing - 1, "f2"] = float("nan")
+    return write_scenario(scenario, tmp_path / "s")
+
+
+def test_counts_are_problems_not_listed_entries(tmp_path, run_cli):
+    from asc.aslib.validator import MAX_PER_RULE, count_findings
+
+    folder = _missing_features(tmp_path, 31)
+    # a warning of another rule in the same file: capped and counted on its own
+    replace_in(folder / "description.txt", "number_of_feature_steps: 2", "number_of_feature_steps: 2.5")
+    findings = validate_scenario(folder)
+    missing = [f for f in findings if f.rule == "missing-feature"]
+    assert len(missing) == MAX_PER_RULE + 1 and missing[-1].count == 31 - MAX_PER_RULE
+    assert count_findings(findings) == {"error": 31, "warning": 1}
+    result = run_cli("aslib", "validate", folder)
+    assert result.code == 1  # findings; 2 is for a folder that cannot be checked
+    assert result.err.strip().splitlines()[-1].endswith("invalid (31 errors, 1 warnings)")
+    as_json = run_cli("aslib", "validate", folder, "--format", "json")
+    import json
+
+    data = json.loads(as_json.out)
+    assert (data["errors"], data["warnings"]) == (31, 1)
+
+
+def test_a_summary_entry_never_mixes_severities(tmp_path):
+    from asc.aslib.validator import MAX_PER_RULE, count_findings
+
+    folder = write_scenario(make_scenario(), tmp_path / "s")
+    path = folder / "algorithm_runs.arff"
+    # 12 declared-but-unknown levels (warnings) and no unknown level in the data
+    levels = " , ".join(f"odd{i}" for i in range(12))
+    text = path.read_text()
+    header = next(line for line in text.splitlines() if line.upper().startswith("@ATTRIBUTE RUNSTATUS"))
+    replace_in(path, header, header.rstrip("}") + " , " + levels + "}")
+    findings = [f for f in validate_scenario(folder) if f.rule == "runstatus-level"]
+    assert {f.severity for f in findings} == {"warning"}
+    assert len(findings) == MAX_PER_RULE + 1
+    assert count_findings(findings) == {"error": 0, "warning": 12}
+
+
+ALL_SHARED = ["CSP-2010", "CSP-Minizinc-Obj-2016", "MAXSAT12-PMS", "OPENML-WEKA-2017", "QBF-2011", "SAT11-HAND",
+              "SAT11-INDU", "SAT11-INDU-ALGO"]
+
+
+@pytest.mark.parametrize("name", ALL_SHARED)
+def test_real_scenarios_step_numbers_and_counts(shared_dir, name, run_cli):
+    from asc.aslib.validator import count_findings
+
+    folder = shared_dir / "aslib" / name
+    if not folder.is_dir():
+        pytest.skip(f"{name} is not in ../shared/aslib")
+    findings = validate_scenario(folder)
+    # every real scenario declares as many steps as it describes
+    assert not [f for f in findings if "number_of_feature_steps" in f.message]
+    counts = count_findings(findings)
+    assert counts["error"] == sum(f.count for f in findings if f.severity == "error")
+    result = run_cli("aslib", "validate", folder)
+    assert f"({counts['error']} errors, {counts['warning']} warnings)" in result.err
+
+
+def test_real_scenario_error_count_is_every_missing_feature(shared_dir):
+    from asc.aslib.validator import count_findings
+
+    folder = shared_dir / "aslib" / "CSP-Minizinc-Obj-2016"
+    if not folder.is_dir():
+        pytest.skip("CSP-Minizinc-Obj-2016 is not in ../shared/aslib")
+    # 31 feature rows leave gc_ratio_diff as '?' where step 'base' is ok (as the official checker finds)
+    assert count_findings(validate_scenario(folder))["error"] == 31

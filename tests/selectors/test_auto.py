@@ -89,17 +89,184 @@ def test_same_seed_same_trials_in_another_process(tmp_path):
     assert len(runs[0]) == 6 and runs[0] == runs[1]
 
 
-def test_budget_stops_the_search():
+def make_problem(n_instances: int = 40):
+    """The search problem the auto selector builds from make_training's data."""
+    from asc.selectors.search import SearchProblem
+
+    _, X, C, steps = make_training(n_instances)
+    return SearchProblem(X=X.reset_index(drop=True), C=C.reset_index(drop=True), cutoff=100.0,
+                         feature_cost=np.zeros(len(C)), feature_failed=np.zeros(len(C), dtype=bool), structure=steps)
+
+
+RF_DEFAULTS = {"selector": "rf-regression", "rf-regression:n_estimators": 100, "rf-regression:max_features": 1.0,
+               "rf-regression:min_samples_leaf": 1, "rf-regression:log_offset": 0.0}
+
+
+def one_trial_seconds(problem) -> float:
+    """Wall time of one full trial of rf-regression's defaults (the slowest of FAST), measured here and now."""
+    import time
+
+    from asc.selectors.search import cross_validated_costs, default_n_folds, inner_folds
+
+    folds = inner_folds(len(problem.C), default_n_folds(len(problem.C)), 0)
+    begun = time.monotonic()
+    cross_validated_costs(RF_DEFAULTS, problem, folds, 0)
+    return time.monotonic() - begun
+
+
+def test_a_tiny_budget_bounds_the_whole_fit_and_cuts_the_trial_that_would_overrun():
+    import time
+
     _, X, C, steps = make_training()
-    auto = AutoSelector(budget=3, candidates=FAST, cutoff=100.0, random_state=0).fit(X, C, feature_steps=steps)
-    # SMAC starts no trial after the budget; one under way may finish. So every trial but
-    # the last started within the budget: the trials before it took less than 3 s in all
-    # (a bound that holds however loaded the machine is, unlike a wall-clock one).
+    # Budgets relative to a trial measured under the same load: the bound holds on a busy machine too.
+    trial = one_trial_seconds(make_problem())
+    budget = trial / 3
+    begun = time.monotonic()
+    auto = AutoSelector(budget=budget, candidates=FAST, cutoff=100.0, random_state=0).fit(X, C, feature_steps=steps)
+    elapsed = time.monotonic() - begun
+    # search and final fit within the budget and one trial
+    assert elapsed <= budget + trial
+    # The first trial (rf-regression's defaults, the space default) cannot end within a third
+    # of its own duration: it is cut between folds instead of finishing past the deadline.
+    assert auto.search_cut_ >= 1
+    assert all(h["config"] != RF_DEFAULTS for h in auto.search_history_)
+    assert all(h["started"] < budget for h in auto.search_history_)
+    assert set(auto.predict(X)) <= set(C.columns)
+
+
+def test_the_budget_ends_an_uncapped_search_within_one_trial():
+    import time
+
+    _, X, C, steps = make_training()
+    trial = one_trial_seconds(make_problem())
+    budget = 2 * trial
+    begun = time.monotonic()
+    auto = AutoSelector(budget=budget, candidates=FAST, cutoff=100.0, random_state=0).fit(X, C, feature_steps=steps)
+    elapsed = time.monotonic() - begun
     history = auto.search_history_
-    assert 1 <= len(history)
-    assert sum(h["seconds"] for h in history[:-1]) < 3
-    # and it was the budget that ended the search (no trial cap was set)
-    assert auto.search_seconds_ >= 2.9
+    assert history and all(h["started"] < budget for h in history)
+    assert elapsed <= budget + trial
+    # no trial cap: the search went on until the budget was (nearly) spent, not stopped by SMAC's trial count
+    assert elapsed >= budget / 2
+
+
+def test_no_trial_in_time_keeps_the_space_default_unmeasured(caplog):
+    _, X, C, steps = make_training()
+    with caplog.at_level("WARNING", logger="asc.selectors.search"):
+        auto = AutoSelector(budget=1e-3, candidates=("knn", "sbs"), cutoff=100.0, random_state=0)
+        auto.fit(X, C, feature_steps=steps)
+    assert auto.search_history_ == [] and np.isnan(auto.best_cost_)
+    assert auto.best_config_["selector"] == "knn" and auto.best_config_["knn:n_neighbors"] == 15
+    assert "no trial within" in caplog.text
+    assert set(auto.predict(X)) <= set(C.columns)
+
+
+def test_a_trial_is_cut_between_its_inner_folds():
+    import time
+
+    from asc.selectors.search import (_TRIAL_CLOCK, _TrialClock, _TrialCut, cross_validated_costs,
+                                                   inner_folds)
+
+    problem = make_problem()
+    folds = inner_folds(40, 4, 0)
+    knn = {"selector": "knn", "knn:n_neighbors": 3, "knn:weights": "uniform"}
+    presolving = {**knn, "presolve": "yes", "presolve:budget": 0.1, "presolve:max_presolvers": 2}
+    for config in (knn, presolving):  # both ways a trial is charged fit their folds under the clock
+        clock = _TrialClock(time.monotonic() + 3600, n_folds=4)
+        token = _TRIAL_CLOCK.set(clock)
+        try:
+            cross_validated_costs(config, problem, folds, 0)
+        finally:
+            _TRIAL_CLOCK.reset(token)
+        assert len(clock.fits) == 4 and all(rows == 30 for _, rows in clock.fits)
+        late = _TrialClock(time.monotonic() - 1, n_folds=4)
+        token = _TRIAL_CLOCK.set(late)
+        try:
+            with pytest.raises(_TrialCut):
+                cross_validated_costs(config, problem, folds, 0)
+        finally:
+            _TRIAL_CLOCK.reset(token)
+        assert late.fits == []
+    # outside a trial nothing is checked
+    cross_validated_costs(knn, problem, folds, 0)
+
+
+def test_a_fit_under_way_is_cut_when_the_deadline_passes():
+    import signal
+    import time
+
+    from asc.selectors.search import _interrupt_at, _TrialCut, cross_validated_costs, inner_folds
+
+    if signal.getsignal(signal.SIGALRM) != signal.SIG_DFL:
+        pytest.skip("SIGALRM is in use here (pytest-timeout's signal method?): the search leaves it alone")
+    problem = make_problem()
+    folds = inner_folds(40, 2, 0)  # two folds: each fit is about half the trial
+    slow = {**RF_DEFAULTS, "rf-regression:n_estimators": 200}
+    begun = time.monotonic()
+    cross_validated_costs(slow, problem, folds, 0)
+    full = time.monotonic() - begun
+    begun = time.monotonic()
+    with pytest.raises(_TrialCut), _interrupt_at(begun + full / 10):
+        cross_validated_costs(slow, problem, folds, 0)
+    # cut inside the first fold's fit, not after it
+    assert time.monotonic() - begun < full / 2
+    # and the alarm is gone: nothing fires later, the default handler is back
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    costs = cross_validated_costs(slow, problem, folds, 0)
+    assert costs.shape == (40,)
+
+
+def test_a_trial_that_would_end_after_the_deadline_is_cut_early():
+    import time
+
+    from asc.selectors.search import _TrialClock, _TrialCut
+
+    now = time.monotonic()
+    clock = _TrialClock(now + 5.0, n_folds=10, fits=[(1.0, 36)])
+    with pytest.raises(_TrialCut):  # 9 more folds of about 1 s each cannot end in 5 s
+        clock.before_fit()
+    _TrialClock(now + 60.0, n_folds=10, fits=[(1.0, 36)]).before_fit()
+    _TrialClock(now + 5.0, n_folds=10).before_fit()  # no fold timed yet: the first one runs
+    assert clock.refit_seconds(72, presolve=False) == pytest.approx(2.0)
+    assert clock.refit_seconds(72, presolve=True) == pytest.approx(6.0)
+
+
+def test_progress_is_reported_on_stderr(capsys):
+    _, X, C, steps = make_training()
+    AutoSelector(budget=3600, n_trials=3, candidates=("knn", "sbs"), cutoff=100.0, random_state=0,
+                 progress=True).fit(X, C, feature_steps=steps)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [line for line in captured.err.splitlines() if line.startswith("asc: search: ")]
+    assert "40 instances, 10 inner folds; at most 3 trials, 3600 s budget" in lines[0]
+    assert "trial 1 (knn) cost" in lines[1] and "s left" in lines[1]
+    assert "3 trials in" in lines[-1] and "chose" in lines[-1]
+    quiet = AutoSelector(budget=3600, n_trials=2, candidates=("knn", "sbs"), cutoff=100.0, random_state=0)
+    quiet.fit(X, C, feature_steps=steps)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_lines_are_throttled_and_name_cuts():
+    import io
+
+    from asc.selectors.search import StderrProgress
+
+    out = io.StringIO()
+    progress = StderrProgress(stream=out, every=3600)
+    base = {"budget": 60.0, "n_trials": None, "instances": 40, "folds": 10, "elapsed": 1.0, "left": 59.0}
+    progress({**base, "status": "start"})
+    knn = {"selector": "knn"}
+    for i, cost in enumerate([50.0, 40.0, 45.0, 41.0], start=1):
+        progress({**base, "status": "ok", "trials": i, "cut": 0, "config": knn, "cost": cost,
+                  "best_cost": min(50.0, 40.0 if i > 1 else 50.0)})
+    progress({**base, "status": "cut", "trials": 4, "cut": 1, "config": knn, "cost": None, "best_cost": 40.0})
+    progress({**base, "status": "done", "trials": 4, "cut": 1, "config": knn, "best_cost": 40.0, "seconds": 61.0})
+    lines = out.getvalue().splitlines()
+    # the opening line, the two improvements, the closing line: no news is not reported within `every` seconds
+    assert len(lines) == 4
+    assert "trial 2 (knn) cost 40; best 40 of 2 trials" in lines[2]
+    assert "4 trials (1 cut short by the deadline) in 61.0 s; chose knn (inner cost 40)" in lines[3]
 
 
 def test_drops_an_expensive_useless_step_and_is_charged_only_what_it_uses():
@@ -196,10 +363,13 @@ def test_cli_evaluate_and_train_with_budget(tmp_path, run_cli):
 
     data = json.loads(result.out)
     assert len(data["summary"]["configurations"]) == 3
+    # each fold's search reports on stderr (lines: stderr is not a terminal here)
+    assert result.err.count("asc: search: ") >= 3 * 2 and "chose" in result.err
     model_path = tmp_path / "m.skops"
     trained = run_cli("train", folder, "-o", model_path, "--selector", "auto", "--budget", "600", "--trials", "3")
     assert trained.code == 0, trained.err
     assert "chosen:" in trained.err and load_model(model_path).info.selector == "auto"
+    assert "asc: search: 3 trials in" in trained.err
     refused = run_cli("evaluate", folder, "--selector", "knn", "--budget", "10")
     assert refused.code == 2 and "--selector auto only" in refused.err
 
