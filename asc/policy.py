@@ -9,8 +9,10 @@ pipeline's own inner folds) or ``asc select`` / ``asc solve`` carry it out:
 2. the feature **steps** the decision needs are computed (closed under ``requires``:
    :func:`step_closure`); an instance a step decides (unit propagation in ``Pre``) is
    **presolved**: solved at its feature cost;
-3. where the **features failed** (:func:`features_failed`), the **backup** solver runs
-   alone for the rest of the cutoff;
+3. where the **features failed** (:func:`features_failed`: nothing to decide on), the
+   **backup** solver runs alone for the rest of the cutoff; a step that did not finish
+   is charged its recorded cost, or its time limit where none was recorded
+   (:mod:`asc.aslib.views`);
 4. otherwise the instance's **plan** runs (a per-instance schedule: SUNNY, a
    pipeline's runner-up slots) or, without one, the **choice** alone.
 
@@ -87,10 +89,11 @@ def features_failed(status: np.ndarray, steps: Sequence[str], requires: Mapping[
     """Per instance, whether its features failed: the backup solver runs instead of the choice.
 
     ``status`` is instances x ``steps`` feature runstatus strings. Features failed where
-    a root step (one that requires no other step, SATzilla's ``Pre``) or every step did
-    not finish, and no step presolved the instance. A later step failing alone (``CG``
-    timing out) leaves enough features to choose with; its values are imputed as in
-    training.
+    no step finished, or where a step that another of ``steps`` requires (a foundation,
+    SATzilla's ``Pre``) did not finish, and no step presolved the instance: the model
+    then has nothing to decide on, or only values computed without the step they build
+    on. Any other step failing (``CG`` timing out, one of many independent steps) leaves
+    features to decide on; its values are imputed as in training.
     """
     status = np.asarray(status, dtype=object).astype(str).reshape(-1, len(steps))
     n = len(status)
@@ -98,8 +101,9 @@ def features_failed(status: np.ndarray, steps: Sequence[str], requires: Mapping[
         return np.zeros(n, dtype=bool)
     finished = np.isin(status, list(FINISHED))
     presolved = (status == "presolved").any(axis=1)
-    roots = [i for i, s in enumerate(steps) if not requires.get(s)]
-    return (~finished[:, roots].all(axis=1) | ~finished.any(axis=1)) & ~presolved
+    needed = {r for s in steps for r in requires.get(s, ())}
+    foundations = [i for i, s in enumerate(steps) if s in needed]
+    return (~finished[:, foundations].all(axis=1) | ~finished.any(axis=1)) & ~presolved
 
 
 # -- the decision ----------------------------------------------------------------------

@@ -16,8 +16,11 @@ of :data:`AGGREGATES` (``mean`` by default, as LLAMA does).
 
 **Feature steps.** A requested set of steps is closed under ``requires`` and ordered as
 the description lists them. An instance's feature cost is the sum of its step costs in
-that order, stopping after a step that ``presolved`` it (later steps never ran); a
-missing cost (``?``) counts as 0. An instance is *presolved* when one of the steps
+that order, stopping after a step that ``presolved`` it (later steps never ran). A step
+that did not finish (timeout, memout, crash) with no recorded cost (``?``) is charged its
+time limit, the scenario's ``features_cutoff_time`` or else the algorithm cutoff: it ran
+until it was stopped, and charging 0 would make failing steps free. A finished step
+with no recorded cost counts as 0. An instance is *presolved* when one of the steps
 presolved it: the selector then needs no algorithm run.
 """
 
@@ -32,7 +35,7 @@ import pandas as pd
 
 from asc.aslib.scenario import Scenario
 from asc.errors import UsageError
-from asc.policy import features_failed, step_closure
+from asc.policy import FINISHED, features_failed, step_closure
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,15 @@ def cost_matrix(scenario: Scenario, par: float = 10.0, aggregate: str = "mean",
     return matrix.apply(lambda row: row.fillna(row.max()), axis=1).fillna(global_worst)
 
 
+def step_time_limit(scenario: Scenario) -> float:
+    """Seconds a feature step may run: ``features_cutoff_time``, else the algorithm cutoff (else 0)."""
+    desc = scenario.description
+    for limit in (desc.features_cutoff_time, desc.algorithm_cutoff_time):
+        if limit is not None and np.isfinite(limit) and limit > 0:
+            return float(limit)
+    return 0.0
+
+
 def resolve_steps(scenario: Scenario, steps: Sequence[str] | None = None) -> tuple[str, ...]:
     """The requested instance-feature steps closed under ``requires``, in description order.
 
@@ -195,7 +207,9 @@ def feature_matrix(scenario: Scenario, steps: Sequence[str] | None = None) -> Fe
     if scenario.feature_costs is not None and chosen:
         costs = (scenario.feature_costs.drop(columns="repetition").groupby("instance_id").mean()
                  .reindex(index=instances))
-        costs = costs.reindex(columns=list(chosen)).fillna(0.0).to_numpy(dtype=float)
+        costs = costs.reindex(columns=list(chosen)).to_numpy(dtype=float)
+        stopped = np.isnan(costs) & ~status.isin(list(FINISHED)).to_numpy()
+        costs = np.where(stopped, step_time_limit(scenario), np.nan_to_num(costs, nan=0.0))
     else:
         costs = np.zeros((len(instances), len(chosen)))
 
