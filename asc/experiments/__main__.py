@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--selector", action="append", metavar="NAME",
                    help="evaluate this selector instead of the spec's candidates (repeatable)")
     e.add_argument("--jobs", type=int, default=1, help="folds fitted in parallel (default 1)")
-    e.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    e.add_argument("--format", choices=("text", "json", "table"), default="text", metavar="{text,json}",
+                   help="output format: text (a Markdown table) for people, json for machines (default: text)")
     return parser
 
 
@@ -36,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from asc.errors import AscError
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "format", None) == "table":
+        print("asc: warning: --format table is deprecated; use --format text", file=sys.stderr)
     try:
         from asc.experiments.spec import evaluate_candidates, load_spec, train_from_spec
 

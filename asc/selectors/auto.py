@@ -22,51 +22,21 @@ log = logging.getLogger(__name__)
 class AutoSelector(Decides, BaseEstimator):
     """Algorithm selection configured by SMAC on the training data (AutoFolio-style).
 
-    AutoFolio (Lindauer, Hoos, Hutter and Schaub, "AutoFolio: An Automatically
-    Configured Algorithm Selector", JAIR 53, 2015) observed that no selection method
-    wins on every scenario, and that a method's hyperparameters and its choice of
-    features matter as much as the method; it therefore treats the whole selection
-    pipeline as one configurable algorithm and tunes it with SMAC (Hutter, Hoos and
-    Leyton-Brown, LION 2011; here SMAC 3's hyperparameter-optimisation facade:
-    random-forest surrogate, expected improvement, random interleaving).
+    Rule: SMAC searches a joint, conditional space (:func:`asc.selectors.search.build_space`)
+    of the selector (``candidates``), its hyperparameters, the feature steps to compute
+    (closed under ``requires``; only when ``fit`` is given the step structure) and
+    whether to wrap it in the pre-solving pipeline. A configuration costs its mean PAR-k
+    under an inner cross-validation on the training instances, charged by the policy the
+    outer evaluation charges (:func:`asc.policy.charge`). The kept configuration is the
+    earliest within ``tolerance`` standard errors of the lowest
+    (:func:`asc.selectors.search.choose_trial`), refitted on all of ``(X, C)``.
 
-    ``fit(X, C)`` does the same on the data it is given and nothing else. The joint,
-    conditional configuration space (:func:`asc.selectors.search.build_space`)
-    holds: which selector (``candidates``: joint multi-output regression of every
-    algorithm's log cost, per-algorithm regression of log cost or of cost, pairwise
-    classification, pairwise regression, multi-class classification, SUNNY's
-    per-instance schedules, k-NN, ISAC, single best), that selector's hyperparameters, which feature steps to compute
-    (one yes/no per step, closed under ``requires``), and whether to wrap the selector
-    in the pre-solving pipeline (:class:`~asc.selectors.pipeline.SelectionPipeline`,
-    with its budget and number of pre-solvers; not offered to SUNNY, whose own schedule
-    already hedges). A configuration's cost is its mean
-    PAR-k under an ``n_folds`` cross-validation on the training instances, charged as
-    the outer evaluation charges: the feature cost of *its* steps is added to the
-    runtime (over the cutoff is a timeout), a pipeline's schedule runs first and its
-    backup solver takes instances whose features failed. SMAC first evaluates every
-    candidate with its defaults (the first candidate's defaults are the space
-    default), then proposes configurations until ``budget`` seconds have passed or
-    ``n_trials`` configurations were tried. The budget is a wall-clock deadline for
-    the whole fit: the search leaves out the expected time of the final fit, and a
-    trial that would end after the deadline is cut between its inner folds
-    (:func:`asc.selectors.search.search`). The configuration kept is
-    the earliest whose inner cost is within ``tolerance`` standard errors of the lowest (a
-    one-standard-error rule against the winner's curse of picking the minimum of many
-    noisy estimates; see :func:`asc.selectors.search.choose_trial`), and
-    it is then fitted on all of ``(X, C)``.
-
-    Feature steps can be chosen only when the caller passes the step structure
-    (``feature_steps``, as :func:`asc.evaluation.crossval.cross_validate` and
-    :func:`asc.models.files.train_model` do); ``steps_`` then names the steps the
-    fitted selector needs, and the evaluation charges exactly those. Without it the
-    search covers selectors, hyperparameters and pre-solving, and all columns are used.
-    The search only ever chooses among the steps it is given (the protocol's steps),
-    never adds others.
-
-    Reproducibility: everything is seeded by ``random_state`` (SMAC, the space's
-    sampler, the inner folds, every selector). With a wall-clock budget the number of
-    trials depends on the machine's speed, so only an ``n_trials`` cap reached before
-    the budget makes the chosen configuration repeatable.
+    Why: no selection method wins on every scenario, and a method's hyperparameters and
+    features matter as much as the method (Lindauer, Hoos, Hutter and Schaub,
+    "AutoFolio", JAIR 53, 2015); the one-standard-error rule guards against the winner's
+    curse of picking the minimum of many noisy estimates. Everything is seeded by
+    ``random_state``; with a wall-clock budget the number of trials depends on the
+    machine, so only an ``n_trials`` cap reached first makes the result repeatable.
 
     Parameters
     ----------
