@@ -245,12 +245,17 @@ def read_header(path: Path, archive: zipfile.ZipFile) -> dict:
         header = json.loads(archive.read(HEADER_MEMBER))
     except (ValueError, zipfile.BadZipFile) as exc:
         raise ModelError(f"{path}: not a readable model file (header: {exc})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    return _check_format(path, header, "container_version", CONTAINER_VERSION, "container")
+
+
+def _check_format(path: Path, part: Any, key: str, version: int, what: str) -> dict:
+    """``part`` when it carries our format tag and ``key == version``, else the ModelError that says why."""
+    if not isinstance(part, dict) or part.get("format") != FORMAT:
         raise ModelError(f"{path}: not an asc selection model (expected format {FORMAT!r})")
-    if header.get("container_version") != CONTAINER_VERSION:
-        raise ModelError(f"{path}: model container version {header.get('container_version')} is not supported "
-                         f"(this asc reads version {CONTAINER_VERSION}); retrain with 'asc train'")
-    return header
+    if part.get(key) != version:
+        raise ModelError(f"{path}: model {what} version {part.get(key)} is not supported "
+                         f"(this asc reads version {version}); retrain with 'asc train'")
+    return part
 
 
 def info_from_dict(path: Path, raw: Any) -> ModelInfo:
@@ -322,11 +327,7 @@ def load_model(path: str | Path) -> SelectionModel:
         payload = sio.loads(data, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelError(f"{path}: not an asc selection model (expected format {FORMAT!r})")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{path}: model format version {payload.get('format_version')} is not supported "
-                         f"(this asc reads version {FORMAT_VERSION}); retrain with 'asc train'")
+    _check_format(path, payload, "format_version", FORMAT_VERSION, "format")
     info = info_from_dict(path, payload.get("info"))
     current = library_versions()
     written = info.versions.get("scikit-learn", "")
