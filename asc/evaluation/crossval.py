@@ -99,6 +99,26 @@ def _fit_decide(selector: BaseEstimator, seed: int, cutoff: float | None, X_trai
     return model.decide(X_test, C_test)
 
 
+def _per_fold(folds: np.ndarray, sel: Outcome, sbs: Outcome, vbs: Outcome, cutoff: float | None) -> pd.DataFrame:
+    """One row per fold: instances, mean cost, PAR1 (runtime scenarios), solved, SBS, VBS, gap closed."""
+    rows = []
+    for fold in np.unique(folds):
+        m = folds == fold
+        cost, sbs_cost, vbs_cost = float(sel.cost[m].mean()), float(sbs.cost[m].mean()), float(vbs.cost[m].mean())
+        rows.append({
+            "fold": int(fold),
+            "n": int(m.sum()),
+            "cost": cost,
+            "par1": float(np.where(sel.solved[m], sel.time[m], cutoff).mean()) if cutoff is not None
+            else float("nan"),
+            "solved": int(sel.solved[m].sum()),
+            "sbs": sbs_cost,
+            "vbs": vbs_cost,
+            "gap_closed": gap_closed(cost, sbs_cost, vbs_cost),
+        })
+    return pd.DataFrame(rows).set_index("fold")
+
+
 def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protocol | None = None,
                    name: str | None = None, n_jobs: int | None = None) -> EvaluationResult:
     """Cross-validate ``selector`` on ``scenario`` under ``protocol``.
@@ -220,21 +240,7 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         "backup_used": used_backup,
     }, index=pd.Index(instances, name="instance_id"))
 
-    rows = []
-    for fold in np.unique(folds):
-        m = folds == fold
-        rows.append({
-            "fold": int(fold),
-            "n": int(m.sum()),
-            "cost": float(sel.cost[m].mean()),
-            "par1": float(np.where(sel.solved[m], sel.time[m], cutoff).mean()) if is_runtime else float("nan"),
-            "solved": int(sel.solved[m].sum()),
-            "sbs": float(sbs_ref.cost[m].mean()),
-            "vbs": float(vbs.cost[m].mean()),
-            "gap_closed": gap_closed(float(sel.cost[m].mean()), float(sbs_ref.cost[m].mean()),
-                                     float(vbs.cost[m].mean())),
-        })
-    per_fold = pd.DataFrame(rows).set_index("fold")
+    per_fold = _per_fold(folds, sel, sbs_ref, vbs, cutoff if is_runtime else None)
 
     measure = f"par{protocol.par:g}" if is_runtime else "cost"
     summary: dict[str, Any] = {

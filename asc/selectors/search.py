@@ -717,6 +717,34 @@ class StderrProgress:
                    f"{event['config']['selector']} ({judged}); fitting it on all {event['instances']} instances")
 
 
+def _make_facade(space: Any, output: Path, budget: float, trials: int, worst: float, seed: int) -> Any:
+    """SMAC's HPO facade for an ask/tell search: every candidate's defaults first, one core, no prompt.
+
+    Each candidate's defaults come first (the space default, the first candidate, leads):
+    known-good points before the surrogate has anything to learn from. SMAC's default
+    surrogate forest uses every core; one is ours. ``overwrite=True`` into a fresh
+    folder: SMAC never asks on stdin.
+    """
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.initial_design import DefaultInitialDesign
+    from smac.model.random_forest import RandomForest
+
+    def unused_target(config: Any, seed: int = 0) -> float:  # pragma: no cover - trials run through ask/tell
+        raise AssertionError("the search runs its trials itself")
+
+    scenario = Scenario(space, name="selector-search", output_directory=output, deterministic=True,
+                        walltime_limit=budget, n_trials=trials, crash_cost=worst, seed=seed, n_workers=1)
+    extra = [c for c in candidate_defaults(space) if c != space.get_default_configuration()]
+    initial = DefaultInitialDesign(scenario, n_configs=1, additional_configs=extra[: max(0, trials - 1)])
+    model = RandomForest(space, log_y=True, n_trees=10, ratio_features=1.0, min_samples_split=2,
+                         min_samples_leaf=1, seed=seed, n_jobs=1)
+    return HyperparameterOptimizationFacade(
+        scenario, unused_target, model=model, initial_design=initial,
+        acquisition_maximizer=_ordered_maximizer(scenario),
+        intensifier=HyperparameterOptimizationFacade.get_intensifier(scenario, max_config_calls=1),
+        logging_level=False, overwrite=True)
+
+
 def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n_folds: int | None = None,
            candidates: Sequence[str] | None = None, choose_steps: bool = True, presolve: bool = True,
            tolerance: float = 1.0, seed: int = 0,
@@ -786,10 +814,7 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
         raise UsageError(f"n_trials must be at least 1, found {n_trials}")
     started = time.monotonic()
     deadline = started + budget
-    from smac import HyperparameterOptimizationFacade, Scenario
-    from smac.initial_design import DefaultInitialDesign
     from smac.main.exceptions import ConfigurationSpaceExhaustedException
-    from smac.model.random_forest import RandomForest
     from smac.runhistory import StatusType, TrialValue
 
     candidates = check_candidates(candidates)
@@ -832,9 +857,6 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
         finally:
             _TRIAL_CLOCK.reset(token)
 
-    def unused_target(config: Any, seed: int = 0) -> float:  # pragma: no cover - trials run through ask/tell
-        raise AssertionError("the search runs its trials itself")
-
     trials = n_trials if n_trials is not None else 100_000  # SMAC's own count only sizes its initial design
     report({"status": "start"})
     smac_logger = logging.getLogger("smac")
@@ -850,20 +872,7 @@ def search(problem: SearchProblem, budget: float, n_trials: int | None = None, n
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning,
                                     module="numpy")
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="smac")
-            scenario = Scenario(space, name="selector-search", output_directory=Path(tmp), deterministic=True,
-                                walltime_limit=budget, n_trials=trials, crash_cost=worst, seed=seed_, n_workers=1)
-            # Each candidate's defaults first (the space default, the first candidate, leads):
-            # known-good points before the surrogate has anything to learn from.
-            extra = [c for c in candidate_defaults(space) if c != space.get_default_configuration()]
-            initial = DefaultInitialDesign(scenario, n_configs=1, additional_configs=extra[: max(0, trials - 1)])
-            # SMAC's default surrogate forest uses every core; one is ours.
-            model = RandomForest(space, log_y=True, n_trees=10, ratio_features=1.0, min_samples_split=2,
-                                 min_samples_leaf=1, seed=seed_, n_jobs=1)
-            facade = HyperparameterOptimizationFacade(
-                scenario, unused_target, model=model, initial_design=initial,
-                acquisition_maximizer=_ordered_maximizer(scenario),
-                intensifier=HyperparameterOptimizationFacade.get_intensifier(scenario, max_config_calls=1),
-                logging_level=False, overwrite=True)
+            facade = _make_facade(space, Path(tmp), budget, trials, worst, seed_)
             asking = 0.0  # the longest proposal so far: every few trials SMAC refits its surrogate (seconds)
             while n_trials is None or len(history) < n_trials:
                 if time.monotonic() + reserve() + asking >= deadline:
