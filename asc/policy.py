@@ -106,6 +106,23 @@ def features_failed(status: np.ndarray, steps: Sequence[str], requires: Mapping[
     return (~finished[:, foundations].all(axis=1) | ~finished.any(axis=1)) & ~presolved
 
 
+#: Training instances with failed features needed to learn a backup solver of their own.
+MIN_FAILED = 5
+
+
+def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int = MIN_FAILED) -> int:
+    """The backup solver (SATzilla's): the best on the instances whose features failed.
+
+    The column with the lowest mean cost over the ``failed`` rows of ``costs`` when
+    there are at least ``min_failed`` of them, else over all rows (the single best):
+    where a selector has nothing to decide on, the algorithm that did best on such
+    instances is the informed guess, and the single best the safe one.
+    """
+    failed = np.zeros(len(costs), dtype=bool) if failed is None else np.asarray(failed, dtype=bool)
+    rows = costs[failed] if failed.sum() >= min_failed else costs
+    return int(np.argmin(rows.mean(axis=0)))
+
+
 # -- the decision ----------------------------------------------------------------------
 
 
@@ -128,8 +145,9 @@ class Decision:
     schedule
         The pre-solving schedule ``(algorithm, seconds)``, run before the features.
     backup
-        The algorithm run alone where the features failed; ``None``: the choice runs
-        there too (made from imputed values).
+        The algorithm run alone where the features failed (:func:`backup_column`, learned
+        by every selector that uses features); ``None`` for selectors that use none, and
+        for a pipeline built without one: the choice then runs there too.
     steps
         The feature steps the decision needs; ``None``: every step it was given.
     plans

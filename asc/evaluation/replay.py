@@ -78,6 +78,7 @@ class RecordingSelector(Decides, BaseEstimator):
             raise UsageError(f"{type(self.selector).__name__} schedules per instance; its scores cannot be replayed")
         self.selector_ = fill_unset(clone(self.selector), random_state=self.random_state).fit(X, C)
         self.algorithms_ = cost_array(C)[1]
+        self.backup_ = None  # the pipeline around a recording learns the backup
         self.train_key_ = rows_key(X)
         Path(self.store).mkdir(parents=True, exist_ok=True)
         return self
@@ -128,6 +129,7 @@ class ReplayedSelector(Decides, BaseEstimator):
             feature_steps: Any = None) -> ReplayedSelector:
         """Remember which training set this is (no model is fitted)."""
         self.algorithms_ = cost_array(C)[1]
+        self.backup_ = None  # the pipeline around a replay learns the backup
         self.train_key_ = rows_key(X)
         return self
 

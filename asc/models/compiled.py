@@ -40,7 +40,8 @@ from asc.selectors import scoring
 
 log = logging.getLogger(__name__)
 
-COMPILED_VERSION = 1
+#: Version 2: every selector's node records its backup solver.
+COMPILED_VERSION = 2
 PREFIX = "asc-compiled/"
 RECIPE = PREFIX + "recipe.json"
 
@@ -140,10 +141,10 @@ def _node(selector: Any, b: _Builder) -> dict:
                 "n_features": int(selector.n_features_in_), "inner": _node(selector.selector_, b),
                 "schedule": [[str(a), float(t)] for a, t in selector.schedule_], "backup": selector.backup_}
     if kind == "VotingSelector":
-        return {"kind": "vote", "algorithms": [str(a) for a in selector.algorithms_],
+        return {"kind": "vote", "algorithms": [str(a) for a in selector.algorithms_], "backup": selector.backup_,
                 "n_features": int(selector.n_features_in_), "pre": None,
                 "members": [_node(member, b) for member in selector.members_]}
-    node: dict[str, Any] = {"algorithms": [str(a) for a in selector.algorithms_],
+    node: dict[str, Any] = {"algorithms": [str(a) for a in selector.algorithms_], "backup": selector.backup_,
                             "n_features": int(selector.n_features_in_),
                             "pre": _preprocessor(getattr(selector, "preprocessor_", None), b)}
     if kind == "SingleBest":
@@ -251,6 +252,7 @@ class CompiledSelector:
         self.columns: np.ndarray | None = None
         self.schedule_: list[tuple[str, float]] = []
         self.backup_: str | None = None
+        wrapped = False  # the outermost wrapper's backup is the decision's (a pipeline may have none)
         self.runner_ups_, self.runner_up_seconds_, self.cutoff = 0, 0.0, math.nan
         while node["kind"] in ("pipeline", "columns"):
             if node["kind"] == "pipeline" and node.get("runner_ups"):
@@ -261,9 +263,12 @@ class CompiledSelector:
                 self.columns = cols if self.columns is None else self.columns[cols]
                 self.n_features_in_ = int(node["n_features"])
             self.schedule_ = self.schedule_ or [(str(a), float(t)) for a, t in node.get("schedule", [])]
-            self.backup_ = self.backup_ or node.get("backup")
+            if not wrapped:
+                self.backup_, wrapped = node.get("backup"), True
             node = node["inner"]
         self.inner = node
+        if not wrapped:
+            self.backup_ = node.get("backup")
         self.kind = node["kind"]
         self.algorithms_ = np.array(node["algorithms"], dtype=object)
         if self.columns is None:

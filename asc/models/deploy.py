@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from asc.errors import ModelError
@@ -206,12 +206,6 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
     row = {name: values.get(name, math.nan) for name in model.info.features}
     X = np.array([[row[name] for name in model.info.features]], dtype=float)
     decision = model.selector.decide(X)
-    if decision.backup is None:
-        # a selector without a backup of its own is deployed with the model's (the single
-        # best of its training data); the evaluation charges such a selector's choice
-        # from imputed features instead (asc.policy.charge), a difference kept until the
-        # backup is part of every decision
-        decision = replace(decision, backup=model.info.backup)
     reason, slots = policy.after_features(decision, 0, failed, presolved in ("SAT", "UNSAT"), math.inf)
     common = dict(schedule=decision.schedule, steps=outcomes, feature_seconds=seconds, features=row,
                   score_label=str(model.selector.score_label))

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 FORMAT = "asc-selection-model"
 #: Version of the payload inside the skops archive (format tag, info, selector).
-FORMAT_VERSION = 1
+#: Version 2: every fitted selector that uses features carries its backup solver (``backup_``).
+FORMAT_VERSION = 2
 #: Version of the zip container around it (header, skops archive, compiled arrays).
 CONTAINER_VERSION = 1
 HEADER_MEMBER = "asc-model.json"

@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from asc.errors import UsageError
-from asc.policy import Decision
+from asc.policy import Decision, backup_column
 
 
 def cost_array(C: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +107,12 @@ class Decides:
 
     def decide(self, X: Any, C: Any = None) -> Decision:
         """The decision for each row of ``X`` (``C``: the rows' true costs, read by oracles only)."""
-        return Decision.from_scores(self.algorithms_, self._decision_scores(X), uses_features=self.uses_features)
+        return Decision.from_scores(self.algorithms_, self._decision_scores(X), backup=self.backup_,
+                                    uses_features=self.uses_features)
+
+    def _learn_backup(self, costs: np.ndarray, feature_failed: Any) -> None:
+        """``backup_``: :func:`asc.policy.backup_column` for selectors that use features, else None."""
+        self.backup_ = str(self.algorithms_[backup_column(costs, feature_failed)]) if self.uses_features else None
 
     def costs_from_scores(self, scores: np.ndarray) -> np.ndarray | None:
         """The predicted costs ``predict_scores`` stands for, or None when its scores are not costs."""
@@ -157,6 +162,7 @@ class BaseSelector(Decides, BaseEstimator, metaclass=ABCMeta):
             self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
         self.preprocessor_ = make_preprocessor().fit(features) if features.shape[1] else None
         self._fit(self._transform(features), costs)
+        self._learn_backup(costs, feature_failed)
         return self
 
     def _transform(self, features: np.ndarray) -> np.ndarray:

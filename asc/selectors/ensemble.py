@@ -59,7 +59,7 @@ class VotingSelector(Decides, BaseEstimator):
         names = [str(m) for m in self.members]
         if not names:
             raise UsageError("a vote needs at least one member selector")
-        _, algorithms = cost_array(C)
+        costs, algorithms = cost_array(C)
         self.algorithms_ = algorithms
         self.n_features_in_ = feature_array(X).shape[1]
         rng = np.random.RandomState(self.random_state)
@@ -74,6 +74,7 @@ class VotingSelector(Decides, BaseEstimator):
             if "random_state" in member.get_params():
                 member.set_params(random_state=int(rng.randint(2**31 - 1)))
             self.members_.append(member.fit(X, C))
+        self._learn_backup(costs, feature_failed)
         return self
 
     def predict_scores(self, X: Any) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from asc.errors import UsageError
-from asc.policy import Decision, backup_plans, plan_outcome, runtime_arrays, runtime_outcome
+from asc.policy import MIN_FAILED, Decision, backup_column, backup_plans, plan_outcome, runtime_arrays, runtime_outcome
 from asc.selectors.base import BaseSelector, cost_array, feature_array, fill_unset, n_rows
 from asc.selectors.scoring import runner_up_plans
 
@@ -18,7 +18,6 @@ SLOT_FRACTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 #: Defaults of :class:`SelectionPipeline`: relative gain a pre-solving slot must bring,
 #: and training instances with failed features needed for a specific backup solver.
 MIN_GAIN = 0.02
-MIN_FAILED = 5
 #: Minimum relative gains the pipeline's inner cross-validation chooses among when its
 #: ``min_gain`` is ``None`` (``inf``: no pre-solving at all, kept on ties).
 MIN_GAINS = (float("inf"), 0.04, 0.02, 0.01, 0.005)
@@ -26,16 +25,6 @@ MIN_GAINS = (float("inf"), 0.04, 0.02, 0.01, 0.005)
 #: training PAR10 gain they must bring over none.
 RUNNER_UP_FRACTIONS = (0.001, 0.002, 0.005, 0.02, 0.05)
 RUNNER_UP_GAIN = 0.01
-
-
-def backup_column(costs: np.ndarray, failed: np.ndarray, min_failed: int) -> int:
-    """SATzilla's backup solver: the best on the instances whose features failed.
-
-    The column with the lowest mean cost over the ``failed`` rows of ``costs`` when
-    there are at least ``min_failed`` of them, else over all rows (the single best).
-    """
-    rows = costs[failed] if failed.sum() >= min_failed else costs
-    return int(np.argmin(rows.mean(axis=0)))
 
 
 def greedy_schedule(choice: np.ndarray, costs: np.ndarray, feature_cost: np.ndarray, cutoff: float,

@@ -476,7 +476,8 @@ def _presolving_costs(decoded: Decoded, problem: SearchProblem, folds: np.ndarra
     judged on.
     """
     from asc.policy import Decision, charge, runtime_arrays
-    from asc.selectors.pipeline import MIN_FAILED, MIN_GAIN, backup_column, greedy_schedule
+    from asc.policy import MIN_FAILED, backup_column
+    from asc.selectors.pipeline import MIN_GAIN, greedy_schedule
 
     plain_selector = Decoded(decoded.selector, decoded.params, decoded.steps, None)
     cols = problem.columns(decoded.steps)
