@@ -186,10 +186,6 @@ class Decision:
         """The column of ``algorithm``."""
         return self.algorithms.index(algorithm)
 
-    def columns_of(self, slots: Sequence[Slot]) -> list[tuple[int, float]]:
-        """``slots`` with algorithm columns instead of names."""
-        return [(self.column(a), float(t)) for a, t in slots]
-
     def ranking(self, i: int) -> tuple[str, ...]:
         """Instance ``i``'s algorithms, best score first (the choice first for oracles)."""
         if self.scores is None:

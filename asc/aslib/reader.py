@@ -25,13 +25,6 @@ from asc.aslib.scenario import FEATURE_STATUSES, RUN_STATUSES, Scenario, canonic
 from asc.errors import ScenarioError
 
 REQUIRED_FILES = ("description.txt", "algorithm_runs.arff")
-OPTIONAL_FILES = (
-    "feature_values.arff", "feature_runstatus.arff", "feature_costs.arff", "cv.arff",
-    "ground_truth.arff", "algorithm_feature_values.arff", "algorithm_feature_runstatus.arff",
-    "algorithm_feature_costs.arff",
-)
-
-
 @dataclass(frozen=True)
 class Loaded:
     """A table read from one file, with the source line of each row."""

@@ -65,7 +65,3 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
 
     json.dump(clean(data), out or sys.stdout, indent=2, default=_json_default)
     print(file=out or sys.stdout)
-
-
-# The shared --format option lives with the other shared options; kept importable from here.
-from asc.cli.options import add_format_option  # noqa: E402,F401

@@ -33,7 +33,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from asc.aslib import read_scenario
     from asc.cli.search_options import search_params
     from asc.models.files import save_model, train_model
 
@@ -47,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
     info = model.info
     print(f"asc: trained {info.selector} on {info.scenario}: {len(info.algorithms)} algorithms, "
           f"{len(info.features)} features from steps {','.join(info.steps)}", file=sys.stderr)
-    chosen = getattr(model.selector, "best_config_", None)
-    if chosen is not None:
+    if args.selector == "auto":
         print(f"asc: search tried {len(model.selector.search_history_)} configurations in "
-              f"{model.selector.search_seconds_:.0f} s; chosen: {chosen}", file=sys.stderr)
+              f"{model.selector.search_seconds_:.0f} s; chosen: {model.selector.best_config_}", file=sys.stderr)
     print(path)
     return 0
 

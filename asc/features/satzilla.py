@@ -96,8 +96,6 @@ FEATURE_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 #: Feature runstatus levels of ASlib.
-STATUSES = ("ok", "timeout", "memout", "presolved", "crash", "other")
-
 # Work units (roughly inner-loop iterations) per kernel call between two clock checks:
 # small enough to stop soon after a time limit, large enough that calls cost nothing.
 _CHUNK_WORK = 1 << 22

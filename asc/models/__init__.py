@@ -9,6 +9,6 @@
 
 Package data: the default selection model (``default.skops``), built by the experiment
 spec that trains it on the bundled training scenario (``experiments/default-model``)
-and loaded with :func:`asc.models.files.load_default_model`; it is declared as package
+and loaded with :func:`asc.models.files.require_default_model`; it is declared as package
 data in ``pyproject.toml`` so that non-editable installs carry it.
 """

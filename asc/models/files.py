@@ -140,17 +140,6 @@ def require_default_model() -> Path:
     return path
 
 
-def load_default_model() -> SelectionModel:
-    """Load the model shipped with ``asc`` (what ``asc select`` and ``asc solve`` use without ``--model``).
-
-    Raises
-    ------
-    ModelError
-        The package has no default model, or it cannot be loaded.
-    """
-    return load_model(require_default_model())
-
-
 def library_versions() -> dict[str, str]:
     """Versions of the libraries whose objects a model file holds."""
     import platform

@@ -31,7 +31,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -375,8 +375,3 @@ def _to_sql(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
-
-
-def record_as_dict(record: RunRecord) -> dict[str, Any]:
-    """A plain dict of a record (for CSV/JSON output): the status as its string."""
-    return {**asdict(record), "status": record.status.value}
