@@ -85,25 +85,30 @@ def step_closure(chosen: Sequence[str], requires: Mapping[str, Sequence[str]],
     return tuple(out)
 
 
-def features_failed(status: np.ndarray, steps: Sequence[str], requires: Mapping[str, Sequence[str]]) -> np.ndarray:
+def features_failed(status: np.ndarray, steps: Sequence[str], requires: Mapping[str, Sequence[str]],
+                    present: np.ndarray | None = None) -> np.ndarray:
     """Per instance, whether its features failed: the backup solver runs instead of the choice.
 
-    ``status`` is instances x ``steps`` feature runstatus strings. Features failed where
-    no step finished, or where a step that another of ``steps`` requires (a foundation,
-    SATzilla's ``Pre``) did not finish, and no step presolved the instance: the model
-    then has nothing to decide on, or only values computed without the step they build
-    on. Any other step failing (``CG`` timing out, one of many independent steps) leaves
-    features to decide on; its values are imputed as in training.
+    ``status`` is instances x ``steps`` feature runstatus strings; ``present`` says
+    which steps gave at least one value (default: the finished ones, as ``asc select``
+    keeps only their values; recorded data may hold values of a step that ran out of
+    memory). Features failed, unless a step presolved the instance, where no step gave
+    a value (the model has nothing to decide on) or where a step that another of
+    ``steps`` requires (a foundation, SATzilla's ``Pre``) did not finish (the values
+    built on it are not what the model learned from). Any other step failing (``CG``
+    timing out, one of many independent steps) leaves features to decide on; the
+    missing values are imputed as in training.
     """
     status = np.asarray(status, dtype=object).astype(str).reshape(-1, len(steps))
     n = len(status)
     if not len(steps):
         return np.zeros(n, dtype=bool)
     finished = np.isin(status, list(FINISHED))
+    present = finished if present is None else np.asarray(present, dtype=bool).reshape(n, len(steps))
     presolved = (status == "presolved").any(axis=1)
     needed = {r for s in steps for r in requires.get(s, ())}
     foundations = [i for i, s in enumerate(steps) if s in needed]
-    return (~finished[:, foundations].all(axis=1) | ~finished.any(axis=1)) & ~presolved
+    return (~finished[:, foundations].all(axis=1) | ~present.any(axis=1)) & ~presolved
 
 
 #: Training instances with failed features needed to learn a backup solver of their own.

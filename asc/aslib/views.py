@@ -249,6 +249,9 @@ class FeatureSteps:
         Instances x steps seconds per step (missing costs 0).
     status
         Instances x steps feature runstatus strings.
+    present
+        Instances x steps: whether the step gave at least one value (``None``: where it
+        finished).
     charged
         False when the evaluation charges no feature cost (costs then count as 0 and no
         instance counts as presolved).
@@ -260,11 +263,16 @@ class FeatureSteps:
     cost: np.ndarray
     status: np.ndarray
     charged: bool = True
+    present: np.ndarray | None = None
 
     def take(self, rows: np.ndarray) -> FeatureSteps:
         """The same structure for a subset of the instances (boolean mask or indices)."""
         return FeatureSteps(self.steps, self.requires, self.provides, self.cost[rows], self.status[rows],
-                            self.charged)
+                            self.charged, None if self.present is None else self.present[rows])
+
+    def failed(self) -> np.ndarray:
+        """Per instance, whether the features of all the steps failed (:func:`asc.policy.features_failed`)."""
+        return features_failed(self.status, self.steps, self.requires, self.present)
 
     def closure(self, chosen: Sequence[str]) -> tuple[str, ...]:
         """``chosen`` closed under ``requires``, in computation order."""
@@ -295,7 +303,7 @@ class FeatureSteps:
         after = np.cumsum(pre_step, axis=1) - pre_step > 0
         cost = np.where(after, 0.0, self.cost[:, idx]).sum(axis=1)
         presolved = pre_step.any(axis=1)
-        failed = features_failed(status, steps, self.requires)
+        failed = features_failed(status, steps, self.requires, None if self.present is None else self.present[:, idx])
         if not self.charged:
             return np.zeros(n), np.zeros(n, dtype=bool), failed
         return cost, presolved, failed
@@ -314,4 +322,7 @@ def feature_steps(scenario: Scenario, view: FeatureView, charged: bool = True) -
         cost=step_cost[list(view.steps)].to_numpy(dtype=float),
         status=view.status[list(view.steps)].to_numpy(dtype=object).astype(str),
         charged=charged,
+        present=np.column_stack([view.X[[f for f in desc.feature_steps[s].provides if f in columns]].notna()
+                                 .any(axis=1).to_numpy() for s in view.steps]) if view.steps
+        else np.zeros((len(view.X), 0), dtype=bool),
     )

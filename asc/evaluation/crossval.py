@@ -154,7 +154,7 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
     # The step structure: the features-failed rule, and the charges of selectors that
     # choose a subset of the steps themselves (they are judged by the steps they chose).
     structure = feature_steps(scenario, view, charged=bool(charge))
-    failed = policy.features_failed(structure.status, structure.steps, structure.requires)
+    failed = structure.failed()
     folds = _folds(scenario, protocol).to_numpy()
     cutoff = cutoff_of(scenario) if is_runtime else None
 

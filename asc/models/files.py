@@ -164,7 +164,6 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     """
     import numpy as np
 
-    from asc import policy
     from asc.aslib.views import cutoff_of, feature_steps
     from asc.selectors.base import fill_unset
     from asc.selectors.registry import make_selector
@@ -176,7 +175,7 @@ def train_model(scenario: Any, selector_name: str, steps: tuple[str, ...] | None
     view = scenario.feature_matrix(steps)
     cost = scenario.cost_matrix(par=par)
     structure = feature_steps(scenario, view, charged=is_runtime)
-    failed = policy.features_failed(structure.status, structure.steps, structure.requires)
+    failed = structure.failed()
     selector.fit(view.X, cost, feature_cost=view.cost.to_numpy(dtype=float) if is_runtime else np.zeros(len(cost)),
                  feature_failed=failed, feature_steps=structure)
     decision = selector.decide(view.X.iloc[:0])

@@ -98,3 +98,24 @@ def test_the_backup_is_used_only_where_the_model_cannot_decide():
     # decided on what they have: x1 alone tells a from b, so the choices are right
     best = scenario.cost_matrix().idxmin(axis=1)
     assert (rows["choice"][live] == best[live]).mean() > 0.8
+
+
+def test_recorded_values_of_a_step_that_ran_out_of_memory_are_used():
+    """As in CSP-2010: one step, recorded ``memout`` with most of its values present."""
+    status = np.array([["memout"], ["memout"], ["ok"]], dtype=object)
+    present = np.array([[True], [False], [True]])
+    assert features_failed(status, ("all",), {}, present).tolist() == [False, True, False]
+    # without recorded values (asc select keeps only finished steps' values) a memout is a failure
+    assert features_failed(status, ("all",), {}).tolist() == [True, True, False]
+
+
+def test_the_structure_knows_which_steps_gave_values():
+    scenario = make_independent_steps_scenario()
+    view = scenario.feature_matrix()
+    from asc.aslib.views import feature_steps
+
+    structure = feature_steps(scenario, view)
+    lp_timeout = (view.status["lp"] == "timeout").to_numpy()
+    assert not structure.present[lp_timeout, STEPS.index("lp")].any()
+    assert structure.present[:-6, :3].all() and not structure.present[-6:].any()
+    assert structure.failed().tolist() == [False] * 54 + [True] * 6

@@ -335,7 +335,9 @@ def test_without_step_structure_uses_every_column():
     C = np.column_stack([np.where(X[:, 0] > 0, 1.0, 50.0), np.where(X[:, 0] > 0, 50.0, 1.0)])
     auto = AutoSelector(budget=3600, n_trials=4, candidates=("knn", "sbs"), random_state=1).fit(X, C)
     assert auto.steps_ is None and list(auto.columns_) == [0, 1]
-    assert auto.schedule_ == [] and auto.backup_ is None
+    assert auto.schedule_ == [] and auto.backup_ == auto.decide(X).backup
+    # a selector that uses features has a backup (the single best here: no feature failed)
+    assert auto.backup_ == ("1" if C[:, 1].mean() < C[:, 0].mean() else "0") or auto.best_config_["selector"] == "sbs"
     assert set(auto.predict(X)) <= {"0", "1"}
 
 
