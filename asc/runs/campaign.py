@@ -29,13 +29,11 @@ from typing import Any, Protocol
 from asc.errors import InputError, UsageError
 from asc.instances.discovery import find_instance_files, is_instance_name
 from asc.runs.record import RunKey, RunRecord
-from asc.runs.status import RunStatus
+from asc.runs.status import SOLVED, RunStatus
 from asc.runs.store import InstanceRecord, RunStore
 
 log = logging.getLogger(__name__)
 
-#: Statuses that are answers (the solver decided the instance).
-SOLVED = frozenset({"SAT", "UNSAT"})
 
 
 # -- instances ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pandas as pd
 
 from asc.errors import InputError, UsageError
 from asc.instances.discovery import COMPRESSION_SUFFIXES, instance_stem
+from asc.runs.status import SOLVED
 from asc.runs.store import RunStore
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ ASLIB_STATUS: Mapping[str, str] = {
     "UNKNOWN": "other",
 }
 
-SOLVED = ("SAT", "UNSAT")
 MEASURES = ("cpu_time", "wall_time")
 
 _RUN_COLUMNS = [

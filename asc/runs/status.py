@@ -48,4 +48,9 @@ class RunStatus(str, enum.Enum):
     @property
     def solved(self) -> bool:
         """True for the statuses that count as a correct answer (SAT, UNSAT)."""
-        return self in (RunStatus.SAT, RunStatus.UNSAT)
+        return self.value in SOLVED
+
+
+#: The statuses that are answers (the solver decided the instance), as strings: what a
+#: stored or exported run's status is compared with.
+SOLVED = frozenset({RunStatus.SAT.value, RunStatus.UNSAT.value})
