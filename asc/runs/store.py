@@ -141,7 +141,11 @@ class RunStore:
         self.writable = write
         self._lock_fd: int | None = None
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot create the run store's folder: {exc.strerror or exc}",
+                                 self.path.parent) from None
             self._take_lock()
         elif not self.path.is_file():
             raise InputError("expected an asc run store (SQLite file written by `asc collect`); not found", self.path)
@@ -163,8 +167,16 @@ class RunStore:
     # -- life cycle -------------------------------------------------------------
 
     def _take_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        # The lock belongs to the file, not to the name it was given by: a symlink, a
+        # relative path or a second hard-linked spelling must find the same lock.
+        # Hard links aside, resolving symlinks and ``..`` gives one name per file.
+        target = self.path.resolve()
+        lock_path = target.with_name(target.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot write the run store here (its lock file {lock_path.name}: "
+                             f"{exc.strerror or exc})", self.path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

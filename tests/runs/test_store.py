@@ -179,3 +179,32 @@ def test_record_status_is_typed():
     assert make_record(0, "WRONG").status is RunStatus.WRONG
     with pytest.raises(ValueError):
         make_record(0, "MAYBE")
+
+
+def test_single_writer_holds_through_a_symlink_and_another_spelling(tmp_path):
+    """The lock is the file's, not the name's: a symlink or ``sub/../`` path is the same store."""
+    db = tmp_path / "h.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db)
+    (tmp_path / "sub").mkdir()
+    other_dir = tmp_path / "elsewhere"
+    other_dir.mkdir()
+    far_link = other_dir / "runs.sqlite"
+    far_link.symlink_to(db)
+    with RunStore(db, write=True):
+        for spelling in (link, far_link, tmp_path / "sub" / ".." / "h.sqlite"):
+            with pytest.raises(UsageError, match="another process"):
+                RunStore(spelling, write=True)
+    with RunStore(link, write=True):  # and the other way round
+        with pytest.raises(UsageError, match="another process"):
+            RunStore(db, write=True)
+
+
+def test_a_store_that_cannot_be_locked_is_an_input_error(tmp_path):
+    db = tmp_path / "runs.sqlite"
+    (tmp_path / "runs.sqlite.lock").mkdir()  # the lock file cannot be opened (as on a read-only folder)
+    with pytest.raises(InputError, match="cannot write the run store"):
+        RunStore(db, write=True)
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(InputError, match="folder"):  # its folder cannot be made: a file is in the way
+        RunStore(tmp_path / "f.txt" / "runs.sqlite", write=True)
