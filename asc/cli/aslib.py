@@ -137,6 +137,10 @@ def run_from_csv(args: argparse.Namespace) -> int:
     from asc.aslib.csv_import import scenario_from_csv
     from asc.aslib.writer import write_scenario
 
+    from asc.cli.options import check_outputs
+
+    check_outputs({"-o": args.output}, {"--performance": args.performance, "--features": args.features,
+                                        "--feature-costs": args.feature_costs})
     output = Path(args.output)
     scenario = scenario_from_csv(
         args.performance, args.features, cutoff=args.cutoff_time,

@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--retry takes statuses among {', '.join(sorted(statuses))}; got {args.retry!r}")
     if not Path(args.portfolio).is_file():
         raise InputError("expected a portfolio file (e.g. portfolios/pysat.toml); not found", args.portfolio)
+    from asc.cli.options import check_outputs
+
+    check_outputs({"--db": args.db}, {"--portfolio": args.portfolio, "--instances": args.instances})
     # Instances first: a typo there should not wait for the portfolio's imports.
     files = cp.find_instances(args.instances)
     from asc.portfolios import load_portfolio

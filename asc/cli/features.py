@@ -80,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
     steps = tuple(batch.step_closure(requested))
     instances = discover(args.paths)
+    from asc.cli.options import check_outputs
+
+    # -o names a file (csv, json, text) or the folder of the ARFF files; never an instance
+    check_outputs({"-o": args.output}, {"FILE|DIR": [*args.paths, *(p for _, p in instances)]},
+                  files=() if args.format == "arff" else ("-o",))
     failed = 0
 
     def report(row: batch.InstanceFeatures, echo) -> None:

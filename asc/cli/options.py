@@ -161,3 +161,84 @@ def add_jobs_option(parser: Any, what: str) -> None:
     """``--jobs N``, default :data:`DEFAULT_JOBS`; ``what`` names what runs in parallel."""
     parser.add_argument("--jobs", type=jobs, default=DEFAULT_JOBS, metavar="N",
                         help=f"{what} (default: {DEFAULT_JOBS}; {ALL_CORES})")
+
+
+# -- outputs never overwrite inputs ---------------------------------------------------------------
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same resolved path, or (both existing) the same inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, bind mounts
+    except OSError:
+        return False
+
+
+def _input_files(path: str) -> list[str]:
+    """``path`` and, for a folder, the files directly in it (a scenario folder's files are its inputs)."""
+    names = [path]
+    if os.path.isdir(path):
+        try:
+            names += [entry.path for entry in os.scandir(path) if entry.is_file()]
+        except OSError:
+            pass
+    return names
+
+
+def check_outputs(outputs: dict[str, Any], inputs: dict[str, Any], *, files: Sequence[str] = (),
+                  make_folders: bool = False) -> None:
+    """Refuse, before any work, outputs that would destroy an input or cannot be written.
+
+    Parameters
+    ----------
+    outputs
+        Option name (``"-o"``, ``"--csv"``...) -> path to be written (``None``: not given).
+    inputs
+        What the command reads, name -> path (or a list of paths; ``None``: not given).
+        A folder stands for itself and the files directly in it.
+    files
+        Names in ``outputs`` that are single files: they must not be folders, and their
+        folder must exist (or, with ``make_folders``, be creatable: the writer makes it).
+
+    Raises
+    ------
+    asc.errors.InputError
+        An output resolves to an input (a typo such as ``-o runs.sqlite`` for the store
+        being read), two outputs are one file, or a file output's place is unusable.
+    """
+    from asc.errors import InputError
+
+    given = {name: os.fspath(path) for name, path in outputs.items() if path is not None}
+    read: list[tuple[str, str, bool]] = []  # (option, path, named on the command line)
+    for name, value in inputs.items():
+        if value is None:
+            continue
+        paths = [value] if isinstance(value, (str, os.PathLike)) else list(value)
+        for path in paths:
+            first, *inside = _input_files(os.fspath(path))
+            read += [(name, first, True), *((name, p, False) for p in inside)]
+    seen: dict[str, str] = {}
+    for name, path in given.items():
+        for what, source, named in read:
+            if _same_file(path, source):
+                whose = f"the input given as {what}" if named else f"{source}, read as part of {what}"
+                raise InputError(f"{name} would overwrite {whose}; choose another output path "
+                                 "(nothing was written)", path)
+        for other, other_path in seen.items():
+            if _same_file(path, other_path):
+                raise InputError(f"{name} and {other} name the same file; give each output its own path", path)
+        seen[name] = path
+        if name in files:
+            if os.path.isdir(path):
+                raise InputError(f"{name} expects a file to write, found a folder", path)
+            folder = os.path.dirname(os.path.abspath(path))
+            if not make_folders and not os.path.isdir(folder):
+                raise InputError(f"{name} expects a file in an existing folder; {folder} "
+                                 f"{'is not a folder' if os.path.exists(folder) else 'does not exist'}", path)
+            existing = folder
+            while not os.path.exists(existing):
+                existing = os.path.dirname(existing)
+            if not os.path.isdir(existing):
+                raise InputError(f"{name} cannot be written: {existing} is not a folder", path)

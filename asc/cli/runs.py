@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -120,6 +121,14 @@ def run_export(args: argparse.Namespace) -> int:
         raise UsageError("asc runs export needs at least one of --aslib DIR, --csv FILE, --parquet FILE")
     if args.features and not args.aslib:
         raise UsageError("--features only applies to --aslib")
+    from asc.cli.options import check_outputs
+
+    # --features DIR may be the --aslib folder itself: its feature files are read before
+    # the scenario is written, and written back unchanged
+    same = args.features is not None and os.path.realpath(args.features) == os.path.realpath(args.aslib)
+    check_outputs({"--csv": args.csv, "--parquet": args.parquet, "--aslib": args.aslib},
+                  {"--db": args.db, "--features": None if same else args.features},
+                  files=("--csv", "--parquet"), make_folders=True)
     with RunStore(args.db) as store:
         if args.csv:
             print(f"csv: {export.write_csv(store, args.csv)}")
@@ -139,6 +148,9 @@ def run_import(args: argparse.Namespace) -> int:
     from asc.runs.importer import import_runs_csv, read_runs_csv
     from asc.runs.store import RunStore
 
+    from asc.cli.options import check_outputs
+
+    check_outputs({"--db": args.db}, {"RUNS.csv": args.csv})
     # Check the whole file before opening (and perhaps creating) the store, so that a
     # malformed CSV leaves no empty store behind.
     parsed = read_runs_csv(args.csv, cutoff_time=args.cutoff_time, mem_limit_mb=args.mem_limit)

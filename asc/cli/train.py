@@ -33,9 +33,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from asc.cli.options import check_outputs
     from asc.cli.search_options import search_params
     from asc.models.files import save_model, train_model
 
+    # before the training, which may take minutes: a typo must neither lose the model at
+    # the end nor replace the scenario or run store it was trained on
+    check_outputs({"-o": args.output}, {"SCENARIO_DIR|RUNS_DB": args.scenario, "--features": args.features},
+                  files=("-o",))
     scenario = load_training_data(args.scenario, args.features, args.jobs)
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None
     params = search_params(args)
