@@ -301,6 +301,10 @@ def load_model(path: str | Path) -> SelectionModel:
     _check_archive(path)
     with zipfile.ZipFile(path) as archive:
         read_header(path, archive)
+        if SKOPS_MEMBER not in archive.namelist():
+            # a header alone (a file cut down or assembled by hand) is no model
+            raise ModelError(f"{path}: not a complete model file (no {SKOPS_MEMBER} member holding the "
+                             "selector): retrain it with 'asc train'")
         data = archive.read(SKOPS_MEMBER)
     try:
         untrusted = sio.get_untrusted_types(data=data)

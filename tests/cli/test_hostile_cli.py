@@ -95,3 +95,18 @@ def test_train_checks_its_output_folder_before_training(run_cli, tmp_path):
     assert "trained" not in res.err  # refused before any training
     res = run_cli("train", db, "-o", tmp_path, "--features", FEATURES_CSV)
     assert res.code == 2 and one_line(res) and "folder" in res.err
+
+
+def test_select_and_solve_with_a_model_holding_only_its_header(run_cli, tmp_path):
+    import zipfile
+
+    from asc.models.files import HEADER_MEMBER
+
+    model = tmp_path / "header-only.skops"
+    with zipfile.ZipFile(ROOT / "asc" / "models" / "default.skops") as src, zipfile.ZipFile(model, "w") as out:
+        out.writestr(HEADER_MEMBER, src.read(HEADER_MEMBER))
+    cnf = _tiny_cnf(tmp_path / "inst") / "a.cnf"
+    for command in ("select", "solve"):
+        res = run_cli(command, cnf, "--model", model)
+        assert res.code == 2 and one_line(res) and "header-only.skops" in res.err, res.err
+        assert "not a complete model file" in res.err and "s UNKNOWN" not in res.out

@@ -84,3 +84,19 @@ def test_version_mismatch(tmp_path, model):
     path = save_model(dataclasses.replace(model, info=old), tmp_path / "old.skops")
     with pytest.raises(ModelError, match="scikit-learn 0.24.2"):
         load_model(path)
+
+
+def test_a_file_holding_only_the_header_is_a_model_error(tmp_path, model):
+    """The header of a real model, and nothing else: load_model and the predictor say so in one line."""
+    import zipfile
+
+    from asc.models.compiled import load_predictor
+    from asc.models.files import HEADER_MEMBER
+
+    full = save_model(model, tmp_path / "m.skops")
+    path = tmp_path / "header-only.skops"
+    with zipfile.ZipFile(full) as src, zipfile.ZipFile(path, "w") as out:
+        out.writestr(HEADER_MEMBER, src.read(HEADER_MEMBER))
+    for load in (load_model, load_predictor):
+        with pytest.raises(ModelError, match="not a complete model file"):
+            load(path)
