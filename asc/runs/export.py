@@ -323,11 +323,11 @@ def _load_features(source: str | Path | FeatureTables, frame: pd.DataFrame):
         fv_path = source / "feature_values.arff"
         if not fv_path.is_file():
             raise InputError("expected feature_values.arff in the features folder; not found", source)
-        fvalues = load_feature_values(fv_path).frame
+        fvalues = load_feature_values(fv_path).table
         if (source / "feature_runstatus.arff").is_file():
-            fstatus = load_feature_runstatus(source / "feature_runstatus.arff").frame
+            fstatus = load_feature_runstatus(source / "feature_runstatus.arff").table
         if (source / "feature_costs.arff").is_file():
-            fcosts = load_feature_costs(source / "feature_costs.arff").frame
+            fcosts = load_feature_costs(source / "feature_costs.arff").table
         if (source / "description.txt").is_file():
             from asc.aslib import read_description
 

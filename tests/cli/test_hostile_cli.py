@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 PORTFOLIO = Path(__file__).resolve().parents[2] / "portfolios" / "pysat.toml"
 
 
@@ -110,3 +112,50 @@ def test_select_and_solve_with_a_model_holding_only_its_header(run_cli, tmp_path
         res = run_cli(command, cnf, "--model", model)
         assert res.code == 2 and one_line(res) and "header-only.skops" in res.err, res.err
         assert "not a complete model file" in res.err and "s UNKNOWN" not in res.out
+
+
+#: Bundled instances small enough for two python-sat solvers at a 2 s cutoff (SAT and UNSAT).
+TINY = ("shared/dimacs-aim/aim-200-1_6-yes1-3.cnf.xz", "shared/dimacs-aim/aim-200-2_0-no-2.cnf.xz",
+        "generated/parity-7.cnf.xz", "generated/subsetcard-8-s1.cnf.xz", "generated/php-8-7.cnf.xz",
+        "shared/satlib-uf50/uuf50-01.cnf.xz")
+
+
+@pytest.fixture
+def collected(run_cli, tmp_path):
+    """Tiny bundled instances collected with 2 python-sat solvers at a 2 s cutoff: (store, instance folder)."""
+    import shutil
+
+    folder = tmp_path / "inst"
+    folder.mkdir()
+    for name in TINY:
+        shutil.copy(ROOT / "instances" / name, folder)
+    portfolio = tmp_path / "two.toml"
+    portfolio.write_text('name = "two"\n[[algorithm]]\nname = "minisat22"\npysat = "minisat22"\n'
+                         '[[algorithm]]\nname = "cadical153"\npysat = "cadical153"\n')
+    db = tmp_path / "runs.sqlite"
+    res = run_cli("collect", "--portfolio", portfolio, "--instances", folder, "--cutoff-time", 2, "--db", db,
+                  "--no-progress")
+    assert res.code == 0, res.err
+    return db, folder
+
+
+def test_collect_features_export_train_select(run_cli, tmp_path, collected):
+    """The path of the README end to end: the ARFF features of `asc features` go into the export."""
+    db, folder = collected
+    feats = tmp_path / "feats"
+    res = run_cli("features", folder, "-o", feats, "--format", "arff", "--no-progress")
+    assert res.code == 0, res.err
+    scenario = tmp_path / "scenario"
+    res = run_cli("runs", "export", "--db", db, "--aslib", scenario, "--features", feats)
+    assert res.code == 0, res.err
+    assert "cluster_coeff_mean" in (scenario / "feature_values.arff").read_text()
+    res = run_cli("aslib", "validate", scenario)
+    assert res.code == 0, res.out
+    model = tmp_path / "m.skops"
+    res = run_cli("train", scenario, "-o", model)
+    assert res.code == 0, res.err
+    res = run_cli("select", folder / "parity-7.cnf.xz", "--model", model, "--format", "json")
+    assert res.code == 0, res.err
+    import json
+
+    assert json.loads(res.out)["algorithm"] in {"minisat22", "cadical153"}
