@@ -7,7 +7,7 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_cutoff_time_option, add_format_option
+    from asc.cli.options import add_cutoff_time_option, add_format_option, at_least, seed
 
     p = sub.add_parser("aslib", help="inspect, validate and build ASlib scenarios",
                        description="Inspect, validate and build ASlib scenarios.")
@@ -41,8 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     csv.add_argument("--quality", action="store_true", help="the values are solution quality, not runtime")
     csv.add_argument("--maximize", action="store_true", help="with --quality: higher is better")
     csv.add_argument("--id", default=None, help="scenario id (default: the output folder's name)")
-    csv.add_argument("--folds", type=int, default=10, help="number of cv folds (default: 10)")
-    csv.add_argument("--seed", type=int, default=0, help="seed of the cv folds (default: 0)")
+    csv.add_argument("--folds", type=at_least(2), default=10, help="number of cv folds (default: 10)")
+    csv.add_argument("--seed", type=seed, default=0, help="seed of the cv folds (default: 0)")
     csv.add_argument("-o", "--output", required=True, metavar="DIR", help="scenario folder to write")
     csv.set_defaults(func=run_from_csv)
 

@@ -15,7 +15,8 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> None:
     """Register ``asc collect``."""
-    from asc.cli.options import add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option
+    from asc.cli.options import (add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option,
+                                 at_least, seed)
 
     p = subparsers.add_parser(
         "collect",
@@ -33,8 +34,8 @@ def add_parser(subparsers: Any) -> None:
     )
     add_cutoff_time_option(p, "time limit per run in seconds", required=True)
     add_mem_limit_option(p, "memory limit per run in MiB")
-    p.add_argument("--repetitions", type=int, default=1, metavar="K", help="runs per instance and algorithm (default 1)")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of repetition 1; repetition k uses N+k-1 (default 0)")
+    p.add_argument("--repetitions", type=at_least(1), default=1, metavar="K", help="runs per instance and algorithm (default 1)")
+    p.add_argument("--seed", type=seed, default=0, metavar="N", help="seed of repetition 1; repetition k uses N+k-1 (default 0)")
     where = p.add_mutually_exclusive_group()
     add_jobs_option(where, "parallel runs on this machine")
     where.add_argument("--scheduler", metavar="ADDR", help="address of a Dask scheduler (tcp://host:8786) to run on")

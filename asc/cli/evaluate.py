@@ -8,7 +8,7 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_format_option, add_jobs_option
+    from asc.cli.options import add_format_option, add_jobs_option, at_least, par_factor, seed
     from asc.cli.search_options import add_search_options
     from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
 
@@ -28,9 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
     p.add_argument("--sbs", choices=["global", "per-fold"], default="global",
                    help="single best used for gap closed (default: global, as LLAMA)")
-    p.add_argument("--par", type=float, default=10.0, help="PAR factor for unsolved runs (default: 10)")
-    p.add_argument("--cv-repetition", type=int, default=1, help="cv.arff repetition giving the folds (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the selector and of drawn folds (default: 0)")
+    p.add_argument("--par", type=par_factor, default=10.0, help="PAR factor for unsolved runs (default: 10)")
+    p.add_argument("--cv-repetition", type=at_least(1), default=1, help="cv.arff repetition giving the folds (default: 1)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the selector and of drawn folds (default: 0)")
     add_jobs_option(p, "folds fitted in parallel")
     add_search_options(p, "per outer fold: each fold's search sees only that fold's training instances")
     add_format_option(p)

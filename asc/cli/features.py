@@ -29,7 +29,7 @@ DEFAULT_STEPS = ("Pre", "Basic", "KLB", "CG")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_format_option, add_jobs_option
+    from asc.cli.options import add_format_option, add_jobs_option, seconds
 
     p = sub.add_parser(
         "features", help="SATzilla base features (Pre, Basic, KLB, CG) of CNF files",
@@ -51,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="csv (default) or json: every value, on stdout (or -o FILE); text: a summary for "
                            "people (each step's status, the cost, how many values); arff: ASlib feature files "
                            "into -o DIR")
-    p.add_argument("--step-timeout", type=float, default=None, metavar="S",
+    p.add_argument("--step-timeout", type=seconds, default=None, metavar="S",
                    help="time limit per feature step in seconds (default: none)")
     p.add_argument("-o", "--output", metavar="OUT", default=None,
                    help="output file (csv, json) or folder (arff, required)")

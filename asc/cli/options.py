@@ -73,6 +73,53 @@ def mebibytes(text: str) -> float:
     return value
 
 
+def step_seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more (a feature step limit of 0: every step times out)."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {text!r}")
+    return value
+
+
+def par_factor(text: str) -> float:
+    """A PAR penalty factor: a finite number, at least 1 (PAR1, PAR10...)."""
+    value = _finite(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a penalty factor of at least 1 (10 for PAR10), got {text!r}")
+    return value
+
+
+#: Largest seed: NumPy's and scikit-learn's seeds are unsigned 32-bit numbers.
+MAX_SEED = 2**32 - 1
+
+
+def seed(text: str) -> int:
+    """A seed: a whole number from 0 to :data:`MAX_SEED`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}, got {text!r}")
+    return value
+
+
+def at_least(minimum: int) -> Any:
+    """A value type: a whole number, ``minimum`` or more (folds, repetitions, trials...)."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+
+    count.__name__ = f"whole number >= {minimum}"  # argparse names the type in some messages
+    return count
+
+
 def available_cores() -> int:
     """Cores this process may run on (its CPU affinity where the system has one)."""
     try:

@@ -11,7 +11,8 @@ from typing import Any
 
 def add_parser(subparsers: Any) -> None:
     """Register ``asc runs summary``, ``asc runs export`` and ``asc runs import``."""
-    from asc.cli.options import add_cutoff_time_option, add_format_option, add_mem_limit_option
+    from asc.cli.options import (add_cutoff_time_option, add_format_option, add_mem_limit_option, at_least,
+                                 par_factor, seed)
 
     p = subparsers.add_parser("runs", help="summarise or export a run store", description=__doc__)
     sub = p.add_subparsers(dest="runs_command", metavar="ACTION")
@@ -20,7 +21,7 @@ def add_parser(subparsers: Any) -> None:
     s = sub.add_parser("summary", help="per-algorithm results and the per-instance virtual best solver")
     s.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
     add_format_option(s)
-    s.add_argument("--par", type=float, default=10.0, help="penalty factor of unsolved runs (default 10: PAR10)")
+    s.add_argument("--par", type=par_factor, default=10.0, help="penalty factor of unsolved runs (default 10: PAR10)")
     s.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="time measure (default cpu_time)")
     s.add_argument("--instances", action="store_true", help="also list every instance with its best algorithm")
     s.set_defaults(func=run_summary)
@@ -33,8 +34,8 @@ def add_parser(subparsers: Any) -> None:
     what.add_argument("--parquet", metavar="FILE", help="write every run as Parquet")
     e.add_argument("--features", metavar="DIR|CSV", help="features to include in the ASlib scenario (from `asc features`)")
     e.add_argument("--scenario-id", default=None, help="ASlib scenario id (default: the folder name)")
-    e.add_argument("--folds", type=int, default=10, help="cross-validation folds in cv.arff (default 10)")
-    e.add_argument("--fold-seed", type=int, default=0, help="seed of the fold assignment (default 0)")
+    e.add_argument("--folds", type=at_least(2), default=10, help="cross-validation folds in cv.arff (default 10)")
+    e.add_argument("--fold-seed", type=seed, default=0, help="seed of the fold assignment (default 0)")
     e.add_argument("--measure", choices=("cpu_time", "wall_time"), default="cpu_time", help="runtime measure (default cpu_time)")
     e.set_defaults(func=run_export)
 
@@ -42,8 +43,9 @@ def add_parser(subparsers: Any) -> None:
         "import", help="load a runs CSV (from `asc runs export --csv`) into a run store",
         description="Load every run of a runs CSV written by `asc runs export --csv` into a run store, so that "
                     "committed runs can be summarised and exported again without re-collecting them. Importing "
-                    "twice adds nothing. The CSV does not record the limits the runs were collected under: give "
-                    "them with --cutoff-time and --mem-limit.",
+                    "twice adds nothing. The CSV records the limits the runs were collected under (cutoff_time and "
+                    "mem_limit_mb columns); for a CSV written before it did, give them with --cutoff-time and "
+                    "--mem-limit. A limit given that differs from the CSV's is an error.",
     )
     i.add_argument("csv", metavar="RUNS.csv", help="runs CSV written by `asc runs export --csv`")
     i.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store to load into (default runs.sqlite; "

@@ -14,11 +14,13 @@ DEFAULT_BUDGET = 60.0
 
 def add_search_options(p: argparse.ArgumentParser, where: str) -> None:
     """Add ``--budget`` and ``--trials`` to a command; ``where`` says what data each search sees."""
-    p.add_argument("--budget", type=float, metavar="S",
+    from asc.cli.options import at_least, seconds
+
+    p.add_argument("--budget", type=seconds, metavar="S",
                    help=f"seconds of wall-clock time for the selector search of --selector auto, {where} "
                         f"(default: {DEFAULT_BUDGET:g}; the whole search and its final fit keep within it: "
                         "a trial that would overrun is cut)")
-    p.add_argument("--trials", type=int, metavar="N",
+    p.add_argument("--trials", type=at_least(1), metavar="N",
                    help="also stop the search of --selector auto after N configurations; a cap reached "
                         "before the budget makes the result repeatable (default: no cap)")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_format_option
+    from asc.cli.options import add_format_option, at_least
 
     p = sub.add_parser(
         "select", help="choose the algorithm for a CNF instance with a trained model",
@@ -33,16 +33,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_format_option(p)
     p.add_argument("--explain", action="store_true",
                    help="also show the features that mattered (model importance, this instance's values)")
-    p.add_argument("--top", type=int, default=10, metavar="N", help="features shown by --explain (default 10)")
+    p.add_argument("--top", type=at_least(1), default=10, metavar="N", help="features shown by --explain (default 10)")
     p.set_defaults(func=run)
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
     """Options ``asc select`` and ``asc solve`` share."""
+    from asc.cli.options import step_seconds
+
     p.add_argument("instance", metavar="FILE", help="DIMACS CNF file (plain, .gz, .bz2, .xz, .lzma)")
     p.add_argument("--model", metavar="M", default=None,
                    help="model file written by 'asc train' (default: the model shipped with asc)")
-    p.add_argument("--step-timeout", type=float, default=None, metavar="S",
+    p.add_argument("--step-timeout", type=step_seconds, default=None, metavar="S",
                    help="time limit per feature step in seconds (default: none)")
 
 

@@ -37,7 +37,7 @@ V_WIDTH = 78
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_cutoff_time_option, add_mem_limit_option
+    from asc.cli.options import add_cutoff_time_option, add_mem_limit_option, seed
     from asc.cli.select import add_common_options
 
     p = sub.add_parser(
@@ -55,7 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--portfolio", metavar="TOML", default=None,
                    help="portfolio file defining the model's algorithms (default: algorithms named after "
                         "python-sat solvers run as python-sat backends)")
-    p.add_argument("--seed", type=int, default=0, help="seed passed to the solver (default: 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed passed to the solver (default: 0)")
     p.set_defaults(func=run)
 
 

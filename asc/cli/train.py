@@ -8,7 +8,7 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_jobs_option
+    from asc.cli.options import add_jobs_option, par_factor, seed
     from asc.cli.search_options import add_search_options
     from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
 
@@ -26,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--selector", default=DEFAULT_SELECTOR,
                    help=f"selector name (default: {DEFAULT_SELECTOR}; 'asc evaluate --list' names all)")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
-    p.add_argument("--par", type=float, default=10.0, help="PAR factor of the training costs (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the selector (default: 0)")
+    p.add_argument("--par", type=par_factor, default=10.0, help="PAR factor of the training costs (default: 10)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the selector (default: 0)")
     add_search_options(p, "on the whole scenario, before the chosen configuration is fitted on all of it")
     p.set_defaults(func=run)
 

@@ -41,12 +41,20 @@ _RUN_COLUMNS = [
     "instance_id", "instance_hash", "algorithm", "configuration", "seed", "repetition", "status",
     "cpu_time", "wall_time", "peak_memory_mb", "model_checked", "message", "started_at", "ended_at",
     "host", "campaign_id", "instance_path", "expected", "exit_code", "kill_latency",
+    # the limits of the run's campaign: a PAR score means nothing without its cutoff, and
+    # `asc runs import` checks them against what it is told
+    "cutoff_time", "mem_limit_mb",
 ]
 
 
 def runs_frame(store: RunStore) -> pd.DataFrame:
     """Every stored run as a table, with the instance's readable id, path and expected answer."""
     instances = store.instances()
+    campaigns = store.campaigns()
+    limits = {c.id: (c.cutoff_time, c.mem_limit_mb) for c in campaigns}
+    # runs without a campaign (imported from a CSV that had no campaign ids) were
+    # collected under the store's one pair of limits
+    fallback = (campaigns[-1].cutoff_time, campaigns[-1].mem_limit_mb) if campaigns else (None, None)
     rows = []
     for r in store.runs():
         inst = instances.get(r.instance_hash)
@@ -55,11 +63,12 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
         row["instance_id"] = inst.name if inst else r.instance_hash
         row["instance_path"] = inst.path if inst else None
         row["expected"] = inst.expected if inst else None
+        row["cutoff_time"], row["mem_limit_mb"] = limits.get(r.campaign_id, fallback)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     # Int64 (nullable) keeps exit codes integers in the CSV although runs may have none.
     types = {"seed": "int64", "repetition": "int64", "model_checked": "bool", "exit_code": "Int64",
-             "kill_latency": "float64"}
+             "kill_latency": "float64", "cutoff_time": "float64", "mem_limit_mb": "float64"}
     return frame.astype(types) if rows else frame
 
 

@@ -12,9 +12,11 @@ What comes back
 Every column of the CSV: the run records (key, status, times, memory, model check,
 message, start/end, host, campaign id, and ``exit_code`` / ``kill_latency`` when the
 CSV has them), the instances (content hash, path, readable id, expected answer) and
-one campaign per ``campaign_id``. The CSV does not record a campaign's limits or
-environment, so those come from the caller (``cutoff_time``, ``mem_limit_mb``, or
-``cutoff_time`` / ``mem_limit_mb`` columns when a CSV has them); the campaign's start
+one campaign per ``campaign_id``. A campaign's limits are the CSV's ``cutoff_time`` and
+``mem_limit_mb`` columns (written by ``asc runs export --csv``); a CSV without them
+(written before they were) needs the caller's ``cutoff_time`` and ``mem_limit_mb``, and a
+limit given that contradicts the CSV's is an error naming the line. The environment is
+not recorded; the campaign's start
 is its earliest run's start, its host its runs' most frequent host, and its
 environment records that it was imported and from where.
 
@@ -114,13 +116,14 @@ def read_runs_csv(path: str | Path, *, cutoff_time: float | None = None,
         A CSV as written by ``asc runs export --csv`` (header line, one run per row).
     cutoff_time, mem_limit_mb
         The limits the runs were collected under (seconds, MiB); required unless the
-        CSV has ``cutoff_time`` and ``mem_limit_mb`` columns (which take precedence
-        per row when filled).
+        CSV has ``cutoff_time`` and ``mem_limit_mb`` columns, and when both are there
+        they must agree.
 
     Raises
     ------
     InputError
-        The file is missing or a row is malformed (names the file and the line).
+        The file is missing, a row is malformed, or a row's recorded limit differs
+        from the one given (names the file and the line).
     UsageError
         Limits are neither given nor in the CSV.
     """
@@ -327,8 +330,16 @@ def _parse_row(
     if expected is not None and expected not in _EXPECTED:
         raise InputError(f"expected SAT, UNSAT or nothing in column expected; found {expected!r}", path, line)
 
-    limits = (parse("cutoff_time", _positive, "a positive cutoff in seconds") or cutoff_time,
-              parse("mem_limit_mb", _positive, "a positive memory limit in MiB") or mem_limit_mb)
+    recorded = (parse("cutoff_time", _positive, "a positive cutoff in seconds"),
+                parse("mem_limit_mb", _positive, "a positive memory limit in MiB"))
+    for column, option, unit, value, given in (("cutoff_time", "--cutoff-time", "s", recorded[0], cutoff_time),
+                                               ("mem_limit_mb", "--mem-limit", "MiB", recorded[1], mem_limit_mb)):
+        # the CSV records how the runs were collected; a limit given on the command line
+        # that says otherwise would rescale every PAR score, so it is refused, not applied
+        if value is not None and given is not None and not math.isclose(value, given, rel_tol=1e-9):
+            raise InputError(f"the runs were collected with {column} {value:g} {unit}, but {option} {given:g} "
+                             f"was given; leave {option} out (the CSV records it) or give {value:g}", path, line)
+    limits = (recorded[0] or cutoff_time, recorded[1] or mem_limit_mb)
     if limits[0] is None or limits[1] is None:
         raise UsageError(
             f"{path}: the CSV does not record the limits the runs were collected under; "

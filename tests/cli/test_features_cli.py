@@ -91,7 +91,8 @@ def test_aslib_files_read_back_with_liac_arff(tmp_path):
 @pytest.mark.parametrize("args, expected", [
     (["--jobs", "0"], "argument --jobs: expected a positive number"),
     (["--format", "arff"], "give the folder with -o DIR"),
-    (["--step-timeout", "-1"], "--step-timeout expects a positive"),
+    (["--step-timeout", "-1"], "argument --step-timeout: expected a positive number of seconds"),
+    (["--step-timeout", "nan"], "argument --step-timeout: expected a finite number"),
     (["--steps", ","], "at least one step"),
 ])
 def test_usage_errors_exit_2_in_one_line(run_cli, tmp_path, args, expected):

@@ -159,3 +159,53 @@ def test_collect_features_export_train_select(run_cli, tmp_path, collected):
     import json
 
     assert json.loads(res.out)["algorithm"] in {"minisat22", "cadical153"}
+
+
+def _numeric_options():
+    """(command words, flag, type) of every option that takes a number, found in the parser."""
+    import argparse
+
+    from asc.cli.main import build_parser
+
+    def leaves(parser, prefix=()):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield prefix, parser
+            return
+        for name, child in subs[0].choices.items():
+            yield from leaves(child, (*prefix, name))
+
+    found = []
+    for words, parser in leaves(build_parser()):
+        for action in parser._actions:
+            if action.option_strings and action.type not in (None, str):
+                found.append((words, action.option_strings[-1], action.type))
+    return found
+
+
+def test_every_numeric_option_goes_through_a_shared_validator():
+    from asc.cli import options
+
+    found = _numeric_options()
+    flags = {flag for _, flag, _ in found}
+    assert {"--cutoff-time", "--mem-limit", "--step-timeout", "--budget", "--trials", "--par", "--jobs",
+            "--seed", "--fold-seed", "--folds", "--repetitions", "--top", "--cv-repetition"} <= flags
+    for words, flag, kind in found:
+        assert kind not in (int, float), f"asc {' '.join(words)} {flag}: type={kind.__name__}, not a validator"
+        assert kind.__module__ == options.__name__, (words, flag)
+
+
+def test_every_numeric_option_refuses_non_finite_and_negative_values(run_cli):
+    for words, flag, _ in _numeric_options():
+        for value in ("nan", "inf", "-inf", "1e400", "-5", "x"):
+            res = run_cli(*words, f"{flag}={value}")
+            assert res.code == 2 and one_line(res), (words, flag, value, res.err)
+            assert flag in res.err or (flag == "--cutoff" and "--cutoff-time" in res.err), (words, flag, res.err)
+
+
+def test_solve_with_a_non_finite_cutoff_runs_nothing_and_says_so(run_cli, tmp_path):
+    cnf = _tiny_cnf(tmp_path / "inst") / "a.cnf"
+    for value in ("nan", "inf", "0", "-1"):
+        res = run_cli("solve", cnf, "--cutoff-time", value)
+        assert res.code == 2 and one_line(res) and "--cutoff-time" in res.err, res.err
+        assert "s UNKNOWN" not in res.out and res.out == ""

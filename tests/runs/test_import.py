@@ -70,22 +70,66 @@ def test_importing_twice_adds_nothing(tmp_path):
         assert store.count() == 4 and len(store.campaigns()) == 1 and len(store.instances()) == 2
 
 
+def without_limits(src: Path, dst: Path) -> Path:
+    """A copy of a runs CSV without the limit columns, as exports wrote before they had them."""
+    rows = rows_of(src)
+    keep = [i for i, name in enumerate(rows[0]) if name not in ("cutoff_time", "mem_limit_mb")]
+    with open(dst, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([[row[i] for i in keep] for row in rows])
+    return dst
+
+
 def test_other_limits_than_the_store_holds_are_refused(tmp_path):
     with make_store(tmp_path / "a.sqlite") as store:
         write_csv(store, tmp_path / "runs.csv")
+    old = without_limits(tmp_path / "runs.csv", tmp_path / "old.csv")
     with RunStore(tmp_path / "b.sqlite", write=True) as store:
-        import_runs_csv(tmp_path / "runs.csv", store, cutoff_time=10, mem_limit_mb=1024)
+        import_runs_csv(old, store, cutoff_time=10, mem_limit_mb=1024)
         with pytest.raises(UsageError, match="one cutoff and memory limit"):
-            import_runs_csv(tmp_path / "runs.csv", store, cutoff_time=20, mem_limit_mb=1024)
+            import_runs_csv(old, store, cutoff_time=20, mem_limit_mb=1024)
         assert store.count() == 4
 
 
-def test_limits_are_required(tmp_path):
+def test_limits_are_required_when_the_csv_has_none(tmp_path):
     with make_store(tmp_path / "a.sqlite") as store:
         write_csv(store, tmp_path / "runs.csv")
+    old = without_limits(tmp_path / "runs.csv", tmp_path / "old.csv")
     with RunStore(tmp_path / "b.sqlite", write=True) as store:
         with pytest.raises(UsageError, match="--cutoff-time"):
-            import_runs_csv(tmp_path / "runs.csv", store)
+            import_runs_csv(old, store)
+
+
+def test_the_csv_carries_the_limits_and_a_contradicting_limit_is_refused(tmp_path):
+    """Runs collected at 10 s imported as if at 20 s would double every PAR score: refused, by line."""
+    with make_store(tmp_path / "a.sqlite") as store:
+        write_csv(store, tmp_path / "runs.csv")
+        expected = summarize(store)
+    header = rows_of(tmp_path / "runs.csv")[0]
+    assert header[-2:] == ["cutoff_time", "mem_limit_mb"]
+    assert {(r[-2], r[-1]) for r in rows_of(tmp_path / "runs.csv")[1:]} == {("10.0", "1024.0")}
+    with RunStore(tmp_path / "b.sqlite", write=True) as store:
+        for cutoff, mem in ((20, None), (None, 2048), (5, 1024)):
+            with pytest.raises(InputError, match="were collected with") as err:
+                import_runs_csv(tmp_path / "runs.csv", store, cutoff_time=cutoff, mem_limit_mb=mem)
+            assert err.value.path == str(tmp_path / "runs.csv") and err.value.line == 2
+        assert store.count() == 0 and store.campaigns() == []
+        # without limits, or with the recorded ones, the runs come back under their own limits
+        import_runs_csv(tmp_path / "runs.csv", store)
+        assert import_runs_csv(tmp_path / "runs.csv", store, cutoff_time=10, mem_limit_mb=1024).present == 4
+        assert summarize(store)["algorithms"] == expected["algorithms"]
+        assert [(c.cutoff_time, c.mem_limit_mb) for c in store.campaigns()] == [(10.0, 1024.0)]
+
+
+def test_cli_import_with_another_cutoff_than_the_runs_had(tmp_path, run_cli):
+    with make_store(tmp_path / "a.sqlite") as store:
+        write_csv(store, tmp_path / "runs.csv")
+    db = tmp_path / "b.sqlite"
+    res = run_cli("runs", "import", tmp_path / "runs.csv", "--db", db, "--cutoff-time", "5")
+    assert res.code == 2 and res.err.count("\n") == 1 and "Traceback" not in res.err
+    assert f"{tmp_path / 'runs.csv'}:2:" in res.err and "cutoff_time 10" in res.err and "--cutoff-time 5" in res.err
+    assert not db.exists()
+    res = run_cli("runs", "import", tmp_path / "runs.csv", "--db", db)
+    assert res.code == 0 and "4 runs added" in res.out, res.err
 
 
 def break_line(src: Path, dst: Path, line: int, column: str, value: str) -> None:
@@ -189,4 +233,7 @@ def test_committed_runs_round_trip_byte_for_byte(tmp_path):
         report = import_runs_csv(copy, store, cutoff_time=10, mem_limit_mb=2048)
         write_csv(store, tmp_path / "back.csv")
     assert report.added == report.rows > 1000
-    assert (tmp_path / "back.csv").read_bytes() == copy.read_bytes()
+    # the export now carries the limits the committed file (written before) lacks
+    back = rows_of(tmp_path / "back.csv")
+    assert {(r[-2], r[-1]) for r in back[1:]} == {("10.0", "2048.0")}
+    assert without_limits(tmp_path / "back.csv", tmp_path / "plain.csv").read_bytes() == copy.read_bytes()
