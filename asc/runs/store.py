@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 import fcntl
 import json
+import math
 import os
 import sqlite3
 import time
@@ -243,7 +244,15 @@ class RunStore:
     # -- writing ----------------------------------------------------------------
 
     def start_campaign(self, cutoff_time: float, mem_limit_mb: float, environment: Mapping[str, Any]) -> Campaign:
-        """Record a new campaign (one ``asc collect`` invocation) and return it."""
+        """Record a new campaign (one ``asc collect`` invocation) and return it.
+
+        Raises
+        ------
+        UsageError
+            A limit that is not a positive, finite number: a campaign recorded with an
+            infinite or NaN cutoff would make every PAR score of the store meaningless.
+        """
+        _check_limits(self.path, cutoff_time, mem_limit_mb)
         started = time.time()
         host = str(environment.get("host", ""))
         with self._transaction() as db:
@@ -282,6 +291,7 @@ class RunStore:
         UsageError
             A campaign with that id is already stored.
         """
+        _check_limits(self.path, campaign.cutoff_time, campaign.mem_limit_mb)
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign.id,)).fetchone():
                 raise UsageError(f"{self.path}: campaign {campaign.id} is already in the run store")
@@ -379,6 +389,16 @@ class RunStore:
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
         return "\n".join(str(r[0]) for r in self._db.execute("PRAGMA integrity_check"))
+
+
+def _check_limits(path: Path, cutoff_time: float, mem_limit_mb: float) -> None:
+    for name, value in (("cutoff time", cutoff_time), ("memory limit", mem_limit_mb)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (math.isfinite(number) and number > 0):
+            raise UsageError(f"{path}: a campaign's {name} must be a positive, finite number; got {value!r}")
 
 
 def _to_sql(value: Any) -> Any:

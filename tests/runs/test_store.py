@@ -208,3 +208,16 @@ def test_a_store_that_cannot_be_locked_is_an_input_error(tmp_path):
     (tmp_path / "f.txt").write_text("x")
     with pytest.raises(InputError, match="folder"):  # its folder cannot be made: a file is in the way
         RunStore(tmp_path / "f.txt" / "runs.sqlite", write=True)
+
+
+@pytest.mark.parametrize(("cutoff", "mem"), [(float("inf"), 1024), (float("nan"), 1024), (0, 1024), (-5, 1024),
+                                              (10, float("inf")), (10, 0)])
+def test_a_campaign_with_a_limit_that_is_not_positive_and_finite_is_refused(tmp_path, cutoff, mem):
+    from asc.runs.store import Campaign
+
+    with RunStore(tmp_path / "r.sqlite", write=True) as store:
+        with pytest.raises(UsageError, match="positive, finite"):
+            store.start_campaign(cutoff, mem, {})
+        with pytest.raises(UsageError, match="positive, finite"):
+            store.restore_campaign(Campaign(1, 0.0, "h", cutoff, mem, {}))
+        assert store.campaigns() == []
