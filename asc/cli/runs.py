@@ -32,7 +32,10 @@ def add_parser(subparsers: Any) -> None:
     what.add_argument("--aslib", metavar="DIR", help="write an ASlib scenario folder")
     what.add_argument("--csv", metavar="FILE", help="write every run as CSV")
     what.add_argument("--parquet", metavar="FILE", help="write every run as Parquet")
-    e.add_argument("--features", metavar="DIR|CSV", help="features to include in the ASlib scenario (from `asc features`)")
+    e.add_argument("--features", metavar="DIR|CSV",
+                   help="features to include in the ASlib scenario (from `asc features`; may be the --aslib "
+                        "folder itself). Without it the scenario gets 3 placeholder features read from the DIMACS "
+                        "headers, and feature files already in the folder are never replaced by them")
     e.add_argument("--scenario-id", default=None, help="ASlib scenario id (default: the folder name)")
     e.add_argument("--folds", type=at_least(2), default=10, help="cross-validation folds in cv.arff (default 10)")
     e.add_argument("--fold-seed", type=seed, default=0, help="seed of the fold assignment (default 0)")
@@ -141,6 +144,11 @@ def run_export(args: argparse.Namespace) -> int:
             out = export.write_aslib(store, args.aslib, scenario_id=sid, features=args.features,
                                      n_folds=args.folds, fold_seed=args.fold_seed, measure=args.measure)
             print(f"aslib: {out}")
+            if args.features is None:
+                print(f"asc: warning: no --features: {out} holds {len(export.PLACEHOLDER_FEATURES)} placeholder "
+                      f"features ({', '.join(export.PLACEHOLDER_FEATURES)}, from the DIMACS headers), not "
+                      f"SATzilla's; for a model worth deploying run `asc features INSTANCES -o {out} --format "
+                      f"arff` and export again with --features {out}", file=sys.stderr)
     sys.stdout.flush()
     return 0
 

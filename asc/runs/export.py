@@ -271,11 +271,50 @@ def to_scenario(
     )
 
 
+#: Feature files of an ASlib folder (what ``asc features --format arff -o DIR`` writes).
+FEATURE_FILES = ("feature_values.arff", "feature_costs.arff", "feature_runstatus.arff")
+#: The placeholder features written when no features are given (see :func:`_size_features`).
+PLACEHOLDER_FEATURES = ("num_vars", "num_clauses", "clause_var_ratio")
+
+
 def write_aslib(store: RunStore, directory: str | Path, **kwargs: Any) -> Path:
-    """Write :func:`to_scenario` of the store as an ASlib folder."""
+    """Write :func:`to_scenario` of the store as an ASlib folder.
+
+    Raises
+    ------
+    InputError
+        No ``features`` were given and ``directory`` already holds feature files
+        other than the placeholders an earlier export wrote (e.g. those of
+        ``asc features -o DIR --format arff``): they are not replaced by placeholders.
+    """
     from asc.aslib import write_scenario
 
+    if kwargs.get("features") is None:
+        kept = real_feature_files(directory)
+        if kept:
+            raise InputError(f"the folder already holds features ({', '.join(p.name for p in kept)}) that an "
+                             "export without --features would replace by 3 placeholders; give --features "
+                             f"{directory} to export with them, or choose another folder", directory)
     return write_scenario(to_scenario(store, **kwargs), directory)
+
+
+def real_feature_files(directory: str | Path) -> list[Path]:
+    """Feature files in ``directory`` that are not the placeholders of an earlier export."""
+    from asc.aslib.arff import read_arff
+
+    folder = Path(directory)
+    present = [folder / name for name in FEATURE_FILES if (folder / name).is_file()]
+    if not present:
+        return []
+    values = folder / FEATURE_FILES[0]
+    if values.is_file():
+        try:
+            names = tuple(n for n in read_arff(values).names if n.lower() not in ("instance_id", "repetition"))
+        except InputError:
+            return present  # unreadable: not ours to overwrite either
+        if names == PLACEHOLDER_FEATURES:
+            return []
+    return present
 
 
 def _ground_truth(frame: pd.DataFrame) -> pd.DataFrame:
@@ -341,8 +380,15 @@ def _load_features(source: str | Path | FeatureTables, frame: pd.DataFrame):
             from asc.aslib import read_description
 
             d = read_description(source / "description.txt")
-            steps, default_steps = dict(d.feature_steps), tuple(d.default_steps)
-            fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
+            # A description.txt that is not about these feature files (an earlier export's,
+            # left beside files `asc features` wrote since) would declare steps they lack.
+            names = {c for c in fvalues.columns if c not in ("instance_id", "repetition")}
+            provided = {f for step in d.feature_steps.values() for f in step.provides}
+            step_columns = None if fstatus is None else \
+                {c for c in fstatus.columns if c not in ("instance_id", "repetition")}
+            if provided == names and (step_columns is None or step_columns == set(d.feature_steps)):
+                steps, default_steps = dict(d.feature_steps), tuple(d.default_steps)
+                fcut, fmem = d.features_cutoff_time, d.features_cutoff_memory
     elif Path(source).is_file():
         source = Path(source)
         try:

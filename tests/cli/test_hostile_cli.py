@@ -209,3 +209,39 @@ def test_solve_with_a_non_finite_cutoff_runs_nothing_and_says_so(run_cli, tmp_pa
         res = run_cli("solve", cnf, "--cutoff-time", value)
         assert res.code == 2 and one_line(res) and "--cutoff-time" in res.err, res.err
         assert "s UNKNOWN" not in res.out and res.out == ""
+
+
+def test_export_without_features_never_replaces_real_features_and_says_it_writes_placeholders(
+        run_cli, tmp_path, collected):
+    db, folder = collected
+    scenario = tmp_path / "scenario"
+    res = run_cli("features", folder, "-o", scenario, "--format", "arff", "--no-progress")
+    assert res.code == 0, res.err
+    before = {p.name: p.read_bytes() for p in scenario.iterdir()}
+    res = run_cli("runs", "export", "--db", db, "--aslib", scenario)
+    assert res.code == 2 and one_line(res) and "--features" in res.err and "feature_values.arff" in res.err
+    assert {p.name: p.read_bytes() for p in scenario.iterdir()} == before  # nothing written
+    # the features asc features put there go into the scenario written over them
+    res = run_cli("runs", "export", "--db", db, "--aslib", scenario, "--features", scenario)
+    assert res.code == 0 and res.err == "", res.err
+    assert (scenario / "feature_values.arff").read_text().count("@ATTRIBUTE") > 40
+    assert run_cli("aslib", "validate", scenario).code == 0
+    res = run_cli("train", scenario, "-o", tmp_path / "m.skops")
+    assert res.code == 0, res.err
+    res = run_cli("select", folder / "php-8-7.cnf.xz", "--model", tmp_path / "m.skops")
+    assert res.code == 0, res.err
+
+    # placeholders first: said so, and replaced by real features later without a stale description
+    other = tmp_path / "other"
+    res = run_cli("runs", "export", "--db", db, "--aslib", other)
+    assert res.code == 0 and "placeholder" in res.err and "--features" in res.err
+    res = run_cli("runs", "export", "--db", db, "--aslib", other)  # an export's own placeholders may be redone
+    assert res.code == 0, res.err
+    res = run_cli("features", folder, "-o", other, "--format", "arff", "--no-progress")
+    assert res.code == 0, res.err
+    res = run_cli("runs", "export", "--db", db, "--aslib", other, "--features", other)
+    assert res.code == 0, res.err
+    res = run_cli("aslib", "validate", other)
+    assert res.code == 0, res.out
+    res = run_cli("train", other, "-o", tmp_path / "m2.skops")
+    assert res.code == 0 and "50 features" in res.err, res.err
