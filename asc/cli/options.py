@@ -289,3 +289,5 @@ def check_outputs(outputs: dict[str, Any], inputs: dict[str, Any], *, files: Seq
                 existing = os.path.dirname(existing)
             if not os.path.isdir(existing):
                 raise InputError(f"{name} cannot be written: {existing} is not a folder", path)
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise InputError(f"{name} cannot be written: no permission to write in {existing}", path)

@@ -47,7 +47,12 @@ def run(args: argparse.Namespace) -> int:
     if args.selector == "auto":
         params["progress"] = True  # the search reports trials, best cost and time left on stderr
     model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **params)
-    path = save_model(model, args.output)
+    try:
+        path = save_model(model, args.output)
+    except OSError as exc:  # the folder checked above went away or filled up during training
+        from asc.errors import InputError
+
+        raise InputError(f"cannot write the model file: {exc.strerror or exc}", args.output) from None
     info = model.info
     print(f"asc: trained {info.selector} on {info.scenario}: {len(info.algorithms)} algorithms, "
           f"{len(info.features)} features from steps {','.join(info.steps)}", file=sys.stderr)

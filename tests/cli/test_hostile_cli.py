@@ -245,3 +245,19 @@ def test_export_without_features_never_replaces_real_features_and_says_it_writes
     assert res.code == 0, res.out
     res = run_cli("train", other, "-o", tmp_path / "m2.skops")
     assert res.code == 0 and "50 features" in res.err, res.err
+
+
+def test_train_into_a_folder_it_cannot_write_is_one_line(run_cli, tmp_path):
+    import os
+
+    folder = Path("/sys")  # refuses new files even to root
+    try:
+        os.close(os.open(folder / "asc-probe", os.O_WRONLY | os.O_CREAT))
+    except OSError:
+        pass
+    else:
+        os.unlink(folder / "asc-probe")
+        pytest.skip("/sys takes new files here")
+    db = _store(run_cli, tmp_path)
+    res = run_cli("train", db, "-o", folder / "m.skops", "--features", FEATURES_CSV, "--selector", "sbs")
+    assert res.code == 2 and one_line(res) and "m.skops" in res.err, res.err
