@@ -104,7 +104,12 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     else:
         write = {"json": batch.write_json, "text": write_text}.get(args.format, batch.write_csv)
-        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+        try:
+            out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+        except OSError as exc:
+            from asc.errors import InputError
+
+            raise InputError(f"cannot write the output file: {exc.strerror or exc}", args.output) from None
         try:
             write(rows, steps, columns, out)
         finally:

@@ -164,17 +164,36 @@ def summarize(store: RunStore, par: float = 10.0, measure: str = "cpu_time") -> 
 def write_csv(store: RunStore, path: str | Path) -> Path:
     """Every run, one row each, as CSV."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    runs_frame(store).to_csv(path, index=False)
+    frame = runs_frame(store)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False)
     return path
 
 
 def write_parquet(store: RunStore, path: str | Path) -> Path:
     """Every run, one row each, as Parquet (pyarrow)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    runs_frame(store).to_parquet(path, index=False, engine="pyarrow")
+    frame = runs_frame(store)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path, index=False, engine="pyarrow")
     return path
+
+
+class _writing:
+    """Turns an OSError while writing ``path`` (permissions, read-only or full file system) into an InputError."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, OSError):
+            raise InputError(f"cannot write here: {exc.strerror or exc}", getattr(exc, "filename", None) or self.path) \
+                from None
 
 
 # -- ASlib -------------------------------------------------------------------------
@@ -295,7 +314,9 @@ def write_aslib(store: RunStore, directory: str | Path, **kwargs: Any) -> Path:
             raise InputError(f"the folder already holds features ({', '.join(p.name for p in kept)}) that an "
                              "export without --features would replace by 3 placeholders; give --features "
                              f"{directory} to export with them, or choose another folder", directory)
-    return write_scenario(to_scenario(store, **kwargs), directory)
+    scenario = to_scenario(store, **kwargs)
+    with _writing(directory):
+        return write_scenario(scenario, directory)
 
 
 def real_feature_files(directory: str | Path) -> list[Path]:

@@ -247,7 +247,7 @@ def test_export_without_features_never_replaces_real_features_and_says_it_writes
     assert res.code == 0 and "50 features" in res.err, res.err
 
 
-def test_train_into_a_folder_it_cannot_write_is_one_line(run_cli, tmp_path):
+def test_outputs_into_a_folder_that_cannot_be_written_are_one_line(run_cli, tmp_path):
     import os
 
     folder = Path("/sys")  # refuses new files even to root
@@ -259,5 +259,14 @@ def test_train_into_a_folder_it_cannot_write_is_one_line(run_cli, tmp_path):
         os.unlink(folder / "asc-probe")
         pytest.skip("/sys takes new files here")
     db = _store(run_cli, tmp_path)
-    res = run_cli("train", db, "-o", folder / "m.skops", "--features", FEATURES_CSV, "--selector", "sbs")
-    assert res.code == 2 and one_line(res) and "m.skops" in res.err, res.err
+    cnf = _tiny_cnf(tmp_path / "inst") / "a.cnf"
+    for argv in (("train", db, "-o", folder / "m.skops", "--features", FEATURES_CSV, "--selector", "sbs"),
+                 ("runs", "export", "--db", db, "--csv", folder / "runs.csv"),
+                 ("runs", "export", "--db", db, "--parquet", folder / "sub" / "runs.parquet"),
+                 ("runs", "export", "--db", db, "--aslib", folder / "scenario", "--features", FEATURES_CSV),
+                 ("features", cnf, "-o", folder / "f.csv"),
+                 ("features", cnf, "-o", folder / "feats", "--format", "arff"),
+                 ("runs", "import", RUNS_CSV, "--db", folder / "runs.sqlite", "--cutoff-time", 10,
+                  "--mem-limit", 2048)):
+        res = run_cli(*argv)
+        assert res.code == 2 and one_line(res) and str(folder) in res.err, (argv, res.err)
