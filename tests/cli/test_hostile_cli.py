@@ -270,3 +270,28 @@ def test_outputs_into_a_folder_that_cannot_be_written_are_one_line(run_cli, tmp_
                   "--mem-limit", 2048)):
         res = run_cli(*argv)
         assert res.code == 2 and one_line(res) and str(folder) in res.err, (argv, res.err)
+
+
+def test_a_second_writer_through_a_symlink_is_refused(asc_exe, tmp_path):
+    """Issue 21: `--db h.sqlite` and `--db link.sqlite` (a symlink to it) ran at once and overwrote results."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "h.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from asc.runs.store import RunStore\n"
+                               f"s = RunStore({str(db)!r}, write=True); print('ready', flush=True); "
+                               "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        res = subprocess.run([*asc_exe, "collect", "--portfolio", PORTFOLIO, "--instances", _tiny_cnf(tmp_path / "i"),
+                              "--cutoff-time", "2", "--db", link, "--no-progress"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert res.returncode == 2 and "another process is writing" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
