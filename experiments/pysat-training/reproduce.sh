@@ -30,7 +30,8 @@ for arg in "$@"; do
     esac
 done
 
-# Limits of the committed collection; the import needs them because runs.csv does not record them.
+# Limits of the committed collection. runs.csv exported since records them (and the import checks
+# that they agree); the committed runs.csv predates that, so the import is told them here.
 CUTOFF=10
 MEM=2048
 
