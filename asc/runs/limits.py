@@ -4,8 +4,12 @@ Two layers, because either alone can be escaped:
 
 - **The operating system.** The command starts under ``/bin/sh -c 'ulimit ...; exec
   "$@"'``: ``RLIMIT_CPU`` (soft = ceil(cutoff) + 1 s, raising SIGXCPU; hard one second
-  later, SIGKILL) and ``RLIMIT_AS`` (the memory limit) hold for each process and are
-  inherited by its children. A shell rather than ``preexec_fn`` because runs are
+  later, SIGKILL), ``RLIMIT_AS`` (the memory limit) and ``RLIMIT_FSIZE`` (the output
+  limit: no file a process writes, its captured stdout and stderr included, grows past
+  it; the write fails with SIGXFSZ or EFBIG) hold for each process and are
+  inherited by its children. The output limit is the one bound on the disk a run's
+  output takes whatever the solver prints, however fast: the monitor below only sees
+  the files between two samples. A shell rather than ``preexec_fn`` because runs are
   started from threads (a ``preexec_fn`` may deadlock there) and because it keeps
   ``subprocess``'s fast vfork path; it costs about half a millisecond.
 - **The parent's death.** Where util-linux ``setpriv`` exists, the run's root process
@@ -15,7 +19,9 @@ Two layers, because either alone can be escaped:
 - **Monitoring.** The command runs in its own session (process group). This process
   samples the whole tree every 10-100 ms with psutil: CPU time (user + system, plus
   that of children already reaped by their parents) and resident memory summed over
-  the tree. When the tree exceeds a limit it is killed: SIGTERM to the group and to
+  the tree, and the size of the captured stdout and stderr (which ends a run that
+  keeps printing at the output limit, instead of letting it spin on failed writes
+  until its CPU limit). When the tree exceeds a limit it is killed: SIGTERM to the group and to
   every process seen in the tree, then SIGKILL to what is left after ``term_grace``.
 
 When the command ends (answer or not), any process it leaves behind (same process
@@ -58,6 +64,14 @@ POLL_MAX = 0.1
 #: Default time between SIGTERM and SIGKILL when a limit is exceeded (seconds).
 TERM_GRACE = 1.0
 
+#: Default limit of each of a run's captured stdout and stderr, and of any file its
+#: processes write (MiB). Without one, a solver printing endless comment lines fills the
+#: disk (and, on a tmpfs, memory) for as long as its CPU limit lets it. 64 MiB holds the
+#: model of an instance of about six million variables (about ten bytes a literal) with
+#: room to spare for its comments; a solver that prints more has its run ended as a
+#: crash ("output limit exceeded"), for a larger model raise ``Limits.output_mb``.
+OUTPUT_LIMIT_MB = 64
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -74,12 +88,16 @@ class Limits:
         process (``RLIMIT_AS``); None for no limit.
     term_grace
         Seconds between SIGTERM and SIGKILL.
+    output_mb
+        Size of each of the captured stdout and stderr in MiB, and of any file the
+        command writes (``RLIMIT_FSIZE``).
     """
 
     cpu_time: float
     wall_time: float
     memory_mb: float | None = None
     term_grace: float = TERM_GRACE
+    output_mb: float = OUTPUT_LIMIT_MB
 
 
 @dataclass
@@ -87,7 +105,7 @@ class Measurement:
     """What happened to one limited command.
 
     ``returncode`` is the command's exit status, negative for a signal (as in subprocess).
-    ``killed_for`` is ``"cpu"``, ``"wall"`` or ``"memory"`` when the monitor killed the
+    ``killed_for`` is ``"cpu"``, ``"wall"``, ``"memory"`` or ``"output"`` when the monitor killed the
     tree. ``kill_latency`` is the time from the monitor noticing the excess until every
     process of the tree was gone; ``overshoot`` is how far past the limit the tree was
     when it was noticed (in the limit's unit).
@@ -125,6 +143,12 @@ def os_limit_prefix(limits: Limits) -> list[str]:
         if as_hard != resource.RLIM_INFINITY:
             kb = min(kb, as_hard // 1024)
         steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
+    # POSIX counts -f in 512-byte blocks (dash, and bash as sh)
+    blocks = int(math.ceil(limits.output_mb * 2**20 / 512))
+    _, fsize_hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if fsize_hard != resource.RLIM_INFINITY:
+        blocks = min(blocks, fsize_hard // 512)
+    steps += [f"ulimit -S -f {blocks}", f"ulimit -H -f {blocks}"]
     # If this harness dies (even by SIGKILL), the kernel kills the run's root process
     # instead of leaving an orphan solver running; util-linux setpriv where available.
     pdeath = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
@@ -294,6 +318,9 @@ def run_limited(
                 killed_for, overshoot = "wall", wall - limits.wall_time
             elif limits.memory_mb and tree.rss > limits.memory_mb:
                 killed_for, overshoot = "memory", tree.rss - limits.memory_mb
+            elif (printed := _output_mb(stdout, stderr)) >= limits.output_mb:
+                # at the limit, not past it: RLIMIT_FSIZE stops the files there
+                killed_for, overshoot = "output", printed - limits.output_mb
             if killed_for:
                 noticed = time.monotonic()
                 _kill_tree(tree, pgid, pidfd, limits.term_grace)
@@ -338,6 +365,17 @@ def run_limited(
         leftovers=[p.pid for p in leftovers],
         pids_seen=sorted(tree.procs),
     )
+
+
+def _output_mb(*files: BinaryIO) -> float:
+    """Size of the largest of the captured output files in MiB (0 for one that cannot be measured)."""
+    size = 0
+    for f in files:
+        try:
+            size = max(size, os.fstat(f.fileno()).st_size)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return size / 2**20
 
 
 def _emergency_stop(pid: int) -> None:
