@@ -210,14 +210,52 @@ def _workdir() -> Path:
     """This thread's working directory for solver runs, made once (cheaper than one per run).
 
     Solvers run there so that files they write never land in the user's folder; what
-    they leave is removed after each run.
+    they leave is removed after each run. The folder is named after this process
+    (``asc-run-PID-*``) and removed when it ends: at exit, or by the reaper
+    (:func:`asc.runs.limits.remove_with_the_harness`) when it is killed. Folders of
+    processes that ended without either (the reaper killed too) are removed by the
+    next harness to make one (:func:`_remove_stale_workdirs`).
     """
+    from asc.runs.limits import remove_with_the_harness
+
     path = getattr(_local, "workdir", None)
     if path is None or not path.is_dir():
-        path = Path(tempfile.mkdtemp(prefix="asc-run-"))
+        _remove_stale_workdirs()
+        path = Path(tempfile.mkdtemp(prefix=f"asc-run-{os.getpid()}-"))
         _local.workdir = path
         atexit.register(shutil.rmtree, path, True)
+        remove_with_the_harness(path)
     return path
+
+
+_stale_checked = False
+
+
+def _remove_stale_workdirs() -> None:
+    """Remove the scratch folders of harness processes that have ended (once per process).
+
+    A folder ``asc-run-PID-*`` is stale when no process PID exists, or when the one
+    that does started after the folder was last modified (the pid was reused: the
+    owner lived while it used the folder). A folder that cannot be removed (another
+    user's) is left alone.
+    """
+    global _stale_checked
+    if _stale_checked:
+        return
+    _stale_checked = True
+    import psutil
+
+    for entry in Path(tempfile.gettempdir()).glob("asc-run-*-*"):
+        owner = entry.name.split("-")[2]
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            modified = entry.stat().st_mtime
+            if psutil.pid_exists(int(owner)) and psutil.Process(int(owner)).create_time() <= modified:
+                continue
+        except (OSError, psutil.Error):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _clean(workdir: Path) -> None:
