@@ -335,7 +335,7 @@ class LocalScheduler:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     if interrupted:
-                        raise
+                        raise  # the second: the caller abandons the runs in flight (abandon())
                     # First Ctrl-C (or SIGTERM): submit nothing more, drop queued runs and
                     # store the runs in flight as they end (each ends by its own limits).
                     interrupted = True
@@ -356,9 +356,32 @@ class LocalScheduler:
         if interrupted:
             raise KeyboardInterrupt
 
+    def abandon(self) -> int:
+        """Kill the runs in flight at once (their results, if any, are the caller's to drop).
+
+        Threads cannot be killed, but the solver processes they supervise can: each
+        supervising thread then returns promptly. Pool workers are killed instead, and
+        their reapers (:mod:`asc.runs.limits`) kill their runs. Returns how many runs
+        were in flight (for the process pool, how many workers were killed).
+        """
+        from asc.runs.limits import abandon_runs
+
+        if isinstance(self._pool, ThreadPoolExecutor):
+            return abandon_runs()
+        workers = list(getattr(self._pool, "_processes", {}).values())
+        for w in workers:
+            w.kill()
+        return len(workers)
+
     def close(self) -> None:
-        # Waits for runs in flight: threads cannot be killed, and each run ends by its limits.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # Waits for runs in flight: threads cannot be killed, and each run ends by its
+        # limits, or at once once abandon() has killed it.
+        from asc.runs.limits import resume_runs
+
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            resume_runs()
 
 
 _END = object()
@@ -421,6 +444,10 @@ class DaskScheduler:
         finally:
             if pending:
                 self._client.cancel([f for f, _ in pending.values()])
+
+    def abandon(self) -> int:
+        """Nothing to kill from here: cancelled runs already started end on their workers by their limits."""
+        return 0
 
     def close(self) -> None:
         if self._own:

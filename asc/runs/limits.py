@@ -322,6 +322,11 @@ def run_limited(
         _REAPER.watch_run(pid)
         tree = _Tree(pid)
         pidfd = _pidfd(pid)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[pid] = tree
+            abandoned = _ABANDONED.is_set()
+        if abandoned:  # started as the runs in flight were abandoned: it goes with them
+            _kill_now(tree)
     except BaseException:
         _emergency_stop(pid)
         raise
@@ -376,6 +381,8 @@ def run_limited(
         if pidfd is not None:
             os.close(pidfd)
         _REAPER.forget_run(pid)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.pop(pid, None)
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
     t1 = time.monotonic()
     kill_latency = None if noticed is None else t1 - noticed
@@ -405,6 +412,40 @@ def _output_mb(*files: BinaryIO) -> float:
         except (OSError, ValueError, AttributeError):
             continue
     return size / 2**20
+
+
+#: The runs of this process in flight, by root pid: what :func:`abandon_runs` kills.
+_IN_FLIGHT: dict[int, _Tree] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
+_ABANDONED = threading.Event()
+
+
+def abandon_runs() -> int:
+    """SIGKILL every run of this process in flight, and any run started until :func:`resume_runs`.
+
+    For a campaign abandoning its runs (a second interrupt): each ``run_limited`` in
+    flight then returns at once, as for a command killed by a signal; the caller
+    stores nothing of them. Returns how many runs were in flight.
+    """
+    with _IN_FLIGHT_LOCK:
+        _ABANDONED.set()
+        trees = list(_IN_FLIGHT.values())
+    for tree in trees:
+        _kill_now(tree)
+    return len(trees)
+
+
+def resume_runs() -> None:
+    """Let runs start again after :func:`abandon_runs` (once the campaign that abandoned them has ended)."""
+    _ABANDONED.clear()
+
+
+def _kill_now(tree: _Tree) -> None:
+    _signal(list(tree.procs.values()), tree.root, signal.SIGKILL)
+    try:
+        os.kill(tree.root, signal.SIGKILL)  # our child: its pid is not reused before we reap it
+    except OSError:
+        pass
 
 
 def _start_ticks(pid: int) -> int | None:
