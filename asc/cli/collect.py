@@ -2,6 +2,10 @@
 
 Resume is the default: the same command run again skips the runs already in the
 store, so a killed campaign is continued by simply running it again.
+
+Interrupts (Ctrl-C or SIGTERM): the first stops starting runs and stores the runs in
+flight as they end by their limits; a second kills them at once and stores nothing of
+them, so they run again on resume. Either way the exit status is 130.
 """
 
 from __future__ import annotations

@@ -477,8 +477,8 @@ def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float,
         # formatted only for the limit that was hit: the memory limit may be None
         if m.killed_for == "output":
             # not a verdict on the solver's answer: what it printed was not read to the end
-            return RunStatus.CRASH, False, (f"output limit exceeded: {output_mb:g} MiB of stdout or stderr; "
-                                            "process tree killed")
+            return RunStatus.CRASH, False, (f"output limit exceeded: stdout or stderr reached {output_mb:g} MiB, "
+                                            "the most a run may print; the run was stopped there")
         what = {"cpu": lambda: f"CPU-time limit {cutoff:g} s",
                 "wall": lambda: f"wall-clock limit {request.wall_limit:g} s",
                 "memory": lambda: f"memory limit {request.mem_limit_mb:g} MiB"}[m.killed_for]()
