@@ -311,7 +311,8 @@ class LocalScheduler:
         if kind == "thread":
             self._pool: Executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-run")
         elif kind == "process":
-            self._pool = ProcessPoolExecutor(max_workers=jobs)
+            self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_the_coordinator,
+                                             initargs=(os.getpid(),))
         else:
             raise UsageError(f"unknown local pool kind {kind!r}; expected 'thread' or 'process'")
 
@@ -382,6 +383,27 @@ class LocalScheduler:
             self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
             resume_runs()
+
+
+def _die_with_the_coordinator(coordinator: int) -> None:
+    """Process-pool worker initializer: the worker is SIGKILLed when the coordinating process dies.
+
+    A worker that outlived a killed coordinator would go on supervising its run until
+    the run's limits, then wait for work forever; dying with it, its reaper
+    (:mod:`asc.runs.limits`) kills its run and removes its scratch folder. Linux only
+    (``prctl(PR_SET_PDEATHSIG)``); a coordinator already dead when it is set is
+    checked for afterwards, as prctl(2) advises.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != coordinator:
+        os._exit(1)
 
 
 _END = object()

@@ -49,15 +49,17 @@ def wait_for_pids(pidfiles: list[Path], each: int, harness: subprocess.Popen) ->
     raise AssertionError(f"the runs never started (harness exit {harness.poll()})")
 
 
-def assert_nothing_left(harness: subprocess.Popen, pids: list[int]) -> None:
+def assert_nothing_left(harness: subprocess.Popen, pids: list[int], owners: list[int] | None = None) -> None:
+    """SIGKILL the harness; its runs' processes and the scratch folders of ``owners`` (the harness) go."""
+    owners = owners or [harness.pid]
     harness.send_signal(signal.SIGKILL)
     harness.wait()
     deadline = time.monotonic() + GONE_WITHIN
-    while time.monotonic() < deadline and (any(alive(p) for p in pids) or scratch(harness.pid)):
+    while time.monotonic() < deadline and (any(alive(p) for p in pids) or any(scratch(o) for o in owners)):
         time.sleep(0.05)
     survivors = [p for p in pids if alive(p)]
     assert survivors == [], f"{len(survivors)} of {len(pids)} processes of the runs outlived the harness"
-    assert scratch(harness.pid) == []
+    assert [f for o in owners for f in scratch(o)] == []
 
 
 def kill_left(pidfiles: list[Path]) -> None:
@@ -92,7 +94,8 @@ def test_no_process_of_a_run_outlives_a_killed_runner(tmp_path, detach):
         kill_left([pidfile])
 
 
-def test_no_process_of_a_campaign_outlives_a_killed_collect(asc_exe, tmp_path):
+@pytest.mark.parametrize("pool", ["thread", "process"])
+def test_no_process_of_a_campaign_outlives_a_killed_collect(asc_exe, tmp_path, pool):
     cnf = make_cnf(tmp_path)
     pidfiles = [tmp_path / "a.pids", tmp_path / "b.pids"]
     portfolio = tmp_path / "p.toml"
@@ -100,12 +103,16 @@ def test_no_process_of_a_campaign_outlives_a_killed_collect(asc_exe, tmp_path):
         f'[[algorithm]]\nname = "{p.stem}"\ncommand = ["{{python}}", "{FAMILY}", "{{instance}}", "{p}"]\n\n'
         for p in pidfiles))
     cmd = [*asc_exe, "collect", "--portfolio", str(portfolio), "--instances", str(cnf), "--cutoff-time", "60",
-           "--mem-limit", "512", "--jobs", "2", "--db", str(tmp_path / "runs.sqlite"), "--no-progress"]
+           "--mem-limit", "512", "--jobs", "2", "--db", str(tmp_path / "runs.sqlite"), "--no-progress",
+           "--pool", pool]
     harness = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         pids = wait_for_pids(pidfiles, 3, harness)
-        assert len(scratch(harness.pid)) == 2  # one per worker thread
-        assert_nothing_left(harness, pids)
+        # one folder per worker thread, named after the harness, or per worker process, after the worker
+        owners = [harness.pid] if pool == "thread" else [p.pid for p in psutil.Process(harness.pid).children()
+                                                         if scratch(p.pid)]
+        assert sum(len(scratch(o)) for o in owners) == 2
+        assert_nothing_left(harness, pids, owners)
     finally:
         harness.kill()
         kill_left(pidfiles)
