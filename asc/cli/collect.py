@@ -2,6 +2,10 @@
 
 Resume is the default: the same command run again skips the runs already in the
 store, so a killed campaign is continued by simply running it again.
+
+Interrupts (Ctrl-C or SIGTERM): the first stops starting runs and stores the runs in
+flight as they end by their limits; a second kills them at once and stores nothing of
+them, so they run again on resume. Either way the exit status is 130.
 """
 
 from __future__ import annotations
@@ -52,9 +56,25 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    # SIGTERM (e.g. a cluster job at its time limit) ends the campaign like Ctrl-C:
-    # runs in flight are abandoned, everything already stored stays.
+    # SIGTERM (e.g. a cluster job at its time limit) acts as Ctrl-C: the first stops
+    # starting runs and stores those in flight as they end; the second abandons them.
     raise KeyboardInterrupt
+
+
+def _abandon(scheduler: Any) -> None:
+    """Kill the runs in flight and say so; another interrupt meanwhile is ignored (they die anyway)."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        n = scheduler.abandon()
+        if n:
+            print(f"asc: abandoning the runs in flight: killed {n}; nothing is stored for them, and they "
+                  "run again when the same command is run again", file=sys.stderr)
+        else:
+            print("asc: abandoning the runs in flight: nothing more is stored; runs not stored run again "
+                  "when the same command is run again", file=sys.stderr)
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,6 +126,11 @@ def run(args: argparse.Namespace) -> int:
                     store, requests, scheduler, campaign_id=campaign.id, progress=not args.no_progress,
                     retry=retry,
                 )
+            except KeyboardInterrupt:
+                # A second interrupt (or one outside the wait for results): the campaign
+                # stores nothing more, so the runs in flight are killed rather than waited for.
+                _abandon(scheduler)
+                raise
             finally:
                 scheduler.close()
     finally:

@@ -311,7 +311,8 @@ class LocalScheduler:
         if kind == "thread":
             self._pool: Executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-run")
         elif kind == "process":
-            self._pool = ProcessPoolExecutor(max_workers=jobs)
+            self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_the_coordinator,
+                                             initargs=(os.getpid(),))
         else:
             raise UsageError(f"unknown local pool kind {kind!r}; expected 'thread' or 'process'")
 
@@ -335,7 +336,7 @@ class LocalScheduler:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     if interrupted:
-                        raise
+                        raise  # the second: the caller abandons the runs in flight (abandon())
                     # First Ctrl-C (or SIGTERM): submit nothing more, drop queued runs and
                     # store the runs in flight as they end (each ends by its own limits).
                     interrupted = True
@@ -356,9 +357,53 @@ class LocalScheduler:
         if interrupted:
             raise KeyboardInterrupt
 
+    def abandon(self) -> int:
+        """Kill the runs in flight at once (their results, if any, are the caller's to drop).
+
+        Threads cannot be killed, but the solver processes they supervise can: each
+        supervising thread then returns promptly. Pool workers are killed instead, and
+        their reapers (:mod:`asc.runs.limits`) kill their runs. Returns how many runs
+        were in flight (for the process pool, how many workers were killed).
+        """
+        from asc.runs.limits import abandon_runs
+
+        if isinstance(self._pool, ThreadPoolExecutor):
+            return abandon_runs()
+        workers = list(getattr(self._pool, "_processes", {}).values())
+        for w in workers:
+            w.kill()
+        return len(workers)
+
     def close(self) -> None:
-        # Waits for runs in flight: threads cannot be killed, and each run ends by its limits.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # Waits for runs in flight: threads cannot be killed, and each run ends by its
+        # limits, or at once once abandon() has killed it.
+        from asc.runs.limits import resume_runs
+
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            resume_runs()
+
+
+def _die_with_the_coordinator(coordinator: int) -> None:
+    """Process-pool worker initializer: the worker is SIGKILLed when the coordinating process dies.
+
+    A worker that outlived a killed coordinator would go on supervising its run until
+    the run's limits, then wait for work forever; dying with it, its reaper
+    (:mod:`asc.runs.limits`) kills its run and removes its scratch folder. Linux only
+    (``prctl(PR_SET_PDEATHSIG)``); a coordinator already dead when it is set is
+    checked for afterwards, as prctl(2) advises.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != coordinator:
+        os._exit(1)
 
 
 _END = object()
@@ -421,6 +466,10 @@ class DaskScheduler:
         finally:
             if pending:
                 self._client.cancel([f for f, _ in pending.values()])
+
+    def abandon(self) -> int:
+        """Nothing to kill from here: cancelled runs already started end on their workers by their limits."""
+        return 0
 
     def close(self) -> None:
         if self._own:

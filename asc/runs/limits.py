@@ -1,21 +1,48 @@
 """Run a command under CPU-time, wall-clock and memory limits, children included (as runsolver does).
 
-Two layers, because either alone can be escaped:
+Three layers, because each alone can be escaped:
 
 - **The operating system.** The command starts under ``/bin/sh -c 'ulimit ...; exec
   "$@"'``: ``RLIMIT_CPU`` (soft = ceil(cutoff) + 1 s, raising SIGXCPU; hard one second
-  later, SIGKILL) and ``RLIMIT_AS`` (the memory limit) hold for each process and are
-  inherited by its children. A shell rather than ``preexec_fn`` because runs are
+  later, SIGKILL), ``RLIMIT_AS`` (the memory limit) and ``RLIMIT_FSIZE`` (the output
+  limit: no file a process writes, its captured stdout and stderr included, grows past
+  it; the write fails with SIGXFSZ or EFBIG) hold for each process and are
+  inherited by its children. The output limit is the one bound on the disk a run's
+  output takes whatever the solver prints, however fast: the monitor below only sees
+  the files between two samples. A shell rather than ``preexec_fn`` because runs are
   started from threads (a ``preexec_fn`` may deadlock there) and because it keeps
   ``subprocess``'s fast vfork path; it costs about half a millisecond.
-- **The parent's death.** Where util-linux ``setpriv`` exists, the run's root process
-  gets ``PR_SET_PDEATHSIG`` = SIGKILL: if the harness is killed, its solvers die too.
-  A harness killed before setpriv has set it leaves an orphan shell, which checks its
-  parent and stops before starting the solver.
+- **The harness's death.** Nothing of a run outlives the harness process, however it
+  ends (SIGKILL included), by two means:
+
+  * Where util-linux ``setpriv`` exists, the run's root process gets
+    ``PR_SET_PDEATHSIG`` = SIGKILL, so the solver itself dies at once. A harness
+    killed before setpriv has set it leaves an orphan shell, which checks its parent
+    and stops before starting the solver. The death signal is not inherited across
+    fork, so it alone leaves the solver's children running.
+  * The reaper (:class:`_Reaper`): one small process per harness process, started
+    with its first run, in a session of its own (a Ctrl-C at the terminal does not
+    reach it). It reads a pipe whose only write end the harness holds (close-on-exec,
+    so no solver inherits it; closed in forked children). The harness tells it each
+    run's session id (the root's pid, also its process group) as the run starts,
+    every process the monitor sees in the run's tree, each scratch folder, and when a
+    run ends. The kernel closes the pipe when the harness ends, however it ends; the
+    reaper then SIGKILLs every process of a registered session or process group and
+    every registered process still alive (the same pid with the same start time:
+    never a recycled one), again until none is left (a fork may race the kill), and
+    removes the scratch folders. Session and group ids are safe to match: Linux does
+    not reuse a pid while a session or group of that id has a member. A run is
+    registered as soon as its root has been spawned, before the solver is even
+    executed, so it has no children yet; what the reaper cannot see is a process that
+    left the run's session (``setsid``) between two samples of the monitor, for
+    which the OS limits still hold. Should the reaper be killed too, the next
+    harness removes the scratch folders (:mod:`asc.runs.runner`).
 - **Monitoring.** The command runs in its own session (process group). This process
   samples the whole tree every 10-100 ms with psutil: CPU time (user + system, plus
   that of children already reaped by their parents) and resident memory summed over
-  the tree. When the tree exceeds a limit it is killed: SIGTERM to the group and to
+  the tree, and the size of the captured stdout and stderr (which ends a run that
+  keeps printing at the output limit, instead of letting it spin on failed writes
+  until its CPU limit). When the tree exceeds a limit it is killed: SIGTERM to the group and to
   every process seen in the tree, then SIGKILL to what is left after ``term_grace``.
 
 When the command ends (answer or not), any process it leaves behind (same process
@@ -42,6 +69,8 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +86,14 @@ POLL_MAX = 0.1
 
 #: Default time between SIGTERM and SIGKILL when a limit is exceeded (seconds).
 TERM_GRACE = 1.0
+
+#: Default limit of each of a run's captured stdout and stderr, and of any file its
+#: processes write (MiB). Without one, a solver printing endless comment lines fills the
+#: disk (and, on a tmpfs, memory) for as long as its CPU limit lets it. 64 MiB holds the
+#: model of an instance of about six million variables (about ten bytes a literal) with
+#: room to spare for its comments; a solver that prints more has its run ended as a
+#: crash ("output limit exceeded"), for a larger model raise ``Limits.output_mb``.
+OUTPUT_LIMIT_MB = 64
 
 
 @dataclass(frozen=True)
@@ -74,12 +111,16 @@ class Limits:
         process (``RLIMIT_AS``); None for no limit.
     term_grace
         Seconds between SIGTERM and SIGKILL.
+    output_mb
+        Size of each of the captured stdout and stderr in MiB, and of any file the
+        command writes (``RLIMIT_FSIZE``).
     """
 
     cpu_time: float
     wall_time: float
     memory_mb: float | None = None
     term_grace: float = TERM_GRACE
+    output_mb: float = OUTPUT_LIMIT_MB
 
 
 @dataclass
@@ -87,7 +128,7 @@ class Measurement:
     """What happened to one limited command.
 
     ``returncode`` is the command's exit status, negative for a signal (as in subprocess).
-    ``killed_for`` is ``"cpu"``, ``"wall"`` or ``"memory"`` when the monitor killed the
+    ``killed_for`` is ``"cpu"``, ``"wall"``, ``"memory"`` or ``"output"`` when the monitor killed the
     tree. ``kill_latency`` is the time from the monitor noticing the excess until every
     process of the tree was gone; ``overshoot`` is how far past the limit the tree was
     when it was noticed (in the limit's unit).
@@ -125,6 +166,12 @@ def os_limit_prefix(limits: Limits) -> list[str]:
         if as_hard != resource.RLIM_INFINITY:
             kb = min(kb, as_hard // 1024)
         steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
+    # POSIX counts -f in 512-byte blocks (dash, and bash as sh)
+    blocks = int(math.ceil(limits.output_mb * 2**20 / 512))
+    _, fsize_hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if fsize_hard != resource.RLIM_INFINITY:
+        blocks = min(blocks, fsize_hard // 512)
+    steps += [f"ulimit -S -f {blocks}", f"ulimit -H -f {blocks}"]
     # If this harness dies (even by SIGKILL), the kernel kills the run's root process
     # instead of leaving an orphan solver running; util-linux setpriv where available.
     pdeath = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
@@ -169,6 +216,8 @@ class _Tree:
         for p in members:
             # keep the first Process object of a pid: it remembers the creation time,
             # so a recycled pid is never mistaken for the process we saw
+            if p.pid not in self.procs:
+                _REAPER.watch(self.root, p.pid)
             p = self.procs.setdefault(p.pid, p)
             try:
                 with p.oneshot():
@@ -201,6 +250,8 @@ class _Tree:
                     p = psutil.Process(pid)
                     if _alive(p):
                         found[pid] = p
+                        if pid not in self.procs:
+                            _REAPER.watch(self.root, pid)
                         self.procs.setdefault(pid, p)
             except (OSError, psutil.Error):
                 continue
@@ -268,8 +319,14 @@ def run_limited(
         return Measurement(-1, 0.0, 0.0, 0.0, 0.0, started_at, now, spawn_error=str(exc))
     pid = pgid = proc.pid
     try:
+        _REAPER.watch_run(pid)
         tree = _Tree(pid)
         pidfd = _pidfd(pid)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[pid] = tree
+            abandoned = _ABANDONED.is_set()
+        if abandoned:  # started as the runs in flight were abandoned: it goes with them
+            _kill_now(tree)
     except BaseException:
         _emergency_stop(pid)
         raise
@@ -294,6 +351,9 @@ def run_limited(
                 killed_for, overshoot = "wall", wall - limits.wall_time
             elif limits.memory_mb and tree.rss > limits.memory_mb:
                 killed_for, overshoot = "memory", tree.rss - limits.memory_mb
+            elif (printed := _output_mb(stdout, stderr)) >= limits.output_mb:
+                # at the limit, not past it: RLIMIT_FSIZE stops the files there
+                killed_for, overshoot = "output", printed - limits.output_mb
             if killed_for:
                 noticed = time.monotonic()
                 _kill_tree(tree, pgid, pidfd, limits.term_grace)
@@ -320,6 +380,9 @@ def run_limited(
     finally:
         if pidfd is not None:
             os.close(pidfd)
+        _REAPER.forget_run(pid)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.pop(pid, None)
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
     t1 = time.monotonic()
     kill_latency = None if noticed is None else t1 - noticed
@@ -338,6 +401,211 @@ def run_limited(
         leftovers=[p.pid for p in leftovers],
         pids_seen=sorted(tree.procs),
     )
+
+
+def _output_mb(*files: BinaryIO) -> float:
+    """Size of the largest of the captured output files in MiB (0 for one that cannot be measured)."""
+    size = 0
+    for f in files:
+        try:
+            size = max(size, os.fstat(f.fileno()).st_size)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return size / 2**20
+
+
+#: The runs of this process in flight, by root pid: what :func:`abandon_runs` kills.
+_IN_FLIGHT: dict[int, _Tree] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
+_ABANDONED = threading.Event()
+
+
+def abandon_runs() -> int:
+    """SIGKILL every run of this process in flight, and any run started until :func:`resume_runs`.
+
+    For a campaign abandoning its runs (a second interrupt): each ``run_limited`` in
+    flight then returns at once, as for a command killed by a signal; the caller
+    stores nothing of them. Returns how many runs were in flight.
+    """
+    with _IN_FLIGHT_LOCK:
+        _ABANDONED.set()
+        trees = list(_IN_FLIGHT.values())
+    for tree in trees:
+        _kill_now(tree)
+    return len(trees)
+
+
+def resume_runs() -> None:
+    """Let runs start again after :func:`abandon_runs` (once the campaign that abandoned them has ended)."""
+    _ABANDONED.clear()
+
+
+def _kill_now(tree: _Tree) -> None:
+    _signal(list(tree.procs.values()), tree.root, signal.SIGKILL)
+    try:
+        os.kill(tree.root, signal.SIGKILL)  # our child: its pid is not reused before we reap it
+    except OSError:
+        pass
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The start time of ``pid`` in clock ticks since boot (``/proc/PID/stat`` field 22), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return int(fh.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+#: The reaper's program (run as ``python -I -S -c``; standard library only, so it starts
+#: in milliseconds). Lines on stdin: ``run ROOT TICKS``, ``pid ROOT PID TICKS``,
+#: ``end ROOT``, ``dir PATH``. At end of input (the harness has ended) it kills and
+#: removes what is still registered.
+_REAPER_CODE = r"""
+import os, shutil, signal, sys, time
+for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGPIPE):
+    signal.signal(s, signal.SIG_IGN)
+runs, pids, dirs = {}, {}, set()
+for line in sys.stdin.buffer:
+    w = line.split()
+    try:
+        if w[0] == b"run":
+            runs[int(w[1])] = int(w[2])
+        elif w[0] == b"pid":
+            pids.setdefault(int(w[1]), {})[int(w[2])] = int(w[3])
+        elif w[0] == b"end":
+            runs.pop(int(w[1]), None)
+            pids.pop(int(w[1]), None)
+        elif w[0] == b"dir":
+            dirs.add(line[4:].rstrip(b"\n").decode())
+    except (IndexError, ValueError):
+        continue
+sessions = set(runs)
+known = {p: t for per_run in pids.values() for p, t in per_run.items()}
+me = os.getpid()
+end = time.monotonic() + 10
+while (sessions or known) and time.monotonic() < end:
+    victims = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                f = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(name)
+        if f[0] in (b"Z", b"X"):
+            continue
+        if int(f[2]) in sessions or int(f[3]) in sessions or known.get(pid) == int(f[19]):
+            victims.append(pid)
+    if not victims:
+        break
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    time.sleep(0.02)
+for d in dirs:
+    shutil.rmtree(d, ignore_errors=True)
+"""
+
+
+class _Reaper:
+    """This process's reaper: kills what is left of its runs once this process has ended.
+
+    See the module docstring ("The harness's death"). Started with the first message;
+    a forked child of this process (a process-pool worker) starts its own, since the
+    pipe's end it inherited is closed in it. Messages are single lines shorter than
+    ``PIPE_BUF``, so writes from several threads never interleave.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._owner = 0
+        self._proc: subprocess.Popen | None = None
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # in a forked child: the pipe belongs to the parent's reaper
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+        self._fd, self._proc = None, None
+        self._lock = threading.Lock()
+
+    def _start(self) -> int | None:
+        if not os.path.isdir("/proc"):
+            return None  # not Linux: the death signal and the OS limits are all there is
+        try:
+            r, w = os.pipe()  # both close-on-exec: no solver inherits the write end
+        except OSError:
+            return None
+        try:
+            self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _REAPER_CODE], stdin=r,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True, close_fds=True)
+        except OSError:
+            os.close(w)
+            return None
+        finally:
+            os.close(r)
+        self._fd, self._owner = w, os.getpid()
+        return w
+
+    def send(self, line: str) -> None:
+        data = (line + "\n").encode()
+        with self._lock:
+            fd = self._fd if self._owner == os.getpid() else None
+            if fd is None:
+                fd = self._start()
+                if fd is None:
+                    return
+            try:
+                os.write(fd, data)
+            except OSError:  # the reaper is gone: the next message starts another
+                os.close(fd)
+                self._fd = None
+
+    def watch_run(self, root: int) -> None:
+        """Register a run whose root ``root`` leads its own session and process group."""
+        ticks = _start_ticks(root)
+        if ticks is not None:
+            self.send(f"run {root} {ticks}")
+
+    def watch(self, root: int, pid: int) -> None:
+        """Register a process seen in the tree of the run ``root``."""
+        ticks = _start_ticks(pid)
+        if ticks is not None:
+            self.send(f"pid {root} {pid} {ticks}")
+
+    def forget_run(self, root: int) -> None:
+        """The run ``root`` has ended and its processes are gone."""
+        self.send(f"end {root}")
+
+    def watch_folder(self, path: str | os.PathLike) -> None:
+        """Remove ``path`` (a scratch folder) once this process has ended."""
+        path = os.fspath(path)
+        if "\n" not in path and len(path) < 3000:
+            self.send(f"dir {path}")
+
+    @property
+    def pid(self) -> int | None:
+        """The reaper's pid, None before it is started."""
+        return self._proc.pid if self._proc is not None and self._owner == os.getpid() else None
+
+
+_REAPER = _Reaper()
+
+
+def remove_with_the_harness(path: str | os.PathLike) -> None:
+    """Have ``path`` (a scratch folder) removed when this process ends, even by SIGKILL."""
+    _REAPER.watch_folder(path)
 
 
 def _emergency_stop(pid: int) -> None:

@@ -24,6 +24,14 @@ solver. The line is only honoured for our own wrapper. Memory is not adjusted: t
 wrapper's interpreter, numpy and python-sat take about 35 MiB resident and 110 MiB of
 address space, so python-sat backends need a memory limit well above that.
 
+Output. A solver's stdout and stderr go to files, each bounded by the output limit
+(:data:`asc.runs.limits.OUTPUT_LIMIT_MB`); a run that reaches it is a CRASH ("output
+limit exceeded"): what it printed was not read to the end, so no answer is taken
+from it. The harness reads stdout in blocks and keeps only what the answer check
+needs (``s`` lines, ``c asc-`` lines, the model's distinct literals), and of stderr
+its two ends, so its memory does not grow with what a solver prints, and a model
+printed after any amount of comments below the limit is still checked.
+
 Status. TIMEOUT/MEMOUT when the monitor (or the OS limit) stopped the run; an answer
 whose CPU time exceeds the cutoff is TIMEOUT too. SAT needs a model that satisfies
 every clause, else WRONG (a SAT claim with no model is UNKNOWN: it cannot be
@@ -45,7 +53,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from asc.runs.record import RunRecord
 from asc.runs.status import RunStatus
@@ -141,14 +149,17 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         probe = _StartupProbe(out.fileno()) if algo.kind == "pysat" else None
         env = _pysat_env() if algo.kind == "pysat" else None
         m = run_limited(argv, limits, out, err, cwd=str(workdir), env=env, offset=probe)
+        if keep_output is not None:
+            keep_output.mkdir(parents=True, exist_ok=True)
+            for f, name in ((out, "stdout.txt"), (err, "stderr.txt")):
+                f.seek(0)
+                with open(keep_output / name, "wb") as kept:
+                    shutil.copyfileobj(f, kept)
         out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
+        stdout = _answer_lines(out)
+        stderr = _ends(err)
+        printed = max(os.fstat(out.fileno()).st_size, os.fstat(err.fileno()).st_size) / 2**20
     _clean(workdir)
-    if keep_output is not None:
-        keep_output.mkdir(parents=True, exist_ok=True)
-        (keep_output / "stdout.txt").write_bytes(stdout)
-        (keep_output / "stderr.txt").write_bytes(stderr)
 
     from asc.runs.check import parse_output
 
@@ -158,7 +169,10 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         shift = probe.read(stdout)
         if shift is not None:
             cpu, wall = max(0.0, cpu - shift[0]), max(0.0, wall - shift[1])
-    status, checked, message = _judge(request, m, parsed, stderr, cpu)
+    if m.killed_for is None and printed >= limits.output_mb:
+        # stopped by RLIMIT_FSIZE (SIGXFSZ, or a failed write) before the monitor saw it
+        m.killed_for, m.overshoot, m.kill_latency = "output", printed - limits.output_mb, 0.0
+    status, checked, message = _judge(request, m, parsed, stderr, cpu, limits.output_mb)
     return RunRecord(
         instance_hash=request.instance_hash,
         algorithm=algo.name,
@@ -196,14 +210,52 @@ def _workdir() -> Path:
     """This thread's working directory for solver runs, made once (cheaper than one per run).
 
     Solvers run there so that files they write never land in the user's folder; what
-    they leave is removed after each run.
+    they leave is removed after each run. The folder is named after this process
+    (``asc-run-PID-*``) and removed when it ends: at exit, or by the reaper
+    (:func:`asc.runs.limits.remove_with_the_harness`) when it is killed. Folders of
+    processes that ended without either (the reaper killed too) are removed by the
+    next harness to make one (:func:`_remove_stale_workdirs`).
     """
+    from asc.runs.limits import remove_with_the_harness
+
     path = getattr(_local, "workdir", None)
     if path is None or not path.is_dir():
-        path = Path(tempfile.mkdtemp(prefix="asc-run-"))
+        _remove_stale_workdirs()
+        path = Path(tempfile.mkdtemp(prefix=f"asc-run-{os.getpid()}-"))
         _local.workdir = path
         atexit.register(shutil.rmtree, path, True)
+        remove_with_the_harness(path)
     return path
+
+
+_stale_checked = False
+
+
+def _remove_stale_workdirs() -> None:
+    """Remove the scratch folders of harness processes that have ended (once per process).
+
+    A folder ``asc-run-PID-*`` is stale when no process PID exists, or when the one
+    that does started after the folder was last modified (the pid was reused: the
+    owner lived while it used the folder). A folder that cannot be removed (another
+    user's) is left alone.
+    """
+    global _stale_checked
+    if _stale_checked:
+        return
+    _stale_checked = True
+    import psutil
+
+    for entry in Path(tempfile.gettempdir()).glob("asc-run-*-*"):
+        owner = entry.name.split("-")[2]
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            modified = entry.stat().st_mtime
+            if psutil.pid_exists(int(owner)) and psutil.Process(int(owner)).create_time() <= modified:
+                continue
+        except (OSError, psutil.Error):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _clean(workdir: Path) -> None:
@@ -244,6 +296,165 @@ class _StartupProbe:
         return None
 
 
+#: Bytes read from a captured output file at a time: the harness's memory for reading
+#: a solver's output is this, whatever the solver printed.
+_BLOCK = 2**20
+
+#: Longest ``s`` or ``c asc-`` line kept (bytes); a longer one is cut (an ``s`` line that
+#: long is malformed anyway).
+_LINE_MAX = 4096
+
+#: Bytes kept from each end of the stderr file: its last line says why a solver failed,
+#: and allocation failures are reported there.
+_STDERR_ENDS = 2**16
+
+
+def _answer_lines(f: BinaryIO) -> bytes:
+    """What :func:`asc.runs.check.parse_output` needs of a stdout file, read in blocks.
+
+    The harness never holds a solver's whole output: a solver may print anything up to
+    the output limit, and reading it whole made the harness's memory grow with it.
+    Kept: ``s`` lines and ``c asc-`` lines (cut at :data:`_LINE_MAX`), and the ``v``
+    lines reduced to what decides their verdict (:class:`_ModelReducer`). Every other
+    line is dropped as it is read, so the memory used is a block plus the model's
+    distinct literals, whatever the solver printed.
+    """
+    kept: list[bytes] = []
+    model = _ModelReducer()
+    kind: str | None = None  # of the line being read: "v", "keep" (s or c), "skip"; None: not known yet
+    buf = bytearray()  # the line's first bytes while its kind is not known, then what is kept of it
+
+    def decide() -> str:
+        head = bytes(buf[:2])
+        if head in (b"v ", b"v", b"v\r"):
+            model.feed(bytes(buf[1:]))
+            buf.clear()
+            return "v"
+        return "keep" if head in (b"s ", b"c ") else "skip"
+
+    def finish() -> None:
+        line = bytes(buf).rstrip(b"\r")
+        if kind == "v":
+            model.end_line()
+        elif kind == "keep" and (line[:2] == b"s " or line.startswith(b"c asc-")):
+            kept.append(line)
+
+    for block in iter(lambda: f.read(_BLOCK), b""):
+        start = 0
+        while start < len(block):
+            end = block.find(b"\n", start)
+            piece = block[start:] if end < 0 else block[start:end]
+            if kind is None:
+                take = 2 - len(buf)
+                buf += piece[:take]
+                piece = piece[take:]
+                if len(buf) < 2 and end < 0:
+                    break  # its kind shows in the next block
+                kind = decide()
+            if kind == "v":
+                model.feed(piece)
+            elif kind == "keep":
+                buf += piece[:max(0, _LINE_MAX - len(buf))]
+            if end < 0:
+                break
+            finish()
+            kind = None
+            buf.clear()
+            start = end + 1
+    if buf or kind is not None:
+        if kind is None:
+            kind = decide()
+        finish()
+    kept.extend(model.lines())
+    return b"\n".join(kept) + b"\n"
+
+
+class _ModelReducer:
+    """The tokens of a stream of ``v`` lines reduced to what decides their verdict.
+
+    A model is a set of literals: their order and repeats change neither what it
+    assigns nor :func:`asc.runs.check.check_model`'s verdict, so only the distinct
+    literals are kept (a bounded number, whatever was printed). Of the 0s, what
+    :func:`asc.runs.check.parse_output` judges is kept: one 0 at the very end (a
+    terminated model), or a 0 before the end (a malformed one); of the tokens, whether
+    one was not an integer.
+    """
+
+    #: Longer than any integer parse_output accepts: a token this long is not one.
+    TOKEN_MAX = 64
+
+    def __init__(self) -> None:
+        self.saw_line = False
+        self.carry = b""  # a token cut by the end of a block
+        self.parts: list[Any] = []
+        self.count = 0
+        self.zeros = 0
+        self.last_zero = False
+        self.bad = False
+
+    def feed(self, data: bytes) -> None:
+        self.saw_line = True
+        data = self.carry + data
+        self.carry = b""
+        if data and not data[-1:].isspace():
+            cut = max(data.rfind(b" "), data.rfind(b"\t"), data.rfind(b"\r"), data.rfind(b"\x0b"),
+                      data.rfind(b"\x0c"))
+            data, self.carry = data[:cut + 1], data[cut + 1:]
+            if len(self.carry) > self.TOKEN_MAX:
+                self.bad, self.carry = True, b""
+        self._tokens(data)
+
+    def end_line(self) -> None:
+        data, self.carry = self.carry, b""
+        self._tokens(data)
+
+    def _tokens(self, data: bytes) -> None:
+        import numpy as np
+
+        tokens = data.split()
+        if not tokens or self.bad:
+            return
+        try:
+            lits = np.array(tokens, dtype=np.int64)
+        except (ValueError, OverflowError):
+            self.bad = True
+            return
+        zeros = lits == 0
+        self.zeros += int(zeros.sum())
+        self.last_zero = bool(zeros[-1])
+        self.parts.append(np.unique(lits[~zeros]))
+        self.count += len(self.parts[-1])
+        if self.count > _BLOCK:
+            self.parts = [np.unique(np.concatenate(self.parts))]
+            self.count = len(self.parts[0])
+
+    def lines(self) -> list[bytes]:
+        import numpy as np
+
+        if not self.saw_line:
+            return []
+        if self.bad:
+            return [b"v x"]
+        lits = np.unique(np.concatenate(self.parts)) if self.parts else []
+        body = b" ".join(b"%d" % v for v in lits)
+        if self.zeros == 1 and self.last_zero:
+            return [b"v " + body + b" 0"]
+        if self.zeros:
+            return [b"v 0 " + body + b" 0"]  # a 0 before the end, as the solver printed
+        return [b"v " + body]
+
+
+def _ends(f: BinaryIO) -> bytes:
+    """The first and last :data:`_STDERR_ENDS` bytes of a file (all of it when shorter)."""
+    size = os.fstat(f.fileno()).st_size
+    f.seek(0)
+    if size <= 2 * _STDERR_ENDS:
+        return f.read()
+    first = f.read(_STDERR_ENDS)
+    f.seek(size - _STDERR_ENDS)
+    return first + b"\n" + f.read(_STDERR_ENDS)
+
+
 def _signame(code: int) -> str:
     try:
         return signal.Signals(-code).name
@@ -256,13 +467,18 @@ def _last_line(stderr: bytes) -> str:
     return lines[-1].strip()[:200] if lines else ""
 
 
-def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float) -> tuple[RunStatus, bool, str]:
+def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float,
+           output_mb: float) -> tuple[RunStatus, bool, str]:
     """(status, model_checked, message) of a finished run."""
     cutoff = float(request.cutoff_time)
     if m.spawn_error:
         return RunStatus.CRASH, False, f"could not start the command: {m.spawn_error}"
     if m.killed_for is not None:
         # formatted only for the limit that was hit: the memory limit may be None
+        if m.killed_for == "output":
+            # not a verdict on the solver's answer: what it printed was not read to the end
+            return RunStatus.CRASH, False, (f"output limit exceeded: stdout or stderr reached {output_mb:g} MiB, "
+                                            "the most a run may print; the run was stopped there")
         what = {"cpu": lambda: f"CPU-time limit {cutoff:g} s",
                 "wall": lambda: f"wall-clock limit {request.wall_limit:g} s",
                 "memory": lambda: f"memory limit {request.mem_limit_mb:g} MiB"}[m.killed_for]()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_missing_portfolio_is_one_line(run_cli, tmp_path):
     res = run_cli("collect", "--portfolio", tmp_path / "nope.toml", "--instances", tmp_path,
@@ -187,3 +189,68 @@ def test_collect_and_features_take_the_same_instances(run_cli, tmp_path):
                   "--mem-limit", "1024", "--db", tmp_path / "one.sqlite", "--no-progress", "--format", "json")
     assert res.code == 0, res.err
     assert json.loads(res.out)["planned"] == 1
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_second_interrupt_abandons_the_runs_in_flight_at_once(asc_exe, tmp_path, signame):
+    """The first interrupt waits for the runs in flight; the second kills them, stores nothing, exits 130."""
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    family = Path(__file__).resolve().parents[1] / "runs" / "fault_solvers" / "family.py"
+    cnf = tmp_path / "one.cnf"
+    cnf.write_text("p cnf 1 1\n1 0\n")
+    pidfiles = [tmp_path / "a.pids", tmp_path / "b.pids"]
+    portfolio = tmp_path / "p.toml"
+    portfolio.write_text("".join(
+        f'[[algorithm]]\nname = "{p.stem}"\ncommand = ["{{python}}", "{family}", "{{instance}}", "{p}"]\n\n'
+        for p in pidfiles))
+    db = tmp_path / "runs.sqlite"
+    # the runs never end by themselves within the test: 60 s of CPU, 310 s of wall clock
+    cmd = [*asc_exe, "collect", "--portfolio", str(portfolio), "--instances", str(cnf), "--cutoff-time", "60",
+           "--mem-limit", "512", "--jobs", "2", "--db", str(db), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def pids() -> list[int]:
+        return [int(x) for p in pidfiles if p.exists() for x in p.read_text().split()]
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    try:
+        deadline = time.monotonic() + 60
+        while len(pids()) < 6 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert len(pids()) == 6, "the runs never started"
+        sig = getattr(signal, signame)
+        proc.send_signal(sig)
+        time.sleep(1.5)
+        assert proc.poll() is None, "the first interrupt must let the runs in flight finish"
+        assert all(alive(p) for p in pids())
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        assert time.monotonic() - t0 < 10, "the second interrupt must not wait for the runs' limits"
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        assert "killed 2" in err and "nothing is stored" in err, err
+        gone_by = time.monotonic() + 5
+        while any(alive(p) for p in pids()) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not [p for p in pids() if alive(p)]
+        con = sqlite3.connect(db)
+        assert con.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0  # they run again on resume
+        con.close()
+    finally:
+        proc.kill()
+        for p in pids():
+            if alive(p):
+                psutil.Process(p).kill()

@@ -13,7 +13,7 @@ import pytest
 from asc.runs.limits import Limits, os_limit_prefix, run_limited
 
 PROBE = ("import json, os, resource; print(json.dumps({'cpu': resource.getrlimit(resource.RLIMIT_CPU), "
-         "'as': resource.getrlimit(resource.RLIMIT_AS), 'sid': os.getsid(0), 'pid': os.getpid(), "
+         "'as': resource.getrlimit(resource.RLIMIT_AS), 'fsize': resource.getrlimit(resource.RLIMIT_FSIZE), 'sid': os.getsid(0), 'pid': os.getpid(), "
          "'pgid': os.getpgid(0)}))")
 
 
@@ -31,6 +31,11 @@ def test_cpu_and_address_space_limits_are_set_in_the_child():
     # soft CPU limit one second past the rounded-up cutoff (SIGXCPU), hard one more (SIGKILL)
     assert seen["cpu"] == [5, 6]
     assert seen["as"] == [700 * 2**20, 700 * 2**20]
+
+
+def test_output_limit_bounds_every_file_the_command_writes():
+    seen = _probe(Limits(cpu_time=5, wall_time=30, output_mb=3))
+    assert seen["fsize"] == [3 * 2**20, 3 * 2**20]
 
 
 def test_child_runs_in_its_own_session_and_group():
