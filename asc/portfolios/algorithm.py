@@ -22,9 +22,22 @@ from typing import Any
 #: ``{instance}`` path of the CNF file, ``{seed}`` integer seed, ``{cutoff}`` CPU-time
 #: limit in seconds (a float: ``{cutoff:.0f}`` formats it), ``{cutoff_int}`` the limit
 #: rounded up, ``{mem}`` memory limit in MiB (0 when unlimited), ``{python}`` the
-#: interpreter running ``asc``, ``{params}`` (a whole token) the configuration's
-#: parameters formatted with ``param_format``.
+#: interpreter running ``asc``, ``{params}`` the configuration's parameters formatted
+#: with ``param_format`` (a whole token: one token per rendered word; inside a longer
+#: token: the words joined by blanks).
+#:
+#: Every placeholder, parameters included, has a shell-quoted form ``{name!q}``
+#: (``{cutoff!q:.0f}`` with a format spec): the formatted text passed through
+#: :func:`shlex.quote`, for tokens a shell parses (the script after ``sh -c``).
+#: ``{params!q}`` quotes each word on its own, so each stays one shell word.
 RESERVED = frozenset({"instance", "seed", "cutoff", "cutoff_int", "mem", "python", "params"})
+
+#: The conversion that shell-quotes a placeholder (``{instance!q}``).
+QUOTE = "q"
+
+#: Shells whose ``-c`` script is POSIX shell text, so :func:`shlex.quote` is the right
+#: quoting there (csh, fish and other languages quote differently and are not listed).
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh", "ash", "yash", "posh"})
 
 #: Default rendering of one parameter when ``{params}`` is expanded (split on blanks into tokens).
 DEFAULT_PARAM_FORMAT = "--{name}={value}"
@@ -141,12 +154,13 @@ class Algorithm:
             "python": sys.executable,
         }
         mapping.update({k: _text(v) for k, v in self.values})
+        mapping["params"] = _Words(self.param_tokens())
         argv: list[str] = []
         for token in self.command:
             if token == "{params}":
                 argv.extend(self.param_tokens())
             else:
-                argv.append(token.format_map(mapping))
+                argv.append(render(token, mapping))
         return argv
 
     def param_tokens(self) -> list[str]:
@@ -165,6 +179,109 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+class _Words(tuple):
+    """The words ``{params}`` renders to inside a longer token: joined by blanks (quoted one by one by ``!q``)."""
+
+    def __format__(self, spec: str) -> str:
+        return " ".join(format(w, spec) for w in self)
+
+
+class _Quoted:
+    """A value under ``!q``: formatted with the field's spec first, then shell-quoted.
+
+    Python applies a conversion before the format spec; quoting has to come last (the
+    quotes are not part of the number ``{cutoff!q:.0f}`` formats), so the conversion
+    wraps the value and the wrapper quotes what the spec made of it.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if isinstance(self.value, _Words):
+            return " ".join(shlex.quote(format(w, spec)) for w in self.value)
+        return shlex.quote(format(self.value, spec))
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus the conversion ``!q`` (shell quoting)."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == QUOTE:
+            return _Quoted(value)
+        return super().convert_field(value, conversion)
+
+
+_FORMATTER = _Formatter()
+
+
+def render(template: str, mapping: dict[str, Any]) -> str:
+    """One command-line token with its placeholders substituted (``!q`` shell-quotes).
+
+    Raises
+    ------
+    KeyError, IndexError, AttributeError, ValueError
+        For a placeholder not in ``mapping`` or a format spec or conversion that does
+        not apply (the loader renders every token once, so portfolio files fail there).
+    """
+    return _FORMATTER.vformat(template, (), mapping)
+
+
+def shell_scripts(command: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
+    """The tokens of ``command`` that a shell runs as its script: ``(index, shell)`` pairs.
+
+    A token is a script when it is the first operand after ``-c`` (alone or in a cluster
+    like ``-ec``) of a token naming one of :data:`SHELLS`, with or without a directory
+    (``/bin/sh``), wherever it stands (``env sh -c``, ``timeout 10 bash -c``). Options
+    between the shell and its script are skipped, with the argument of ``-o``/``+o``/
+    ``-O``/``+O`` and of bash's ``--rcfile``/``--init-file``. Operands after the script
+    (``$0``, ``$1``, ...) are not scripts: the shell never parses them.
+    """
+    found = []
+    for i, tok in enumerate(command):
+        shell = tok.rsplit("/", 1)[-1]
+        if shell not in SHELLS:
+            continue
+        j, has_c = i + 1, False
+        while j < len(command):
+            opt = command[j]
+            if opt in ("--", "-"):
+                j += 1
+                break
+            if opt.startswith("--"):
+                j += 2 if opt in ("--rcfile", "--init-file") else 1
+            elif len(opt) > 1 and opt[0] in "-+":
+                letters = opt[1:]
+                has_c = has_c or (opt[0] == "-" and "c" in letters)
+                j += 1 + letters.count("o") + letters.count("O")
+            else:
+                break
+        if has_c and j < len(command):
+            found.append((j, shell))
+    return found
+
+
+def unquoted_placeholders(template: str) -> list[str]:
+    """Placeholders of ``template`` a shell would parse as code: those without ``!q``.
+
+    A quoted placeholder written inside quotes of its own (``'{instance!q}'``,
+    ``"{instance!q}"``) counts as unquoted: the quotes :func:`shlex.quote` adds then
+    close the script's quotes instead of opening new ones, and inside double quotes
+    ``$(...)`` still runs.
+    """
+    out = []
+    parts = list(string.Formatter().parse(template))
+    for k, (_, name, _, conversion) in enumerate(parts):
+        if name is None:
+            continue
+        before = parts[k][0]
+        after = parts[k + 1][0] if k + 1 < len(parts) else ""
+        wrapped = before[-1:] in ("'", '"') and after[:1] == before[-1:]
+        if conversion != QUOTE or wrapped:
+            out.append(name.split(".")[0].split("[")[0])
+    return out
 
 
 def placeholders(template: str) -> list[str]:

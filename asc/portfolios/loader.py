@@ -26,6 +26,27 @@ Placeholders: see :data:`asc.portfolios.algorithm.RESERVED`; every parameter nam
 a placeholder too. Each parameter must appear in the command line, by name or
 through ``{params}``. Errors are :class:`asc.errors.InputError` naming the file and
 line.
+
+Shell scripts. ``asc`` starts a command as an argv list, never through a shell, so a
+placeholder that is a token of its own (``{instance}``) reaches the solver as one
+argument whatever the file is called. A command that hands a script to a shell
+(``sh``, ``bash``, ``dash``, ``zsh``, ``ksh``, ... with or without a directory, the
+token after ``-c``) is different: the shell parses the substituted text, and instance
+files come from the internet, so ``minisat {instance} | tee log`` run on a file named
+``$(touch PWNED).cnf`` or ``a b;touch PWNED;.cnf`` runs that code. Inside such a
+script write the shell-quoted form ``{name!q}`` of every placeholder (``{instance!q}``,
+``{seed!q}``, ``{cutoff!q:.0f}``, ``{phase!q}``, ``{params!q}``), bare, not inside
+quotes of your own, or pass the value as an argument after the script::
+
+    command = ["sh", "-c", "minisat {instance!q} | tee log"]
+    command = ["sh", "-c", 'minisat "$1" | tee log', "sh", "{instance}"]
+
+A raw placeholder in a shell script, or a quoted one inside quotes (where the quotes
+``!q`` adds would close the script's own), is refused when the file is read. ``!q``
+is a conversion (like ``!r``) rather than a format spec, so it composes with any
+spec; it quotes last, what the spec made of the value. The check knows POSIX shells
+only: a script for another interpreter (``python -c``, ``perl -e``, ``fish -c``) must
+take values as arguments, not placeholders.
 """
 
 from __future__ import annotations
@@ -39,7 +60,8 @@ from pathlib import Path
 from typing import Any
 
 from asc.errors import InputError
-from asc.portfolios.algorithm import DEFAULT_PARAM_FORMAT, RESERVED, Algorithm, Parameter, placeholders
+from asc.portfolios.algorithm import (DEFAULT_PARAM_FORMAT, QUOTE, RESERVED, Algorithm, Parameter, placeholders,
+                                      shell_scripts, unquoted_placeholders)
 
 #: Parameters the python-sat wrapper (:mod:`asc.portfolios.pysat_solver`) understands.
 PYSAT_PARAMETERS = frozenset({"phase", "shuffle"})
@@ -292,14 +314,35 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
         fail(f"unknown placeholder {{{unknown_ph[0]}}} in the command line; expected one of "
              f"{', '.join('{' + r + '}' for r in sorted(RESERVED))} or a parameter name", "command")
     for p in space:
-        if p.name not in used and "{params}" not in algo.command:
+        if p.name not in used and "params" not in used:
             fail(f"parameter {p.name!r} does not appear in the command line; add {{{p.name}}} or {{params}}",
                  p.name)
+    _shell_safe(algo.command, fail)
     algo = Algorithm(name=name, command=algo.command, kind=algo.kind, backend=algo.backend, base=algo.base,
                      space=space, values=values, param_format=param_format,
                      description=str(t.get("description", "")))
+    try:  # format specs and conversions fail here, not in the middle of a campaign
+        algo.command_line("instance.cnf", 0, 1.0, 1024)
+    except (KeyError, IndexError, AttributeError, ValueError) as exc:
+        hint = f"; to shell-quote a placeholder write {{name!{QUOTE}}}" if ":q}" in " ".join(algo.command) else ""
+        fail(f"expected every {{placeholder}} to format (name, !{QUOTE} and format spec): {exc}{hint}", "command")
     built[name] = algo
     return algo
+
+
+def _shell_safe(command: tuple[str, ...], fail: Any) -> None:
+    """Refuse placeholders a shell would parse as code (see "Shell scripts" in the module docstring).
+
+    Only the script of a shell's ``-c`` is checked: every other token reaches its
+    program as one argv entry, whatever the value, so quoting it would put literal
+    quote characters into the file name the solver opens.
+    """
+    for i, shell in shell_scripts(command):
+        raw = unquoted_placeholders(command[i])
+        if raw:
+            fail(f"{{{raw[0]}}} is pasted unquoted into the script of {shell} -c, {command[i]!r}: a file named "
+                 f"'$(touch PWNED).cnf' would run as code; write {{{raw[0]}!{QUOTE}}} (shell-quoted, bare, not "
+                 f"inside quotes) or pass the value after the script, as \"$1\"", "command")
 
 
 def _command(value: Any, fail: Any) -> tuple[str, ...]:
