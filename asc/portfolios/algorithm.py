@@ -264,24 +264,68 @@ def shell_scripts(command: tuple[str, ...] | list[str]) -> list[tuple[int, str]]
 
 
 def unquoted_placeholders(template: str) -> list[str]:
-    """Placeholders of ``template`` a shell would parse as code: those without ``!q``.
+    """Placeholders of shell script ``template`` the shell would parse as code.
 
-    A quoted placeholder written inside quotes of its own (``'{instance!q}'``,
-    ``"{instance!q}"``) counts as unquoted: the quotes :func:`shlex.quote` adds then
-    close the script's quotes instead of opening new ones, and inside double quotes
-    ``$(...)`` still runs.
+    Those without ``!q``, and quoted ones that stand inside quotes of the script
+    (``'{instance!q}'``, ``tee "{instance!q}.log"``): there the quotes
+    :func:`shlex.quote` adds close the script's quotes instead of opening new ones,
+    and inside double quotes ``$(...)`` still runs. Quotes are tracked with POSIX rules
+    (:func:`_quoted_at_end`).
     """
     out = []
-    parts = list(string.Formatter().parse(template))
-    for k, (_, name, _, conversion) in enumerate(parts):
+    seen = ""  # the script up to this field, earlier fields as one neutral word each
+    for literal, name, _, conversion in string.Formatter().parse(template):
+        seen += literal
         if name is None:
             continue
-        before = parts[k][0]
-        after = parts[k + 1][0] if k + 1 < len(parts) else ""
-        wrapped = before[-1:] in ("'", '"') and after[:1] == before[-1:]
-        if conversion != QUOTE or wrapped:
+        if conversion != QUOTE or _quoted_at_end(seen):
             out.append(name.split(".")[0].split("[")[0])
+        seen += "x"
     return out
+
+
+def _quoted_at_end(script: str) -> bool:
+    """Whether the end of POSIX shell text ``script`` lies inside single or double quotes.
+
+    Follows nesting, since a command substitution opens a fresh context even inside
+    double quotes (``"$(cat {instance!q})"`` is safe): a stack of contexts, ``'`` and
+    ``"`` quotes, ``(`` a subshell or ``$(...)``, a backquote. Backslash escapes the next
+    character outside single quotes; ``#`` at the start of a word starts a comment.
+    Backquotes inside double quotes count as quoted (their parsing differs between
+    shells). Here-documents are not followed.
+    """
+    stack = [""]
+    i = 0
+    while i < len(script):
+        c, top = script[i], stack[-1]
+        if top == "'":
+            if c == "'":
+                stack.pop()
+        elif c == "\\":
+            i += 1
+        elif script.startswith("$(", i):
+            stack.append("(")
+            i += 1
+        elif top == '"':
+            if c == '"':
+                stack.pop()
+            elif c == "`":
+                stack.append("`")
+        elif c in "'\"":
+            stack.append(c)
+        elif c == "`" and top == "`":
+            stack.pop()
+        elif c == "`":
+            stack.append("`")
+        elif c == "(":
+            stack.append("(")
+        elif c == ")" and top == "(":
+            stack.pop()
+        elif c == "#" and (i == 0 or script[i - 1] in " \t\n;&|()"):
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end
+        i += 1
+    return stack[-1] in ("'", '"') or (stack[-1] == "`" and '"' in stack)
 
 
 def placeholders(template: str) -> list[str]:

@@ -41,8 +41,10 @@ quotes of your own, or pass the value as an argument after the script::
     command = ["sh", "-c", "minisat {instance!q} | tee log"]
     command = ["sh", "-c", 'minisat "$1" | tee log', "sh", "{instance}"]
 
-A raw placeholder in a shell script, or a quoted one inside quotes (where the quotes
-``!q`` adds would close the script's own), is refused when the file is read. ``!q``
+A raw placeholder in a shell script, or a quoted one inside quotes of the script
+(``'{instance!q}'``, ``tee "{instance!q}.log"``: the quotes ``!q`` adds would close the
+script's own, and ``$(...)`` runs inside double quotes), is refused when the file is
+read; ``"$(cat {instance!q})"`` is fine, a command substitution starts afresh. ``!q``
 is a conversion (like ``!r``) rather than a format spec, so it composes with any
 spec; it quotes last, what the spec made of the value. The check knows POSIX shells
 only: a script for another interpreter (``python -c``, ``perl -e``, ``fish -c``) must

@@ -30,13 +30,16 @@ HOSTILE = [
 ]
 
 
-def make_portfolio_file(tmp_path: Path, command: str, extra: str = "") -> Path:
+def make_portfolio_file(tmp_path: Path, command: str | list[str], extra: str = "") -> Path:
+    """A portfolio file of one algorithm; a list command is written as a TOML array (JSON strings are TOML)."""
+    if isinstance(command, list):
+        command = json.dumps(command)
     f = tmp_path / "shell.toml"
     f.write_text(f'name = "shell"\n\n[[algorithm]]\nname = "wrapped"\ncommand = {command}\n{extra}')
     return f
 
 
-def _refused(tmp_path: Path, command: str, extra: str = "") -> InputError:
+def _refused(tmp_path: Path, command: str | list[str], extra: str = "") -> InputError:
     f = make_portfolio_file(tmp_path, command, extra)
     with pytest.raises(InputError) as info:
         load_portfolio(f)
@@ -59,6 +62,10 @@ def _refused(tmp_path: Path, command: str, extra: str = "") -> InputError:
     # quotes of its own around a quoted placeholder close instead of opening: still code
     ('["sh", "-c", "minisat \'{instance!q}\'"]', "minisat '{instance!q}'", "instance"),
     ('["sh", "-c", "minisat \\"{instance!q}\\""]', 'minisat "{instance!q}"', "instance"),
+    ('["sh", "-c", "s {instance!q} | tee \\"{instance!q}.log\\""]', 's {instance!q} | tee "{instance!q}.log"',
+     "instance"),
+    (["sh", "-c", "x=\"$(cat '{instance!q}')\""], "x=\"$(cat '{instance!q}')\"", "instance"),
+    ('["sh", "-c", "echo \\"`cat {instance!q}`\\""]', 'echo "`cat {instance!q}`"', "instance"),
 ])
 def test_raw_placeholders_in_shell_scripts_are_refused(tmp_path, command, token, name):
     err = _refused(tmp_path, command)
@@ -89,6 +96,10 @@ def test_the_cli_reports_a_raw_shell_placeholder_in_one_line_with_exit_2(run_cli
     # raw placeholders are fine wherever no shell parses them
     '["minisat", "-in={instance}", "-cpu-lim={cutoff_int}", "{instance}"]',
     '["sh", "wrapper.sh", "{instance}"]',  # a script file: its arguments are not code
+    # quotes that closed before the placeholder, or a fresh context inside them
+    ["sh", "-c", "echo \"it's\" 'a' \\' {instance!q} 'b'"],
+    ["sh", "-c", "# don't\ns {instance!q}"],
+    ["sh", "-c", "x=\"$(cat {instance!q})\"; echo \"$((1 + 2))\" {seed!q} `cat {instance!q}`"],
 ])
 def test_quoted_and_argument_placeholders_are_accepted(tmp_path, command):
     p = load_portfolio(make_portfolio_file(tmp_path, command))
@@ -161,3 +172,16 @@ def test_show_prints_the_quoted_template(run_cli, tmp_path):
     f = make_portfolio_file(tmp_path, '["sh", "-c", "minisat {instance!q} | tee log"]')
     res = run_cli("portfolio", "show", f, "--format", "json")
     assert res.code == 0 and "{instance!q}" in json.loads(res.out)["algorithms"][0]["command"]
+
+
+@pytest.mark.parametrize("script", [
+    "x=\"$(printf '%s' {instance!q}; echo .)\"; printf '%s\\0' \"${{x%.}}\"",  # quoted in a fresh $( ) context
+    "# it's a comment\nprintf '%s\\0' \"it's\" 'a' \\' {instance!q}",
+])
+def test_quoted_placeholders_after_closed_or_nested_quotes_stay_one_word(tmp_path, script):
+    algo = load_portfolio(make_portfolio_file(tmp_path, ["sh", "-c", script]))["wrapped"]
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in HOSTILE:
+        assert _through_sh(algo, str(tmp_path / name), work)[-1] == str(tmp_path / name), name
+    assert not list(work.iterdir()), "the shell ran code from a value"
