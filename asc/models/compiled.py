@@ -535,7 +535,8 @@ def load_predictor(path: str | Path) -> Any:
             selector = CompiledSelector(recipe["selector"], arrays)
         except ModelError as exc:
             raise ModelError(f"{path}: not a readable model file ({exc})") from None
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,  # JSON nested too deep
+                zipfile.BadZipFile) as exc:
             raise ModelError(f"{path}: not a readable model file (compiled part: {type(exc).__name__}: {exc})") \
                 from None
     info = info_from_dict(path, header.get("info"))
