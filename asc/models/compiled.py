@@ -270,6 +270,8 @@ class CompiledSelector:
         if not wrapped:
             self.backup_ = node.get("backup")
         self.kind = node["kind"]
+        if not isinstance(node["algorithms"], list):  # np.array(None) is 0-d: no algorithms to compare
+            raise ModelError("compiled algorithms are not a list")
         self.algorithms_ = np.array(node["algorithms"], dtype=object)
         if self.columns is None:
             self.n_features_in_ = int(node["n_features"])

@@ -164,6 +164,11 @@ def npy(array: np.ndarray) -> bytes:
 # or the compiled recipe (RecursionError from json.loads, was a traceback)
 @example(victim=HEADER_MEMBER, payload=b"[" * 100_000)
 @example(victim="asc-compiled/recipe.json", payload=b'{"a":' * 100_000)
+# found fuzzing: a compiled recipe whose algorithms are null (TypeError: iteration over a 0-d array)
+@example(victim="asc-compiled/recipe.json",
+         payload=MEMBERS["asc-compiled/recipe.json"].replace(b'"algorithms": ["a", "b", "c"]', b'"algorithms": null'))
+@example(victim="asc-compiled/recipe.json",
+         payload=MEMBERS["asc-compiled/recipe.json"].replace(b'"algorithms": ["a", "b", "c"]', b'"algorithms": "abc"'))
 def test_member_replaced_by_bytes(victim, payload):
     check(rezip({**MEMBERS, victim: payload}))
 
