@@ -41,7 +41,8 @@ def outcome(data: bytes, engine: str):
         try:
             cnf = parse_cnf(data, SOURCE, engine=engine)
         except CNFFormatError as exc:
-            assert exc.path == SOURCE and exc.line is not None and exc.line >= 1, str(exc)
+            assert exc.path == SOURCE and exc.line is not None, str(exc)
+            assert 1 <= exc.line <= data.count(b"\n") + 1, str(exc)  # a line of the file
             assert "\n" not in str(exc)
             return exc
     assert cnf.offsets[0] == 0 and cnf.offsets[-1] == cnf.literals.size
@@ -185,3 +186,18 @@ def test_read_cnf_error_is_an_input_error(tmp_path):
     with pytest.raises(InputError) as info:
         read_cnf(path)
     assert (info.value.path, info.value.line) == (str(path), 2)
+
+
+@given(data=st.data(), clauses=CLAUSES, bad=st.sampled_from([b"x", b"-", b"-0", b"1x", b"2147483648", b"p", b"\xff"]))
+def test_a_bad_token_is_reported_on_its_line(data, clauses, bad):
+    """One bad token put at the start of a body line: the error names exactly that line, in both engines."""
+    lines = data.draw(rendered(clauses)).split(b"\n")
+    header = next(i for i, line in enumerate(lines) if line.lstrip(b"\xef\xbb\xbf").startswith(b"p"))
+    end = next((i for i, line in enumerate(lines) if line.startswith(b"%")), len(lines))
+    k = data.draw(st.integers(header + 1, end))
+    if k == len(lines):
+        lines.append(bad)
+    else:
+        lines[k] = bad + b" " + lines[k]
+    got = same_outcome(b"\n".join(lines))
+    assert isinstance(got, CNFFormatError) and got.line == k + 1, got
