@@ -68,7 +68,7 @@ except ImportError:  # the test extra not installed: the fuzz tests skip themsel
     pass
 else:
     settings.register_profile(
-        "ci", max_examples=200, derandomize=True, deadline=3000, print_blob=True,
+        "ci", max_examples=200, derandomize=True, deadline=3000, print_blob=True, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     settings.register_profile("deep", max_examples=5000, derandomize=False, deadline=10000,
