@@ -57,3 +57,20 @@ def run_cli():
 def asc_exe() -> list[str]:
     """Command prefix that runs the real ``asc`` entry point in a subprocess."""
     return [sys.executable, "-m", "asc"]
+
+
+# Hypothesis (the readers' fuzz tests, tests/*/test_fuzz_*.py): the "ci" profile is the
+# default so that every run tries the same examples (derandomize) in bounded time; run
+# `pytest --hypothesis-profile=deep` to search longer with fresh random examples.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the test extra not installed: the fuzz tests skip themselves
+    pass
+else:
+    settings.register_profile(
+        "ci", max_examples=200, derandomize=True, deadline=3000, print_blob=True, database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.register_profile("deep", max_examples=5000, derandomize=False, deadline=10000,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.load_profile("ci")

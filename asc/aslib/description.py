@@ -237,6 +237,9 @@ def read_description(path: str | Path) -> Description:
     meta = data.get("metainfo_algorithms")
     if isinstance(meta, Mapping) and meta:
         for name, info in meta.items():
+            if not isinstance(info or {}, Mapping):
+                raise ScenarioError(f"'metainfo_algorithms' must map each algorithm to its keys (configuration, "
+                                    f"deterministic); found {type(info).__name__} {info!r:.40} for {name!r}", path)
             info = dict(info or {})
             configuration = info.pop("configuration", "") or ""
             deterministic = _as_bool(info.pop("deterministic", True), "deterministic", path)

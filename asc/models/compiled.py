@@ -270,6 +270,8 @@ class CompiledSelector:
         if not wrapped:
             self.backup_ = node.get("backup")
         self.kind = node["kind"]
+        if not isinstance(node["algorithms"], list):  # np.array(None) is 0-d: no algorithms to compare
+            raise ModelError("compiled algorithms are not a list")
         self.algorithms_ = np.array(node["algorithms"], dtype=object)
         if self.columns is None:
             self.n_features_in_ = int(node["n_features"])
@@ -535,7 +537,8 @@ def load_predictor(path: str | Path) -> Any:
             selector = CompiledSelector(recipe["selector"], arrays)
         except ModelError as exc:
             raise ModelError(f"{path}: not a readable model file ({exc})") from None
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,  # JSON nested too deep
+                zipfile.BadZipFile) as exc:
             raise ModelError(f"{path}: not a readable model file (compiled part: {type(exc).__name__}: {exc})") \
                 from None
     info = info_from_dict(path, header.get("info"))

@@ -232,7 +232,7 @@ def read_header(path: Path, archive: zipfile.ZipFile) -> dict:
                          "retrain it with 'asc train'")
     try:
         header = json.loads(archive.read(HEADER_MEMBER))
-    except (ValueError, zipfile.BadZipFile) as exc:
+    except (ValueError, RecursionError, zipfile.BadZipFile) as exc:  # RecursionError: JSON nested too deep
         raise ModelError(f"{path}: not a readable model file (header: {exc})") from None
     return _check_format(path, header, "container_version", CONTAINER_VERSION, "container")
 

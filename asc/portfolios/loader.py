@@ -53,6 +53,7 @@ take values as arguments, not placeholders.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import tomllib
@@ -196,6 +197,8 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
         msg = str(exc)
         m = re.search(r"\(at line (\d+)", msg)
         raise InputError(f"expected valid TOML: {msg}", path, int(m.group(1)) if m else None) from None
+    except ValueError as exc:  # tomllib lets int() refuse an integer of over 4300 digits
+        raise InputError(f"expected valid TOML: {str(exc).split(';')[0]}", path) from None
     ctx = _Context(text, str(path))
     unknown = set(doc) - {"name", "description", "algorithm"}
     if unknown:
@@ -403,6 +406,8 @@ def _parameter(pname: str, d: dict[str, Any], fail: Any) -> Parameter:
         if not isinstance(lo, num) or not isinstance(hi, num) or isinstance(lo, bool) or not lo < hi:
             fail(f"parameter {pname!r}: expected numeric lower < upper{' (integers)' if kind == 'integer' else ''}",
                  pname)
+        if kind == "float" and not (_finite(lo) and _finite(hi)):
+            fail(f"parameter {pname!r}: expected finite lower and upper bounds (within a float's range)", pname)
         log = bool(d.get("log", False))
         if log and lo <= 0:
             fail(f"parameter {pname!r}: a log-scale parameter needs lower > 0", pname)
@@ -413,6 +418,14 @@ def _parameter(pname: str, d: dict[str, Any], fail: Any) -> Parameter:
         return Parameter(pname, kind, conv(default), lower=conv(lo), upper=conv(hi), log=log)
     fail(f"parameter {pname!r}: expected type = \"categorical\", \"integer\" or \"float\"; got {kind!r}", pname)
     raise AssertionError  # unreachable: fail raises
+
+
+def _finite(x: int | float) -> bool:
+    """Whether ``x`` is a finite float or an int within a float's range (TOML integers have no bound)."""
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
 
 
 def _configuration(spec: Any, space: tuple[Parameter, ...], inherited: dict[str, Any],
@@ -432,7 +445,7 @@ def _configuration(spec: Any, space: tuple[Parameter, ...], inherited: dict[str,
                 fail(f"configuration {k} = {v!r}: expected one of {list(p.choices)}", k, "configuration")
         else:
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and p.lower <= v <= p.upper  # type: ignore[operator]
-            if not ok or (p.type == "integer" and not float(v).is_integer()):
+            if not ok or (p.type == "integer" and not (isinstance(v, int) or float(v).is_integer())):
                 fail(f"configuration {k} = {v!r}: expected {'an integer' if p.type == 'integer' else 'a number'} "
                      f"in [{p.lower}, {p.upper}]", k, "configuration")
             v = int(v) if p.type == "integer" else float(v)
