@@ -27,14 +27,19 @@ pytestmark = pytest.mark.timeout(300)
 PYSAT_TOML = (Path(__file__).resolve().parents[2] / "portfolios" / "pysat.toml").read_text()
 
 
-def check(data: bytes) -> None:
+def problems(data: bytes) -> list[str]:
+    """What is wrong with loading ``data`` as a portfolio file: an InputError that does not name
+    the file in one line, or a loaded portfolio whose algorithms lack unique names; empty when
+    it is sound. Any other exception propagates (and fails the test)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.toml"
         path.write_bytes(data)
         try:
-            load_portfolio(path)
+            portfolio = load_portfolio(path)
         except InputError as exc:
-            assert exc.path == str(path) and "\n" not in str(exc), str(exc)
+            return [f"badly reported: {exc}"] if exc.path != str(path) or "\n" in str(exc) else []
+    names = [algorithm.name for algorithm in portfolio]
+    return [f"algorithm names not unique: {names}"] if len(set(names)) != len(names) or not all(names) else []
 
 
 @given(data=st.binary(max_size=300))
@@ -43,7 +48,7 @@ def check(data: bytes) -> None:
 # found fuzzing: tomllib lets int() raise ValueError on an integer of over 4300 digits (was a traceback)
 @example(data=b"x = 1" + b"0" * 5000)
 def test_any_bytes(data):
-    check(data)
+    assert not problems(data), problems(data)
 
 
 def toml_value(value) -> str:
@@ -117,7 +122,7 @@ ONE_PARAMETER = b'[[algorithm]]\nname = "a"\ncommand = "s {instance} {x}"\n[algo
 @example(text=b'[[algorithm]]\nname = "a"\ncommand = "x {instance}"\n[algorithm.parameters]\n'
               b'x = { type = "integer", lower = 0, upper = 5, default = 2 }\n[algorithm.configuration]\nx = 1e400\n')
 def test_assembled_portfolios(text):
-    check(text)
+    assert not problems(text), problems(text)
 
 
 @st.composite
@@ -145,7 +150,7 @@ def mutated(draw, text: str) -> bytes:
 
 @given(text=mutated(PYSAT_TOML))
 def test_mutated_pysat_portfolio(text):
-    check(text)
+    assert not problems(text), problems(text)
 
 
 def test_huge_integer_configuration_is_kept():
