@@ -376,6 +376,17 @@ def plan_outcome(
     return Outcome(time=np.where(ok, time, cutoff), solved=ok, cost=cost)
 
 
+def _choice_columns(decision: Decision, failed: np.ndarray,
+                    columns: Mapping[str, int] | None) -> tuple[Mapping[str, int], np.ndarray]:
+    """(algorithm -> column, per-instance column run after the features: the backup where ``failed``)."""
+    index = columns if columns is not None else {a: i for i, a in enumerate(decision.algorithms)}
+    to_col = np.array([index[a] for a in decision.algorithms], dtype=np.int64)
+    choice = to_col[decision.choice] if len(decision.choice) else np.zeros(0, dtype=np.int64)
+    if decision.backup is not None:
+        choice = np.where(failed, index[decision.backup], choice)
+    return index, choice
+
+
 def charge(decision: Decision, runtime: np.ndarray, solved: np.ndarray, cutoff: float, par: float,
            feature_cost: np.ndarray | None = None, presolved: np.ndarray | None = None,
            failed: np.ndarray | None = None, columns: Mapping[str, int] | None = None) -> Outcome:
@@ -387,15 +398,10 @@ def charge(decision: Decision, runtime: np.ndarray, solved: np.ndarray, cutoff: 
     features ``failed``, else the plan or the choice. ``columns`` maps the decision's
     algorithms to the columns of ``runtime`` (default: the same order).
     """
-    n = len(decision.choice)
-    failed = np.zeros(n, dtype=bool) if failed is None else np.asarray(failed, dtype=bool)
-    index = columns if columns is not None else {a: i for i, a in enumerate(decision.algorithms)}
-    to_col = np.array([index[a] for a in decision.algorithms], dtype=np.int64)
+    failed = np.zeros(len(decision.choice), dtype=bool) if failed is None else np.asarray(failed, dtype=bool)
+    index, choice = _choice_columns(decision, failed, columns)
     schedule = [(index[a], float(t)) for a, t in decision.schedule]
     backup = None if decision.backup is None else index[decision.backup]
-    choice = to_col[decision.choice] if n else np.zeros(0, dtype=np.int64)
-    if backup is not None:
-        choice = np.where(failed, backup, choice)
     if decision.plans is None:
         return runtime_outcome(choice, runtime, solved, cutoff, par, feature_cost, presolved, schedule)
     plans = backup_plans([[(index[a], float(t)) for a, t in plan] for plan in decision.plans], failed, backup,
@@ -409,10 +415,7 @@ def quality_outcome(decision: Decision, costs: np.ndarray, ok: np.ndarray, faile
 
     The backup replaces the choice where the features ``failed``, as in :func:`charge`.
     """
-    index = columns if columns is not None else {a: i for i, a in enumerate(decision.algorithms)}
-    to_col = np.array([index[a] for a in decision.algorithms], dtype=np.int64)
-    rows = np.arange(len(decision.choice))
-    choice = to_col[decision.choice] if len(rows) else np.zeros(0, dtype=np.int64)
-    if decision.backup is not None and failed is not None:
-        choice = np.where(np.asarray(failed, dtype=bool), index[decision.backup], choice)
+    failed = np.zeros(len(decision.choice), dtype=bool) if failed is None else np.asarray(failed, dtype=bool)
+    _, choice = _choice_columns(decision, failed, columns)
+    rows = np.arange(len(choice))
     return Outcome(time=np.full(len(rows), np.nan), solved=ok[rows, choice], cost=costs[rows, choice])
