@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,10 @@ class ArffTable:
         Data rows, one list per ``@DATA`` line, ``None`` for ``?``.
     row_lines
         1-based line number of each row in ``path`` (same length as ``rows``).
+    attribute_lines
+        1-based line number of each ``@ATTRIBUTE`` declaration (same length as
+        ``attributes``; empty when unknown), and ``data_line`` that of ``@DATA``
+        (0 when unknown): where an error about the header points.
     """
 
     path: str
@@ -47,11 +51,31 @@ class ArffTable:
     attributes: list[Attribute]
     rows: list[list[Any]]
     row_lines: list[int]
+    attribute_lines: list[int] = field(default_factory=list)
+    data_line: int = 0
+
+    def line_of_attribute(self, position: int) -> int | None:
+        """Line of the attribute at ``position`` (0-based), or None when unknown."""
+        if 0 <= position < len(self.attribute_lines):
+            return self.attribute_lines[position]
+        return None
 
     @property
     def names(self) -> list[str]:
         """Attribute names in file order."""
         return [name for name, _ in self.attributes]
+
+
+def _header_lines(text: str) -> tuple[list[int], int]:
+    """Line numbers of the ``@ATTRIBUTE`` declarations and of ``@DATA`` (0 if absent)."""
+    attributes: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        head = raw.strip()[:10].upper()
+        if head.startswith("@ATTRIBUTE"):
+            attributes.append(number)
+        elif head.startswith("@DATA"):
+            return attributes, number
+    return attributes, 0
 
 
 def _data_row_lines(text: str) -> list[int]:
@@ -118,12 +142,17 @@ def read_arff(path: str | Path) -> ArffTable:
         # A mismatch can only come from exotic layouts (sparse rows, multi-line strings);
         # fall back to no line numbers rather than wrong ones.
         row_lines = [0] * len(rows)
+    attribute_lines, data_line = _header_lines(text)
+    if len(attribute_lines) != len(parsed["attributes"]):
+        attribute_lines = []  # as for rows: no line rather than a wrong one
     return ArffTable(
         path=str(path),
         relation=parsed.get("relation", ""),
         attributes=[(str(n), t) for n, t in parsed["attributes"]],
         rows=rows,
         row_lines=row_lines,
+        attribute_lines=attribute_lines,
+        data_line=data_line,
     )
 
 

@@ -81,10 +81,12 @@ def scenario_from_csv(
         raise InputError(f"performance type must be runtime or solution_quality, found {performance_type!r}")
     if performance_type == "runtime" and (cutoff is None or cutoff <= 0):
         raise InputError("a runtime scenario needs a positive cutoff (--cutoff-time SECONDS)", performance_csv)
-    missing = sorted(set(perf.index) - set(feats.index))
+    missing = [i for i in perf.index if i not in set(feats.index)]
     if missing:
-        raise InputError(f"instance {missing[0]!r} has performance data but no features "
-                         f"({len(missing)} such instances)", features_csv)
+        # the line of the performance row without features (header on line 1)
+        raise InputError(f"instance {missing[0]!r} has performance data but no row in {features_csv.name} "
+                         f"({len(missing)} such instances)", performance_csv,
+                         int(np.flatnonzero(perf.index == missing[0])[0]) + 2)
 
     long = perf.rename_axis("instance_id").reset_index().melt(
         id_vars="instance_id", var_name="algorithm", value_name="value"

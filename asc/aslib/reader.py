@@ -46,16 +46,17 @@ def _frame(table: ArffTable, key_columns: Sequence[str], label: str) -> tuple[pd
         if key not in names:
             raise ScenarioError(
                 f"missing column '{key}' ({label} needs {', '.join(key_columns)} as its first attributes)",
-                table.path,
+                table.path, table.line_of_attribute(position) or table.data_line or None,
             )
         if names.index(key) != position:
             raise ScenarioError(
                 f"column '{key}' must be attribute {position + 1} of {label}, found at {names.index(key) + 1}",
-                table.path,
+                table.path, table.line_of_attribute(names.index(key)),
             )
     if len(set(names)) != len(names):
-        duplicate = next(n for n in names if names.count(n) > 1)
-        raise ScenarioError(f"attribute '{duplicate}' is declared twice", table.path)
+        second = next(i for i, n in enumerate(names) if n in names[:i])
+        raise ScenarioError(f"attribute '{names[second]}' is declared twice (first at attribute "
+                            f"{names.index(names[second]) + 1})", table.path, table.line_of_attribute(second))
     frame = pd.DataFrame(table.rows, columns=names) if table.rows else pd.DataFrame(columns=names)
     return frame, np.asarray(table.row_lines, dtype=np.int64)
 
@@ -128,11 +129,13 @@ def load_runs(path: Path, desc: Description) -> Loaded:
     frame, lines = _frame(table, ["instance_id", "repetition", "algorithm"], "algorithm_runs.arff")
     names = list(frame.columns)
     if "runstatus" not in names:
-        raise ScenarioError("missing column 'runstatus' (the last attribute of algorithm_runs.arff)", path)
+        raise ScenarioError("missing column 'runstatus' (the last attribute of algorithm_runs.arff)", path,
+                            table.data_line or None)
     for measure in desc.performance_measures:
         if measure not in names:
             raise ScenarioError(
-                f"missing column '{measure}' (performance_measures in description.txt names it)", path
+                f"missing column '{measure}' (performance_measures in description.txt names it)", path,
+                table.data_line or None,
             )
     _check_missing_keys(frame, lines, ["instance_id", "algorithm", "runstatus"], str(path))
     _strings(frame, ["instance_id", "algorithm", "runstatus"])

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from asc.aslib.scenario import Scenario
-from asc.errors import UsageError
+from asc.errors import ScenarioError, UsageError
 from asc.policy import FINISHED, features_failed, step_closure
 
 log = logging.getLogger(__name__)
@@ -189,11 +189,20 @@ def feature_matrix(scenario: Scenario, steps: Sequence[str] | None = None) -> Fe
     provided: list[str] = []
     for step in chosen:
         provided.extend(f for f in desc.feature_steps[step].provides if f not in provided)
+    if provided and scenario.feature_values is None:
+        # a selector trained on no feature at all is the single best in disguise: say so
+        raise ScenarioError(f"expected feature_values.arff with the {len(provided)} features description.txt "
+                            f"lists for steps {','.join(chosen)}; the scenario has no feature values",
+                            f"{scenario.name}/feature_values.arff")
     if scenario.feature_values is None:
         X = pd.DataFrame(index=instances, columns=provided, dtype=float)
     else:
         values = scenario.feature_values.drop(columns="repetition").groupby("instance_id").mean()
         columns = [f for f in provided if f in values.columns]
+        if provided and not columns:
+            raise ScenarioError(f"expected the features of steps {','.join(chosen)} ({', '.join(provided[:3])}"
+                                f"{', ...' if len(provided) > 3 else ''}) in feature_values.arff; it has none of "
+                                "them", f"{scenario.name}/feature_values.arff")
         X = values.reindex(index=instances, columns=columns).astype(float)
     X.index.name = "instance_id"
 

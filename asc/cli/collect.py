@@ -20,7 +20,7 @@ from typing import Any
 def add_parser(subparsers: Any) -> None:
     """Register ``asc collect``."""
     from asc.cli.options import (add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option,
-                                 at_least, seed)
+                                 add_output_limit_option, at_least, seed)
 
     p = subparsers.add_parser(
         "collect",
@@ -38,6 +38,7 @@ def add_parser(subparsers: Any) -> None:
     )
     add_cutoff_time_option(p, "time limit per run in seconds", required=True)
     add_mem_limit_option(p, "memory limit per run in MiB")
+    add_output_limit_option(p)
     p.add_argument("--repetitions", type=at_least(1), default=1, metavar="K", help="runs per instance and algorithm (default 1)")
     p.add_argument("--seed", type=seed, default=0, metavar="N", help="seed of repetition 1; repetition k uses N+k-1 (default 0)")
     where = p.add_mutually_exclusive_group()
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     statuses = {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN"}
     if set(retry) - statuses:
         raise UsageError(f"--retry takes statuses among {', '.join(sorted(statuses))}; got {args.retry!r}")
+    cp.check_seeds(args.seed, args.repetitions)
     if not Path(args.portfolio).is_file():
         raise InputError("expected a portfolio file (e.g. portfolios/pysat.toml); not found", args.portfolio)
     from asc.cli.options import check_outputs
@@ -101,20 +103,29 @@ def run(args: argparse.Namespace) -> int:
     from asc.portfolios import load_portfolio
 
     portfolio = load_portfolio(args.portfolio)
+    if not args.scheduler:  # on a cluster the programs are looked for where the runs go
+        portfolio.check_programs()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with RunStore(args.db, write=True) as store:
             cp.check_limits(store, args.cutoff_time, args.mem_limit)
-            instances = cp.hash_instances(files, store)
+            rejected: list[str] = []
+
+            def skip(f: Any, exc: Exception) -> None:
+                rejected.append(str(f.path))
+                print(f"asc: skipping {exc}", file=sys.stderr)
+
+            instances = cp.hash_instances(files, store, on_error=skip)
             store.add_instances(instances)
             requests = cp.plan_runs(
                 instances, list(portfolio.algorithms), cutoff_time=args.cutoff_time,
                 mem_limit_mb=args.mem_limit, repetitions=args.repetitions, seed=args.seed,
+                output_limit_mb=args.output_limit,
             )
             env = cp.environment(
                 args.cutoff_time, args.mem_limit, portfolio=str(args.portfolio), instances=str(args.instances),
                 scheduler=args.scheduler or f"local:{args.pool}", jobs=args.jobs, repetitions=args.repetitions,
-                seed=args.seed, planned_runs=len(requests),
+                seed=args.seed, planned_runs=len(requests), output_limit_mb=args.output_limit,
             )
             campaign = store.start_campaign(args.cutoff_time, args.mem_limit, env)
             if args.scheduler:
@@ -135,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
                 scheduler.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    _print_report(report, args)
+    _print_report(report, args, rejected)
     if report.errors:
         print(
             f"asc: {len(report.errors)} runs failed in the harness and were not stored; "
@@ -143,15 +154,20 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if rejected:
+        print(f"asc: {len(rejected)} of {len(files)} instance files could not be read and were skipped "
+              "(each named above); fix or remove them and run the same command again", file=sys.stderr)
+        return 2
     return 0
 
 
-def _print_report(report: Any, args: argparse.Namespace) -> None:
+def _print_report(report: Any, args: argparse.Namespace, rejected: list[str]) -> None:
     counts = {k: v for k, v in sorted(report.by_status.items()) if v}
     if args.format == "json":
         data = {
             "db": str(args.db), "planned": report.planned, "skipped": report.skipped, "stored": report.done,
-            "errors": len(report.errors), "by_status": counts, "seconds": round(report.seconds, 3),
+            "errors": len(report.errors), "unreadable_instances": rejected, "by_status": counts,
+            "seconds": round(report.seconds, 3),
         }
         print(json.dumps(data, indent=2))
         return

@@ -10,7 +10,7 @@ import time
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from asc.cli.options import add_format_option, add_jobs_option, at_least, par_factor, seed
     from asc.cli.search_options import add_search_options
-    from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
+    from asc.selectors.registry import DEFAULT_QUALITY_SELECTOR, DEFAULT_SELECTOR  # light: no scikit-learn yet
 
     p = sub.add_parser(
         "evaluate",
@@ -20,9 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "feature costs of the default steps, global single best.",
     )
     p.add_argument("scenario", metavar="DIR", nargs="?", help="ASlib scenario folder")
-    p.add_argument("--selector", default=DEFAULT_SELECTOR,
+    p.add_argument("--selector", default=None,
                    help=f"selector name (default: {DEFAULT_SELECTOR}, the best fixed selector we measured; "
-                        "'asc evaluate --list' names all)")
+                        f"{DEFAULT_QUALITY_SELECTOR} on solution-quality scenarios; 'asc evaluate --list' names all)")
     p.add_argument("--list", action="store_true", help="list the selectors and exit")
     p.add_argument("--no-feature-costs", action="store_true", help="do not charge feature costs to the selector")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
@@ -57,12 +57,17 @@ def run(args: argparse.Namespace) -> int:
     from asc.evaluation.protocol import Protocol
     from asc.selectors import make_selector
 
+    from asc.selectors.registry import check_selector_fits, default_selector
+
     started = time.perf_counter()
+    scenario = read_scenario(args.scenario)
+    if args.selector is None:
+        args.selector = default_selector(scenario.description.is_runtime)
+    check_selector_fits(args.selector, scenario.name, scenario.description.is_runtime)
     params = search_params(args)
     if args.selector == "auto":
         params["progress"] = True  # each fold's search reports trials, best cost and time left on stderr
     selector = make_selector(args.selector, **params)
-    scenario = read_scenario(args.scenario)
     protocol = Protocol(
         par=args.par, cv_repetition=args.cv_repetition, charge_feature_costs=not args.no_feature_costs,
         steps=tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None,

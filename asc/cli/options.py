@@ -21,6 +21,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from asc.runs.record import MAX_SEED  # the one home of the seed range (light: stdlib only)
+
 #: Memory limit per run, in MiB, of the commands that run solvers and need one.
 DEFAULT_MEM_LIMIT_MIB = 2048.0
 #: Processes (or parallel runs) by default: 1, reproducible and polite on shared machines.
@@ -89,8 +91,7 @@ def par_factor(text: str) -> float:
     return value
 
 
-#: Largest seed: NumPy's and scikit-learn's seeds are unsigned 32-bit numbers.
-MAX_SEED = 2**32 - 1
+
 
 
 def seed(text: str) -> int:
@@ -202,6 +203,19 @@ def add_mem_limit_option(parser: argparse.ArgumentParser, help: str,
     if default is not None and "default" not in help:
         help = f"{help} (default: {default:g})"
     parser.add_argument("--mem-limit", type=mebibytes, default=default, metavar="MiB", help=help)
+
+
+#: The harness's default output limit per run (MiB), as :data:`asc.runs.limits.OUTPUT_LIMIT_MB`
+#: (not imported: this module stays light; a test keeps the two equal).
+DEFAULT_OUTPUT_LIMIT_MIB = 64.0
+
+
+def add_output_limit_option(parser: argparse.ArgumentParser) -> None:
+    """``--output-limit MiB``: the most one run may print on stdout or on stderr."""
+    parser.add_argument("--output-limit", type=mebibytes, default=DEFAULT_OUTPUT_LIMIT_MIB, metavar="MiB",
+                        help="most a run may print on stdout or on stderr, in MiB; a run that prints more is "
+                             f"stopped and stored as a CRASH (default: {DEFAULT_OUTPUT_LIMIT_MIB:g}; raise it "
+                             "for models of instances beyond about six million variables)")
 
 
 def add_jobs_option(parser: Any, what: str) -> None:

@@ -69,9 +69,17 @@ def load_model_arg(path: str | None) -> Any:
     Its compiled form when the file has one (no scikit-learn import: the start-up
     path of select stays short), else the full skops model.
     """
+    from asc.errors import ModelError
     from asc.models.compiled import load_predictor
+    from asc.models.deploy import feature_steps_of
 
-    return load_predictor(model_path_arg(path))
+    path = model_path_arg(path)
+    model = load_predictor(path)
+    try:  # a model whose features asc cannot compute is refused on loading, naming its file
+        feature_steps_of(model)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    return model
 
 
 def read_instance(path: str) -> Any:

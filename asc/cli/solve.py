@@ -37,7 +37,7 @@ V_WIDTH = 78
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_cutoff_time_option, add_mem_limit_option, seed
+    from asc.cli.options import add_cutoff_time_option, add_mem_limit_option, add_output_limit_option, seed
     from asc.cli.select import add_common_options
 
     p = sub.add_parser(
@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_common_options(p)
     add_cutoff_time_option(p, "CPU seconds for the whole solve: features and solver runs (default: no limit)")
     add_mem_limit_option(p, "memory limit of each solver run in MiB (default: none)", default=None)
+    add_output_limit_option(p)
     p.add_argument("--portfolio", metavar="TOML", default=None,
                    help="portfolio file defining the model's algorithms (default: algorithms named after "
                         "python-sat solvers run as python-sat backends)")
@@ -88,14 +89,14 @@ def resolve_algorithm(name: str, portfolio: Any | None) -> Any:
 
 
 def run_algorithm(algorithm: Any, instance: str, cutoff: float, mem_limit: float | None,
-                  seed: int) -> tuple[Any, Any]:
+                  seed: int, output_limit: float | None = None) -> tuple[Any, Any]:
     """Run ``algorithm`` through the harness runner; (RunResult, parsed solver output)."""
     from asc.runs.check import parse_output
     from asc.runs.runner import RunRequest, execute
 
     # solvers run in a scratch folder of the runner: a relative path would not resolve there
     request = RunRequest(instance=str(Path(instance).resolve()), instance_hash="", algorithm=algorithm, seed=seed,
-                         repetition=1, cutoff_time=cutoff, mem_limit_mb=mem_limit)
+                         repetition=1, cutoff_time=cutoff, mem_limit_mb=mem_limit, output_limit_mb=output_limit)
     with tempfile.TemporaryDirectory(prefix="asc-solve-") as tmp:
         # the runner deletes the solver's output unless asked to keep it; the model is in it
         result = execute(request, keep_output=Path(tmp))
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
-    from asc.errors import UsageError
+    from asc.errors import InputError, UsageError
     from asc.runs.status import RunStatus
     from asc.models.deploy import select_instance
 
@@ -202,9 +203,14 @@ def run(args: argparse.Namespace) -> int:
         """Run one algorithm; the exit code to finish with if it decided the instance, else None."""
         nonlocal solver_cpu
         algorithm = resolve_algorithm(name, portfolio)
+        problem = algorithm.program_problem()
+        if problem is not None:
+            raise InputError(f"algorithm {name!r}: {problem}", args.portfolio,
+                             portfolio.line_of(name) if portfolio is not None else None)
         limit = "none" if cutoff >= NO_LIMIT / 2 else f"{cutoff:.2f} s"
         comment(f"running {name} ({why}), CPU limit {limit}")
-        result, parsed = run_algorithm(algorithm, args.instance, cutoff, args.mem_limit, args.seed)
+        result, parsed = run_algorithm(algorithm, args.instance, cutoff, args.mem_limit, args.seed,
+                                       args.output_limit)
         solver_cpu += result.cpu_time
         detail = f"; {result.message}" if result.message else ""
         comment(f"{name}: {result.status.value}, CPU {result.cpu_time:.3f} s, wall {result.wall_time:.3f} s, "

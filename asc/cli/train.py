@@ -10,7 +10,7 @@ import sys
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from asc.cli.options import add_jobs_option, par_factor, seed
     from asc.cli.search_options import add_search_options
-    from asc.selectors.registry import DEFAULT_SELECTOR  # light: no scikit-learn until a selector is built
+    from asc.selectors.registry import DEFAULT_QUALITY_SELECTOR, DEFAULT_SELECTOR  # light: no scikit-learn yet
 
     p = sub.add_parser("train", help="fit a selector on an ASlib scenario or a run store and save the model",
                        description="Fit a selector on a whole ASlib scenario, or on the runs of an `asc collect` "
@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "computing them")
     add_jobs_option(p, "with a run store: processes computing the features")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (.skops)")
-    p.add_argument("--selector", default=DEFAULT_SELECTOR,
-                   help=f"selector name (default: {DEFAULT_SELECTOR}; 'asc evaluate --list' names all)")
+    p.add_argument("--selector", default=None,
+                   help=f"selector name (default: {DEFAULT_SELECTOR}; {DEFAULT_QUALITY_SELECTOR} on "
+                        "solution-quality scenarios; 'asc evaluate --list' names all)")
     p.add_argument("--steps", help="comma-separated feature steps (default: the scenario's default steps)")
     p.add_argument("--par", type=par_factor, default=10.0, help="PAR factor of the training costs (default: 10)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the selector (default: 0)")
@@ -41,14 +42,27 @@ def run(args: argparse.Namespace) -> int:
     # the end nor replace the scenario or run store it was trained on
     check_outputs({"-o": args.output}, {"SCENARIO_DIR|RUNS_DB": args.scenario, "--features": args.features},
                   files=("-o",))
+    from asc.selectors.registry import check_selector_fits, default_selector
+
     scenario = load_training_data(args.scenario, args.features, args.jobs)
+    if args.selector is None:
+        args.selector = default_selector(scenario.description.is_runtime)
+    check_selector_fits(args.selector, scenario.name, scenario.description.is_runtime)
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip()) if args.steps else None
     params = search_params(args)
     if args.selector == "auto":
         params["progress"] = True  # the search reports trials, best cost and time left on stderr
-    model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **params)
+    from asc.progress import Phase
+
+    # a fit takes from a second to minutes and reports nothing itself: say what runs (the
+    # search of 'auto' reports its own trials)
+    what = (f"training {args.selector} on {scenario.name} "
+            f"({len(scenario.instances)} instances, {len(scenario.algorithms)} algorithms)")
+    with Phase(what, enabled=args.selector != "auto"):
+        model = train_model(scenario, args.selector, steps=steps, seed=args.seed, par=args.par, **params)
     try:
-        path = save_model(model, args.output)
+        with Phase(f"saving the model to {args.output} (its compiled form is checked against the fit)"):
+            path = save_model(model, args.output)
     except OSError as exc:  # the folder checked above went away or filled up during training
         from asc.errors import InputError
 

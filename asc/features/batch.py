@@ -27,7 +27,6 @@ store's runs without a file in between.
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import sys
@@ -205,28 +204,25 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
         raise UsageError(f"--jobs expects a positive number, got {jobs}")
     if step_timeout is not None and not step_timeout > 0:
         raise UsageError(f"--step-timeout expects a positive number of seconds, got {step_timeout}")
-    from tqdm import tqdm
+    from asc.progress import progress_bar
 
     steps = tuple(steps)
     tasks = [(str(iid), str(path), steps, step_timeout) for iid, path in instances]
     warm_up()
-    # disable=None: tqdm shows the bar only when stderr is a terminal, so logs and pipes
-    # stay clean. A terminal that reports no width (a bare pty) gets a fixed one.
-    # (tqdm hides its bar on a 0x0 terminal, which some containers' ttys report.)
-    size: dict[str, int] = {}
-    try:
-        if os.get_terminal_size(sys.stderr.fileno()).columns == 0:
-            size = {"ncols": 80, "nrows": 24}
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        pass
-    bar = tqdm(total=len(tasks), unit="file", desc="features", file=sys.stderr,
-               disable=None if progress else True, **size)
+    bar = progress_bar(len(tasks), unit="file", desc="features", enabled=progress)
+
+    def say(line: str) -> None:
+        if bar is not None:
+            bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
 
     def done(i: int, row: InstanceFeatures) -> None:
         rows[i] = row
         if report is not None:
-            report(row, lambda line: bar.write(line, file=sys.stderr))
-        bar.update()
+            report(row, say)
+        if bar is not None:
+            bar.update()
 
     rows: list[InstanceFeatures | None] = [None] * len(tasks)
     try:
@@ -241,7 +237,8 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
                 if _run_pool(tasks, [i], 1, done):
                     done(i, _worker_died(*tasks[i][:3]))
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     return [r for r in rows if r is not None]
 
 

@@ -277,6 +277,48 @@ class CompiledSelector:
             self.n_features_in_ = int(node["n_features"])
         self.forests = _ForestTable(node["forests"], arrays) if node.get("forests") else None
         self.members = [CompiledSelector(m, arrays) for m in node["members"]] if self.kind == "vote" else []
+        self._validate()
+
+    def _validate(self) -> None:
+        """Refuse, on loading, a recipe that would fail in ``predict`` (a tampered or foreign file).
+
+        The members' checksums catch corruption; this catches a file rewritten with
+        consistent checksums but arrays that do not fit together: every index a
+        prediction follows must be in range, every table as wide as the selector's input.
+        A prediction on an all-zero and an all-missing row then has to give one finite
+        score per algorithm.
+        """
+        width = len(self.columns) if self.columns is not None else self.n_features_in_
+        if self.columns is not None and len(self.columns) and (
+                self.columns.min() < 0 or self.columns.max() >= self.n_features_in_):
+            raise ModelError("compiled feature columns out of range")
+        if self.forests is not None:
+            f = self.forests
+            if len(f.feature) and f.feature.max() >= width:
+                raise ModelError("compiled forest splits on a feature the model does not have")
+            if len(f.roots) and (f.roots.min() < 0 or f.roots.max() >= max(len(f.left), 1)
+                                 or f.owner.min() < 0 or f.owner.max() >= f.n_forests):
+                raise ModelError("compiled forest roots out of range")
+            if f.out.ndim != 2 or (len(f.left) and (f.left.min() < -1 or f.right.min() < -1)):
+                raise ModelError("inconsistent compiled forest arrays")
+        for key in ("fit_X", "centers"):
+            if key in self.inner and self._array(self.inner[key]).shape[-1:] != (width,):
+                raise ModelError(f"compiled {key} does not match the model's features")
+        pre = self.inner.get("pre")
+        if pre is not None and any(self._array(pre[k]).shape != (width,) for k in ("fill", "mean", "scale")):
+            raise ModelError("compiled preprocessing does not match the model's features")
+        k = len(self.algorithms_)
+        for key, ndim in (("mean_costs", 1), ("costs", 2), ("cluster_costs", 2), ("solved", 2), ("runtime", 2)):
+            if key in self.inner and (self._array(self.inner[key]).ndim != ndim
+                                      or self._array(self.inner[key]).shape[-1] != k):
+                raise ModelError(f"compiled {key} does not match the model's algorithms")
+        # three rows: no table of a sound model has that many rows by accident of broadcasting
+        probe = np.vstack([np.zeros(self.n_features_in_), np.full(self.n_features_in_, np.nan),
+                           np.linspace(-1e3, 1e3, self.n_features_in_)])
+        with np.errstate(all="ignore"):
+            scores = self.predict_scores(probe)
+        if np.shape(scores) != (3, k) or np.isnan(np.asarray(scores, dtype=float)).any():
+            raise ModelError("compiled selector does not give one score per algorithm")
 
     # what reports say about the scores, as the fitted selectors do
     @property
@@ -516,7 +558,8 @@ def load_predictor(path: str | Path) -> Any:
         (every member's checksum is verified, compiled or not) or foreign files.
     """
     from asc import __version__
-    from asc.models.files import SelectionModel, _check_archive, info_from_dict, load_model, read_header
+    from asc.models.files import (SelectionModel, _check_archive, check_selector_fits_info, info_from_dict, load_model,
+                                  read_header)
 
     path = Path(path)
     if not path.is_file():
@@ -542,8 +585,7 @@ def load_predictor(path: str | Path) -> Any:
             raise ModelError(f"{path}: not a readable model file (compiled part: {type(exc).__name__}: {exc})") \
                 from None
     info = info_from_dict(path, header.get("info"))
-    if list(selector.algorithms_) != list(info.algorithms):
-        raise ModelError(f"{path}: not a readable model file (compiled algorithms differ from the model's)")
+    check_selector_fits_info(path, info, selector)
     # the compiled part has its own format version and needs no scikit-learn, so only the
     # asc version is worth a word (as the full loader says it)
     if info.versions.get("asc") != __version__:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import math
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -248,13 +249,44 @@ def _check_format(path: Path, part: Any, key: str, version: int, what: str) -> d
 
 
 def info_from_dict(path: Path, raw: Any) -> ModelInfo:
-    """:class:`ModelInfo` from its JSON form, or a ModelError naming the file."""
-    try:
-        raw = dict(raw)
-        return ModelInfo(**{**raw, "algorithms": tuple(raw["algorithms"]), "features": tuple(raw["features"]),
-                            "steps": tuple(raw["steps"])})
-    except (TypeError, KeyError, ValueError) as exc:
-        raise ModelError(f"{path}: model information is incomplete ({exc})") from None
+    """:class:`ModelInfo` from its JSON form, or a ModelError naming the file.
+
+    Every field is checked for its type, so that a header edited by hand (or by an
+    attacker who recomputed the checksums) is refused here, in one line, rather than
+    failing later in ``asc select`` as an attribute error.
+    """
+    def names(v: Any) -> bool:
+        return isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    def mapping(v: Any, values: Any) -> bool:
+        return isinstance(v, dict) and all(isinstance(k, str) and values(x) for k, x in v.items())
+
+    checks = {
+        "selector": lambda v: isinstance(v, str), "scenario": lambda v: isinstance(v, str),
+        "algorithms": lambda v: names(v) and len(v) > 0 and len(set(v)) == len(v),
+        "features": lambda v: names(v) and len(set(v)) == len(v), "steps": names,
+        "cutoff": lambda v: v is None or (number(v) and v > 0), "par": lambda v: number(v) and v >= 1,
+        "seed": lambda v: isinstance(v, int) and not isinstance(v, bool), "backup": lambda v: isinstance(v, str),
+        "mean_costs": lambda v: mapping(v, lambda x: isinstance(x, (int, float)) and not isinstance(x, bool)),
+        "versions": lambda v: mapping(v, lambda x: x is None or isinstance(x, str)),
+        "created": lambda v: isinstance(v, str),
+    }
+    optional = {"versions", "created"}
+    if not isinstance(raw, dict):
+        raise ModelError(f"{path}: model information is missing (expected a mapping, found {type(raw).__name__})")
+    unknown = sorted(set(raw) - set(checks))
+    missing = sorted(set(checks) - optional - set(raw))
+    if unknown or missing:
+        what = f"unknown field {unknown[0]!r}" if unknown else f"no field {missing[0]!r}"
+        raise ModelError(f"{path}: model information is incomplete ({what})")
+    bad = [k for k, check in checks.items() if k in raw and not check(raw[k])]
+    if bad:
+        raise ModelError(f"{path}: model information is malformed (field {bad[0]!r}: {str(raw[bad[0]])[:60]!r})")
+    return ModelInfo(**{**raw, "algorithms": tuple(raw["algorithms"]), "features": tuple(raw["features"]),
+                        "steps": tuple(raw["steps"])})
 
 
 def _check_archive(path: Path) -> None:
@@ -329,4 +361,24 @@ def load_model(path: str | Path) -> SelectionModel:
                          "retrain the model with 'asc train' for this version")
     if info.versions.get("asc") != current["asc"]:
         log.warning("%s: written by asc %s, running %s", path, info.versions.get("asc"), current["asc"])
+    check_selector_fits_info(path, info, payload["selector"])
     return SelectionModel(info, payload["selector"])
+
+
+def check_selector_fits_info(path: Path, info: ModelInfo, selector: Any) -> None:
+    """Refuse a model whose selector does not answer for its header's algorithms and features.
+
+    Both loaders call it: a header and a selector that disagree (a file put together
+    from two models, or edited) would otherwise fail, or mislabel its choices, at
+    ``asc select`` time.
+    """
+    try:
+        algorithms = [str(a) for a in selector.algorithms_]
+        n_features = int(selector.n_features_in_)
+    except (AttributeError, TypeError, ValueError):
+        raise ModelError(f"{path}: not a readable model file (the selector is not fitted)") from None
+    if algorithms != list(info.algorithms):
+        raise ModelError(f"{path}: not a readable model file (the selector's algorithms differ from the model's)")
+    if n_features != len(info.features):
+        raise ModelError(f"{path}: not a readable model file (the selector takes {n_features} features, the "
+                         f"model names {len(info.features)})")

@@ -12,7 +12,9 @@ resolved where the run happens (``{python}``), not where the portfolio was read.
 from __future__ import annotations
 
 import math
+import os
 import shlex
+import shutil
 import string
 import sys
 from dataclasses import dataclass, field
@@ -162,6 +164,34 @@ class Algorithm:
             else:
                 argv.append(render(token, mapping))
         return argv
+
+    def program_problem(self) -> str | None:
+        """Why this algorithm's program cannot be started on this machine, or None if it can.
+
+        The program is the command's first token. ``{python}`` is this interpreter; a
+        bare name is looked up on ``PATH``; a path must be an executable file, and an
+        absolute one, since every run starts in its own scratch folder where a relative
+        path would not resolve. A first token made of other placeholders is not checked.
+        """
+        if not self.command:
+            return "the command is empty"
+        first = self.command[0]
+        if first == "{python}":
+            return None
+        if placeholders(first):
+            return None
+        if "/" not in first:
+            if shutil.which(first) is None:
+                return f"program {first!r} not found on PATH"
+            return None
+        if not os.path.isabs(first):
+            return (f"program {first!r} is a relative path, which does not resolve where runs start (each in "
+                    f"its own scratch folder); give its absolute path, e.g. {os.path.abspath(first)!r}")
+        if not os.path.isfile(first):
+            return f"program {first!r} not found"
+        if not os.access(first, os.X_OK):
+            return f"program {first!r} is not executable (chmod +x it, or run it through an interpreter)"
+        return None
 
     def param_tokens(self) -> list[str]:
         """The tokens ``{params}`` expands to."""

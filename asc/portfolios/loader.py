@@ -142,6 +142,7 @@ class Portfolio:
     algorithms: tuple[Algorithm, ...]
     path: str | None = None
     description: str = field(default="", compare=False)
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def __getitem__(self, name: str) -> Algorithm:
         for a in self.algorithms:
@@ -159,6 +160,26 @@ class Portfolio:
     def names(self) -> list[str]:
         """Algorithm names in file order."""
         return [a.name for a in self.algorithms]
+
+    def line_of(self, name: str) -> int | None:
+        """Line of the portfolio file where algorithm ``name`` is named (None if not from a file)."""
+        return dict(self.lines).get(name)
+
+    def check_programs(self) -> None:
+        """Refuse, before any run, an algorithm whose program cannot be started here.
+
+        A missing solver binary would otherwise be found one run at a time, each stored
+        as a CRASH, and a campaign would end "successfully" with a store full of them.
+
+        Raises
+        ------
+        InputError
+            Naming the portfolio file, the algorithm's line and why its program cannot run.
+        """
+        for a in self.algorithms:
+            problem = a.program_problem()
+            if problem is not None:
+                raise InputError(f"algorithm {a.name!r}: {problem}", self.path, self.line_of(a.name))
 
 
 def load_portfolio(path: str | Path) -> Portfolio:
@@ -220,7 +241,9 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
     for name in raw:
         _build(name, raw, built, ctx, ())
     port_name = doc.get("name", Path(str(path)).stem)
-    return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")))
+    lines = tuple((n, line) for n in raw if (line := ctx.line_of(f'"{n}"')) is not None)
+    return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")),
+                     lines)
 
 
 class _Context:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from asc.errors import InputError, UsageError
 from asc.instances.discovery import find_instance_files, is_instance_name
-from asc.runs.record import RunKey, RunRecord
+from asc.runs.record import MAX_SEED, RunKey, RunRecord
 from asc.runs.status import SOLVED, RunStatus
 from asc.runs.store import InstanceRecord, RunStore
 
@@ -135,15 +135,42 @@ def _manifest_answers(files: Sequence[Path]) -> dict[Path, str]:
     return answers
 
 
-def hash_instances(files: Sequence[InstanceFile], store: RunStore | None = None) -> list[InstanceRecord]:
-    """Content hashes of the instances, reusing those cached in the store for unchanged files."""
+def hash_instances(
+    files: Sequence[InstanceFile],
+    store: RunStore | None = None,
+    on_error: Callable[[InstanceFile, InputError], None] | None = None,
+) -> list[InstanceRecord]:
+    """Content hashes of the instances, reusing those cached in the store for unchanged files.
+
+    Parameters
+    ----------
+    files
+        The instances.
+    store
+        A store whose hash cache is used (and, if writable, filled).
+    on_error
+        Called with each file that cannot be read as a CNF formula, which is then left
+        out: one bad file among thousands should not stop a campaign. Without it the
+        first such file raises.
+
+    Raises
+    ------
+    InputError
+        A file cannot be read and ``on_error`` is None.
+    """
     from asc.instances import instance_hash
 
     records, fresh = [], []
     for f in files:
         digest = store.cached_hash(f.path) if store is not None else None
         if digest is None:
-            digest = instance_hash(f.path)
+            try:
+                digest = instance_hash(f.path)
+            except InputError as exc:
+                if on_error is None:
+                    raise
+                on_error(f, exc)
+                continue
             fresh.append((f.path, digest))
         records.append(InstanceRecord(digest, str(f.path), f.name, f.expected))
     if store is not None and store.writable and fresh:
@@ -170,6 +197,21 @@ def run_seed(base_seed: int, repetition: int) -> int:
     return int(base_seed) + int(repetition) - 1
 
 
+def check_seeds(seed: int, repetitions: int) -> None:
+    """Refuse repetitions whose seeds ``seed .. seed + repetitions - 1`` leave 0..MAX_SEED.
+
+    Raises
+    ------
+    UsageError
+        ``repetitions`` is below 1, or a seed would be negative or wrap around.
+    """
+    if repetitions < 1:
+        raise UsageError(f"--repetitions must be at least 1, got {repetitions}")
+    if not 0 <= seed or run_seed(seed, repetitions) > MAX_SEED:
+        raise UsageError(f"--seed {seed} with --repetitions {repetitions} gives seeds up to "
+                         f"{run_seed(seed, repetitions)}; seeds must be at most {MAX_SEED} (2^32 - 1)")
+
+
 def plan_runs(
     instances: Sequence[InstanceRecord],
     algorithms: Sequence[Any],
@@ -178,15 +220,18 @@ def plan_runs(
     mem_limit_mb: float,
     repetitions: int = 1,
     seed: int = 0,
+    output_limit_mb: float | None = None,
 ) -> list[Any]:
     """Every run of the campaign as a :class:`~asc.runs.runner.RunRequest`, in a fixed order.
 
-    Instances with the same content are run once (the first path is used).
+    Instances with the same content are run once (the first path is used). The seeds
+    of the repetitions, ``seed .. seed + repetitions - 1``, must all be valid solver
+    seeds (unsigned 32-bit, as NumPy's and most solvers'): a seed that would wrap
+    around is refused rather than silently repeated.
     """
     from asc.runs.runner import RunRequest
 
-    if repetitions < 1:
-        raise UsageError(f"--repetitions must be at least 1, got {repetitions}")
+    check_seeds(seed, repetitions)
     seen: set[str] = set()
     unique = [i for i in instances if not (i.hash in seen or seen.add(i.hash))]  # type: ignore[func-returns-value]
     requests = []
@@ -204,6 +249,7 @@ def plan_runs(
                         cutoff_time=float(cutoff_time),
                         mem_limit_mb=float(mem_limit_mb),
                         expected=inst.expected,
+                        output_limit_mb=output_limit_mb,
                     )
                 )
     return requests
@@ -597,11 +643,8 @@ def _counts(c: Counter) -> str:
 
 
 def _progress_bar(total: int, already: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
+    from asc.progress import progress_bar
 
     # stderr: stdout is kept for results (house rule). Runs found in the store count
     # as done from the start; tqdm's rate and ETA only use the runs of this session.
-    return tqdm(total=total, initial=already, file=sys.stderr, unit="run", dynamic_ncols=True,
-                smoothing=0.1, mininterval=0.5)
+    return progress_bar(total, initial=already, unit="run", enabled=enabled)

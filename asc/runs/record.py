@@ -14,6 +14,10 @@ from typing import NamedTuple
 
 from asc.runs.status import RunStatus
 
+#: Largest seed of a run: an unsigned 32-bit number, as NumPy's, scikit-learn's and most
+#: solvers' seeds are. The CLI's seed options and the campaign's repetition seeds share it.
+MAX_SEED = 2**32 - 1
+
 
 class RunKey(NamedTuple):
     """What identifies a run: the same key is never run twice in one store.

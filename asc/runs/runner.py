@@ -67,7 +67,10 @@ WALL_EXTRA = 10.0
 
 #: stderr phrases that mean an allocation failed (C, C++, Python, Java).
 _MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"out of memory", b"Out of memory", b"Cannot allocate memory",
-                 b"OutOfMemoryError", b"memory exhausted")
+                 b"OutOfMemoryError", b"memory exhausted",
+                 # the dynamic loader cannot map a shared library under RLIMIT_AS (a limit
+                 # below what the program needs to start: exit 127 before main)
+                 b"failed to map segment from shared object")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class RunRequest:
         Known answer ``"SAT"``/``"UNSAT"``, or None.
     wall_time_limit
         Wall-clock limit in seconds; None for ``5 * cutoff_time + 10``.
+    output_limit_mb
+        Most a run may print on stdout or on stderr, in MiB; None for
+        :data:`asc.runs.limits.OUTPUT_LIMIT_MB`. Reaching it ends the run as a CRASH.
     """
 
     instance: str
@@ -105,6 +111,7 @@ class RunRequest:
     mem_limit_mb: float | None = None
     expected: str | None = None
     wall_time_limit: float | None = None
+    output_limit_mb: float | None = None
 
     @property
     def wall_limit(self) -> float:
@@ -133,7 +140,7 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
     RunRecord
         Never raises for solver misbehaviour.
     """
-    from asc.runs.limits import TERM_GRACE, Limits, run_limited
+    from asc.runs.limits import OUTPUT_LIMIT_MB, TERM_GRACE, Limits, run_limited
 
     algo = request.algorithm
     limits = Limits(
@@ -141,6 +148,7 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         wall_time=request.wall_limit,
         memory_mb=float(request.mem_limit_mb) if request.mem_limit_mb else None,
         term_grace=TERM_GRACE if term_grace is None else term_grace,
+        output_mb=OUTPUT_LIMIT_MB if request.output_limit_mb is None else float(request.output_limit_mb),
     )
     workdir = _workdir()
     # anonymous files: nothing to delete afterwards, and the output survives the solver

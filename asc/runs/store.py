@@ -140,7 +140,7 @@ class RunStore:
     def __init__(self, path: str | Path, *, write: bool = False) -> None:
         self.path = Path(path)
         self.writable = write
-        self._lock_fd: int | None = None
+        self._lock_fds: list[int] = []
         if write:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,8 +152,7 @@ class RunStore:
             raise InputError("expected an asc run store (SQLite file written by `asc collect`); not found", self.path)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per run.
-            uri = self.path.resolve().as_uri() + ("" if write else "?mode=ro")
-            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+            self._db = self._connect(write)
             self._db.execute("PRAGMA busy_timeout = 30000")
             if write:
                 self._db.execute("PRAGMA journal_mode = WAL")
@@ -165,25 +164,62 @@ class RunStore:
             self.close()
             raise InputError(f"expected an asc run store (SQLite database): {exc}", self.path) from None
 
+    def _connect(self, write: bool) -> sqlite3.Connection:
+        """The connection; a reader of a store on a read-only file system gets an immutable one.
+
+        A store is kept in WAL mode, and SQLite opens a WAL database, even read-only, by
+        creating its ``-shm`` index beside it. Where the folder cannot be written (a
+        read-only mount, an archive) that fails with "unable to open database file".
+        The store can then be read as immutable, which is exact when nothing can write
+        it and nothing is left in its ``-wal`` journal (a writer that was killed leaves
+        committed runs there, which an immutable reader would not see: then say so).
+        """
+        uri = self.path.resolve().as_uri()
+        if write:
+            return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+        try:
+            db = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, timeout=30.0)
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            return db
+        except sqlite3.OperationalError as exc:
+            if os.access(self.path.resolve().parent, os.W_OK) or "unable to open" not in str(exc):
+                raise
+        wal = self.path.resolve().with_name(self.path.resolve().name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise InputError(f"cannot read the run store: its journal {wal.name} holds runs not yet merged "
+                             "into it, and its folder is read-only (copy both files to a writable folder)",
+                             self.path)
+        return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+
     # -- life cycle -------------------------------------------------------------
 
     def _take_lock(self) -> None:
-        # The lock belongs to the file, not to the name it was given by: a symlink, a
-        # relative path or a second hard-linked spelling must find the same lock.
-        # Hard links aside, resolving symlinks and ``..`` gives one name per file.
+        # The lock belongs to the file, not to the name it was given by. Resolving
+        # symlinks and ``..`` gives one name per file, hard links aside: so the lock is
+        # taken twice, on ``NAME.lock`` beside the resolved name (which also guards the
+        # creation of a new store) and with flock on the database file itself, which
+        # every hard-linked name opens as the same inode. flock is independent of the
+        # POSIX record locks SQLite itself uses, so it never blocks SQLite's readers.
         target = self.path.resolve()
         lock_path = target.with_name(target.name + ".lock")
+        fds: list[int] = []
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise InputError(f"cannot write the run store here (its lock file {lock_path.name}: "
-                             f"{exc.strerror or exc})", self.path) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise UsageError(f"{self.path}: another process is writing this run store") from None
-        self._lock_fd = fd
+            for path in (lock_path, target):
+                try:
+                    fds.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+                except OSError as exc:
+                    what = f"its lock file {lock_path.name}" if path == lock_path else "the file"
+                    raise InputError(f"cannot write the run store here ({what}: {exc.strerror or exc})",
+                                     self.path) from None
+                try:
+                    fcntl.flock(fds[-1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise UsageError(f"{self.path}: another process is writing this run store") from None
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        self._lock_fds = fds
 
     def close(self) -> None:
         """Close the database and release the writer lock (idempotent)."""
@@ -191,9 +227,9 @@ class RunStore:
         if db is not None:
             db.close()
             self._db = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        for fd in self._lock_fds:
+            os.close(fd)
+        self._lock_fds = []
 
     def __enter__(self) -> RunStore:
         return self
@@ -214,7 +250,9 @@ class RunStore:
     def _check_schema(self) -> None:
         try:
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
             row = None
         if row is None:
             raise InputError("expected an asc run store; the file has no schema_version", self.path)

@@ -133,6 +133,35 @@ SELECTORS: dict[str, tuple[Callable[[], "BaseEstimator"], str]] = {
 #: measured on the ASlib runtime scenarios by ``benchmarks/selection_quality.py``
 #: (benchmarks/RESULTS.md). Read by the CLI on start-up: this module must stay free of heavy imports.
 DEFAULT_SELECTOR = "joint-regression+presolve"
+#: The selector when none is named on a solution-quality scenario (ASlib
+#: ``performance_type: solution_quality``, e.g. a QSAR or an OpenML scenario): the default's
+#: pre-solving schedule and timeouts are runtime notions, so its inner selector alone.
+DEFAULT_QUALITY_SELECTOR = "joint-regression"
+#: Suffix of the registry's pipelines with a pre-solving schedule (runtime scenarios only).
+PRESOLVE_SUFFIX = "+presolve"
+
+
+def default_selector(is_runtime: bool) -> str:
+    """The selector used when none is named: :data:`DEFAULT_SELECTOR` on runtime scenarios,
+    :data:`DEFAULT_QUALITY_SELECTOR` on solution-quality ones."""
+    return DEFAULT_SELECTOR if is_runtime else DEFAULT_QUALITY_SELECTOR
+
+
+def check_selector_fits(name: str, scenario_name: str, is_runtime: bool) -> None:
+    """Refuse a selector that needs runtimes on a solution-quality scenario, before any fit.
+
+    Raises
+    ------
+    UsageError
+        ``name`` runs a pre-solving schedule (``+presolve``, ``auto``'s search may choose one
+        too but falls back by itself) and the scenario has no runtimes and no cutoff.
+    """
+    if not is_runtime and name.endswith(PRESOLVE_SUFFIX):
+        from asc.errors import UsageError
+
+        raise UsageError(f"{name} runs a pre-solving schedule, which needs runtimes and a cutoff; "
+                         f"{scenario_name} is a solution_quality scenario: choose a selector without "
+                         f"'{PRESOLVE_SUFFIX}' (e.g. --selector {name[:-len(PRESOLVE_SUFFIX)]})")
 
 
 def make_selector(name: str, **params: object) -> BaseEstimator:

@@ -20,8 +20,6 @@ import contextlib
 import contextvars
 import functools
 import logging
-import multiprocessing
-import os
 import signal
 import sys
 import tempfile
@@ -650,10 +648,9 @@ class StderrProgress:
         self._out.flush()
 
     def _wants_bar(self) -> bool:
-        try:
-            return self._out.isatty() and multiprocessing.parent_process() is None
-        except (AttributeError, ValueError):
-            return False
+        from asc.progress import on_terminal
+
+        return on_terminal(self._out)
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         status = event["status"]
@@ -667,18 +664,9 @@ class StderrProgress:
     def _start(self, event: Mapping[str, Any]) -> None:
         cap = event.get("n_trials")
         if self._wants_bar():
-            from tqdm import tqdm
+            from asc.progress import progress_bar
 
-            # A terminal that reports no width (a bare pty) gets a fixed one: tqdm hides
-            # its bar on a 0x0 terminal.
-            size: dict[str, int] = {}
-            try:
-                if os.get_terminal_size(self._out.fileno()).columns == 0:
-                    size = {"ncols": 80, "nrows": 24}
-            except (OSError, ValueError, AttributeError):
-                pass
-            self._bar = tqdm(total=cap, unit=" trials", desc=self.label, file=self._out, leave=False,
-                             dynamic_ncols=not size, **size)
+            self._bar = progress_bar(cap, unit=" trials", desc=self.label, stream=self._out, leave=False)
             self._bar.set_postfix_str(f"{event['budget']:.0f} s left")
         else:
             what = f"at most {cap} trials, " if cap is not None else ""

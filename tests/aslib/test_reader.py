@@ -198,3 +198,43 @@ def test_v1_scenario_round_trips_through_the_v3_writer(tmp_path):
     write_scenario(v1, tmp_path / "v3")
     assert read_scenario(tmp_path / "v3") == v1
     assert "metainfo_algorithms" in (tmp_path / "v3" / "description.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "declaration"),
+    [
+        # a key attribute renamed: the error points at the declaration in its place
+        ("@ATTRIBUTE algorithm STRING", "@ATTRIBUTE solver STRING", "missing column 'algorithm'", "solver"),
+        # a key attribute declared twice in different case (liac-arff finds exact twins itself):
+        # the error points at the second declaration
+        ("@ATTRIBUTE runtime NUMERIC", "@ATTRIBUTE ALGORITHM NUMERIC", "declared twice", "ALGORITHM"),
+        # a measure description.txt names is missing: the error points at @DATA
+        ("@ATTRIBUTE runtime NUMERIC", "@ATTRIBUTE time NUMERIC", "missing column 'runtime'", "@DATA"),
+    ],
+)
+def test_header_errors_name_their_line(shared_dir, tmp_path, old, new, expected, declaration):
+    """Errors about the ARFF header name the line of the declaration concerned, not just the file."""
+    folder = copy_scenario(shared_dir / "aslib" / "SAT11-INDU", tmp_path / "broken")
+    path = folder / "algorithm_runs.arff"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ScenarioError) as info:
+        read_scenario(folder)
+    assert expected in str(info.value)
+    assert info.value.line is not None, str(info.value)
+    line = path.read_text().splitlines()[info.value.line - 1]
+    assert declaration in line, line
+
+
+def test_csv_import_names_the_performance_row_without_features(tmp_path):
+    from asc.aslib.csv_import import scenario_from_csv
+    from asc.errors import InputError
+
+    perf, feats = tmp_path / "perf.csv", tmp_path / "feats.csv"
+    perf.write_text("instance,a,b\ni1,1,2\ni2,3,4\ni3,5,6\n")
+    feats.write_text("instance,f1\ni1,0.5\ni3,0.7\n")
+    with pytest.raises(InputError) as info:
+        scenario_from_csv(perf, feats, cutoff=10)
+    assert info.value.path == str(perf) and info.value.line == 3
+    assert "'i2'" in str(info.value)

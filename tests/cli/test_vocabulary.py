@@ -105,12 +105,15 @@ def test_jobs_minus_one_means_every_available_core():
 
 def test_evaluate_and_train_share_the_default_selector():
     from asc.cli.main import build_parser
-    from asc.selectors.registry import DEFAULT_SELECTOR, SELECTORS
+    from asc.selectors.registry import DEFAULT_QUALITY_SELECTOR, DEFAULT_SELECTOR, SELECTORS, default_selector
 
     assert DEFAULT_SELECTOR in SELECTORS and DEFAULT_SELECTOR == "joint-regression+presolve"
+    assert DEFAULT_QUALITY_SELECTOR in SELECTORS and not DEFAULT_QUALITY_SELECTOR.endswith("+presolve")
+    assert (default_selector(True), default_selector(False)) == (DEFAULT_SELECTOR, DEFAULT_QUALITY_SELECTOR)
     parser = build_parser()
-    assert parser.parse_args(["evaluate", "DIR"]).selector == DEFAULT_SELECTOR
-    assert parser.parse_args(["train", "DIR", "-o", "m.skops"]).selector == DEFAULT_SELECTOR
+    # no --selector: both commands choose by the scenario's performance type, through default_selector
+    assert parser.parse_args(["evaluate", "DIR"]).selector is None
+    assert parser.parse_args(["train", "DIR", "-o", "m.skops"]).selector is None
     commands = (ROOT / "README.md").read_text().split("## Commands")[1]
     assert f"default selector is `{DEFAULT_SELECTOR}`" in commands
 

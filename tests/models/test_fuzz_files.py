@@ -63,6 +63,17 @@ def problems(data: bytes) -> list[str]:
                 continue
             if tuple(str(a) for a in model.selector.algorithms_) != tuple(model.info.algorithms):
                 found.append(f"{load.__name__}: loaded a selector of other algorithms than its header's")
+            # what loads must predict: a tampered recipe is refused on loading, not in asc select
+            n = len(model.info.features)
+            rows = np.vstack([np.zeros(n), np.full(n, np.nan), np.random.default_rng(0).normal(size=n) * 1e3])
+            try:
+                with np.errstate(all="ignore"):
+                    scores = model.selector.predict_scores(rows)
+            except ModelError:
+                found.append(f"{load.__name__}: loaded, then refused to predict")
+                continue
+            if np.shape(scores) != (3, len(model.info.algorithms)):
+                found.append(f"{load.__name__}: loaded, then predicted scores of shape {np.shape(scores)}")
     return found
 
 

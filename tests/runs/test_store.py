@@ -221,3 +221,53 @@ def test_a_campaign_with_a_limit_that_is_not_positive_and_finite_is_refused(tmp_
         with pytest.raises(UsageError, match="positive, finite"):
             store.restore_campaign(Campaign(1, 0.0, "h", cutoff, mem, {}))
         assert store.campaigns() == []
+
+
+def test_single_writer_holds_through_a_hard_link(tmp_path):
+    """A hard link is another name of the same inode: it must not get a second writer."""
+    import os
+
+    db = tmp_path / "h.sqlite"
+    with RunStore(db, write=True) as store:
+        store.add_instances([InstanceRecord("h1", "a.cnf", "a.cnf", None)])
+    hard = tmp_path / "other" / "hard.sqlite"
+    hard.parent.mkdir()
+    os.link(db, hard)
+    with RunStore(db, write=True):
+        with pytest.raises(UsageError, match="another process"):
+            RunStore(hard, write=True)
+    with RunStore(hard, write=True):
+        with pytest.raises(UsageError, match="another process"):
+            RunStore(db, write=True)
+        with RunStore(db) as reader:  # readers never lock
+            assert set(reader.instances()) == {"h1"}
+
+
+def test_a_store_on_a_read_only_file_system_reads_and_refuses_writing(tmp_path):
+    """Reading needs no -shm file beside the store; writing is one line naming the store."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
+        pytest.skip("needs unshare -rm (user and mount namespaces) to mount a read-only file system")
+    db = tmp_path / "runs.sqlite"
+    with RunStore(db, write=True) as store:
+        store.add_instances([InstanceRecord("h1", "a.cnf", "a.cnf", None)])
+    script = (
+        "import sys\n"
+        "from asc.runs.store import RunStore\n"
+        "from asc.errors import InputError\n"
+        "with RunStore(sys.argv[1]) as s: print(sorted(s.instances()))\n"
+        "try:\n    RunStore(sys.argv[1], write=True)\nexcept InputError as e: print('refused:', e)\n"
+    )
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    shell = (f'mount -t tmpfs none "{ro}" && cp "{db}" "{ro}/" && mount -o remount,ro "{ro}" && '
+             f'"{sys.executable}" -c "$0" "{ro}/runs.sqlite"')
+    out = subprocess.run(["unshare", "-rm", "sh", "-c", shell, script], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "['h1']"
+    assert lines[1].startswith("refused:") and "Read-only file system" in lines[1]
