@@ -22,6 +22,22 @@ Format::
     [algorithm.configuration]
     phase = "neg"
 
+QSAR portfolios (``kind = "qsar"`` at the top) list learner x representation pairs
+instead (see :mod:`asc.portfolios.qsar_learners` and :mod:`asc.features.representations`)::
+
+    kind = "qsar"
+
+    [[algorithm]]
+    name = "rf-fcfp4-1024"
+    learner = "rf"                          # rf, et, svr-rbf, svr-tanimoto, ridge, knn-tanimoto, ...
+    representation = "fcfp4-1024"           # ecfpD-BITS, fcfpD-BITS, ...-count-..., maccs, rdkit2d
+    [algorithm.configuration]               # optional: the learner's hyperparameters
+    n_estimators = 500
+
+Each runs as ``python -m asc.portfolios.qsar_run {instance} --learner L --representation R
+--seed {seed} --param NAME=VALUE ...``; its hyperparameters are its configuration (the run
+key's configuration string).
+
 Placeholders: see :data:`asc.portfolios.algorithm.RESERVED`; every parameter name is
 a placeholder too. Each parameter must appear in the command line, by name or
 through ``{params}``. Errors are :class:`asc.errors.InputError` naming the file and
@@ -136,12 +152,13 @@ def pysat_algorithm(backend: str, name: str | None = None) -> Algorithm:
 
 @dataclass(frozen=True)
 class Portfolio:
-    """A named list of algorithms with unique names."""
+    """A named list of algorithms with unique names; ``kind`` is ``sat`` or ``qsar``."""
 
     name: str
     algorithms: tuple[Algorithm, ...]
     path: str | None = None
     description: str = field(default="", compare=False)
+    kind: str = "sat"
 
     def __getitem__(self, name: str) -> Algorithm:
         for a in self.algorithms:
@@ -200,10 +217,13 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
     except ValueError as exc:  # tomllib lets int() refuse an integer of over 4300 digits
         raise InputError(f"expected valid TOML: {str(exc).split(';')[0]}", path) from None
     ctx = _Context(text, str(path))
-    unknown = set(doc) - {"name", "description", "algorithm"}
+    unknown = set(doc) - {"name", "description", "kind", "algorithm"}
     if unknown:
         key = sorted(unknown)[0]
-        ctx.fail(f"unknown top-level key {key!r}; expected name, description and [[algorithm]] tables", key)
+        ctx.fail(f"unknown top-level key {key!r}; expected name, description, kind and [[algorithm]] tables", key)
+    kind = doc.get("kind", "sat")
+    if kind not in ("sat", "qsar"):
+        ctx.fail(f"expected kind = \"sat\" or \"qsar\"; got {kind!r}", "kind")
     tables = doc.get("algorithm")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         ctx.fail("expected at least one [[algorithm]] table", "[[algorithm]]")
@@ -218,9 +238,69 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
         raw[name] = t
     built: dict[str, Algorithm] = {}
     for name in raw:
-        _build(name, raw, built, ctx, ())
+        if kind == "qsar":
+            built[name] = _build_qsar(name, raw[name], ctx)
+        else:
+            _build(name, raw, built, ctx, ())
     port_name = doc.get("name", Path(str(path)).stem)
-    return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")))
+    return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")),
+                     kind)
+
+
+_QSAR_KEYS = {"name", "learner", "representation", "description", "configuration"}
+
+
+def qsar_algorithm(name: str, learner: str, representation: str, params: dict[str, Any] | None = None,
+                   description: str = "") -> Algorithm:
+    """The algorithm running a learner x representation pair (see the module docstring).
+
+    Raises
+    ------
+    UsageError
+        A bad pair or hyperparameter (:func:`asc.portfolios.qsar_learners.check_pair`).
+    """
+    from asc.portfolios.qsar_learners import check_pair
+
+    check_pair(learner, representation, params)
+    command = ("{python}", "-m", "asc.portfolios.qsar_run", "{instance}", "--learner", learner,
+               "--representation", representation, "--seed", "{seed}", "{params}")
+    values = tuple(sorted((params or {}).items()))
+    return Algorithm(name=name, command=command, kind="qsar", backend=f"{learner}:{representation}",
+                     values=values, param_format="--param {name}={value}", description=description)
+
+
+def _build_qsar(name: str, t: dict[str, Any], ctx: _Context) -> Algorithm:
+    from asc.errors import UsageError
+
+    here = ctx.line_of(f'"{name}"')
+
+    def fail(msg: str, needle: str | None = None) -> None:
+        ctx.fail(f"algorithm {name!r}: {msg}", needle, here)
+
+    unknown = set(t) - _QSAR_KEYS
+    if unknown:
+        fail(f"unknown key {sorted(unknown)[0]!r} in a qsar portfolio; expected one of {', '.join(sorted(_QSAR_KEYS))}",
+             sorted(unknown)[0])
+    for key in ("learner", "representation"):
+        if not isinstance(t.get(key), str):
+            fail(f"expected {key} = \"...\"; got {t.get(key)!r}", key if key in t else None)
+    config = t.get("configuration", {})
+    if not isinstance(config, dict) or not all(isinstance(v, (bool, int, float, str)) for v in config.values()):
+        fail("expected [algorithm.configuration] to map hyperparameter names to numbers, booleans or strings",
+             "configuration")
+    bad = [k for k in config if not _IDENT.match(k)]
+    if bad:
+        fail(f"expected hyperparameter names that are identifiers; got {bad[0]!r}", bad[0])
+    try:
+        return qsar_algorithm(name, t["learner"], t["representation"], dict(config), str(t.get("description", "")))
+    except UsageError as exc:
+        msg = str(exc)
+        hyper = re.search(r"has no hyperparameter '([^']+)'", msg)
+        key = hyper.group(1) if hyper else (
+            "representation" if msg.startswith(("representation", "unknown representation")) or "needs a" in msg
+            else "learner")
+        fail(msg, key)
+    raise AssertionError("unreachable")
 
 
 class _Context:
