@@ -34,7 +34,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--portfolio", required=True, metavar="FILE", help="portfolio file (portfolios/*.toml)")
     p.add_argument(
         "--instances", required=True, metavar="DIR|LIST",
-        help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
+        help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]; for a kind = \"qsar\" portfolio "
+             "QSAR datasets *.csv[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
     )
     add_cutoff_time_option(p, "time limit per run in seconds", required=True)
     add_mem_limit_option(p, "memory limit per run in MiB")
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.cutoff_time <= 0 or args.mem_limit <= 0:
         raise UsageError("--cutoff-time and --mem-limit must be positive")
     retry = [r.strip().upper() for r in args.retry.split(",") if r.strip()]
-    statuses = {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN"}
+    statuses = {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN", "OK"}
     if set(retry) - statuses:
         raise UsageError(f"--retry takes statuses among {', '.join(sorted(statuses))}; got {args.retry!r}")
     if not Path(args.portfolio).is_file():
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_outputs({"--db": args.db}, {"--portfolio": args.portfolio, "--instances": args.instances})
     # Instances first: a typo there should not wait for the portfolio's imports.
-    files = cp.find_instances(args.instances)
+    problem = _portfolio_kind(args.portfolio)
+    files = cp.find_instances(args.instances, problem)
     from asc.portfolios import load_portfolio
 
     portfolio = load_portfolio(args.portfolio)
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with RunStore(args.db, write=True) as store:
             cp.check_limits(store, args.cutoff_time, args.mem_limit)
-            instances = cp.hash_instances(files, store)
+            instances = cp.hash_instances(files, store, problem)
             store.add_instances(instances)
             requests = cp.plan_runs(
                 instances, list(portfolio.algorithms), cutoff_time=args.cutoff_time,
@@ -144,6 +146,21 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _portfolio_kind(path: str) -> str:
+    """``qsar`` when the portfolio file says ``kind = "qsar"`` (its instances are QSAR datasets), else ``sat``.
+
+    A file that does not parse is ``sat`` here; loading it reports the error.
+    """
+    import tomllib
+    from pathlib import Path
+
+    try:
+        kind = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
+        return "sat"
+    return "qsar" if kind == "qsar" else "sat"
 
 
 def _print_report(report: Any, args: argparse.Namespace) -> None:

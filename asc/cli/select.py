@@ -75,9 +75,23 @@ def load_model_arg(path: str | None) -> Any:
 
 
 def read_instance(path: str) -> Any:
-    """Parse the CNF; reader warnings (e.g. a header that miscounts) go to stderr as one line each."""
+    """Parse the CNF; reader warnings (e.g. a header that miscounts) go to stderr as one line each.
+
+    A QSAR dataset file (``*.csv[.gz...]``) is read as one (:func:`asc.instances.qsar.read_qsar`),
+    each molecule left out reported on stderr; the model then names a learner x representation pair.
+    """
     import warnings
 
+    from asc.instances.qsar import is_dataset_name
+
+    if is_dataset_name(path):
+        from asc.instances.qsar import read_qsar
+
+        dataset = read_qsar(path)
+        for r in dataset.rejected:
+            print(f"asc: warning: {path}:{r.line}: left out the molecule {r.smiles[:60]!r}: {r.reason}",
+                  file=sys.stderr)
+        return dataset
     from asc.instances import read_cnf
 
     with warnings.catch_warnings(record=True) as caught:

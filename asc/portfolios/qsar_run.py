@@ -11,9 +11,8 @@ What the harness runs for a ``kind = "qsar"`` portfolio's algorithm, as it runs
 the limits are measured and enforced the same way. Prints::
 
     c asc-startup cpu=C wall=W
-    s QUALITY
-    q rmse=R r2=R2 mae=M folds=K protocol=P fold_digest=D
-    q fold_rmse=R1,R2,...
+    c asc-quality rmse=R r2=R2 mae=M folds=K protocol=P fold_digest=D
+    c asc-fold-rmse R1,R2,...
 
 and exits 0; a dataset that cannot be used prints ``asc: error: FILE:LINE: ...`` on
 stderr and exits 2 (no traceback). The first line is the start-up time (interpreter,
@@ -85,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     except AscError as exc:
         print(f"asc: error: {exc}", file=sys.stderr)
         return 2
-    print("s QUALITY")
-    print(f"q rmse={result.rmse!r} r2={result.r2!r} mae={result.mae!r} folds={len(result.fold_rmse)} "
+    # comment lines, not an s line: a quality run decides nothing, and the harness keeps c asc- lines
+    print(f"c asc-quality rmse={result.rmse!r} r2={result.r2!r} mae={result.mae!r} folds={len(result.fold_rmse)} "
           f"protocol={args.protocol} fold_digest={result.fold_digest()}")
-    print("q fold_rmse=" + ",".join(repr(v) for v in result.fold_rmse))
+    print("c asc-fold-rmse " + ",".join(repr(v) for v in result.fold_rmse))
     return 0
 
 

@@ -154,8 +154,8 @@ def test_entry_point_prints_quality_lines_that_match_the_library(dataset):
                      "ecfp4-1024", "--seed", "4", "--param", "alpha=2")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("c asc-startup cpu=") and lines[1] == "s QUALITY"
-    fields = dict(kv.split("=") for kv in lines[2][2:].split())
+    assert lines[0].startswith("c asc-startup cpu=") and lines[1].startswith("c asc-quality ")
+    fields = dict(kv.split("=") for kv in lines[1].split()[2:])
     want = cross_validate(dataset, "ridge", "ecfp4-1024", seed=4, params={"alpha": 2})
     assert float(fields["rmse"]) == want.rmse and float(fields["r2"]) == want.r2
     assert fields["fold_digest"] == want.fold_digest() and fields["folds"] == "5"
