@@ -313,7 +313,11 @@ def read_qsar(path: str | os.PathLike, *, smiles_col: str | None = None, target_
     text = _decode(read_bytes(path, "a QSAR dataset file (CSV)"), path)
     if not text.strip():
         raise QSARFormatError("expected a CSV header row and data rows, found an empty file", path, 1)
-    reader = csv.reader(text.splitlines(keepends=True))
+    import io
+
+    # newline="": the csv module sees \n, \r\n and \r as line ends, never the other characters
+    # str.splitlines() would break at (\x85, \u2028 ...), so its line numbers are the file's
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
         layout, si, ti, offset = _columns(header, path, smiles_col, target_col)

@@ -78,15 +78,18 @@ def main(argv: list[str] | None = None) -> int:
 
                 raise UsageError(f"--param expects NAME=VALUE, got {item!r}")
             params[name] = _value(value)
+        # the CV settings of a portfolio travel as cv_ parameters (part of the run key), not hyperparameters
+        folds = int(params.pop("cv_folds", args.folds))
+        protocol = str(params.pop("cv_protocol", args.protocol))
         dataset = read_qsar(args.dataset, smiles_col=args.smiles_col, target_col=args.target_col)
-        result = cross_validate(dataset, args.learner, args.representation, seed=args.seed, folds=args.folds,
-                                protocol=args.protocol, params=params, cache_dir=args.cache_dir)
+        result = cross_validate(dataset, args.learner, args.representation, seed=args.seed, folds=folds,
+                                protocol=protocol, params=params, cache_dir=args.cache_dir)
     except AscError as exc:
         print(f"asc: error: {exc}", file=sys.stderr)
         return 2
     # comment lines, not an s line: a quality run decides nothing, and the harness keeps c asc- lines
     print(f"c asc-quality rmse={result.rmse!r} r2={result.r2!r} mae={result.mae!r} folds={len(result.fold_rmse)} "
-          f"protocol={args.protocol} fold_digest={result.fold_digest()}")
+          f"protocol={protocol} fold_digest={result.fold_digest()}")
     print("c asc-fold-rmse " + ",".join(repr(v) for v in result.fold_rmse))
     return 0
 

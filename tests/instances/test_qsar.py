@@ -210,3 +210,12 @@ def test_all_shared_datasets_load_with_counts(shared_dir):
         for k in total:
             total[k] += c[k]
     assert total["kept"] > 95_000 and total["rejected"] <= total["rows"] // 100
+
+
+def test_line_numbers_count_only_line_ends_of_the_file(tmp_path):
+    # \u2028 and \x85 are line breaks to str.splitlines, not to the file: the bad row is line 4
+    path = tmp_path / "d.csv"
+    path.write_text("canonical_smiles,pchembl_value\nC\u2028C,5\nC\x85O,6\nCCO,potent\n", encoding="utf-8")
+    with pytest.raises(QSARFormatError) as info:
+        read_qsar(path)
+    assert info.value.line == 4

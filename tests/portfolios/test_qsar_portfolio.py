@@ -169,3 +169,21 @@ def test_entry_point_bad_input_is_one_line_exit_2(tmp_path):
     proc = run_entry(str(BUNDLED / "simpd-CHEMBL3155-1.csv"), "--learner", "ridge", "--representation", "nope")
     assert proc.returncode == 2 and proc.stderr.startswith("asc: error: unknown representation 'nope'")
     assert proc.stderr.count("\n") == 1
+
+
+def test_portfolio_cv_settings_are_part_of_the_run_key_and_reach_the_run():
+    body = '[[algorithm]]\nname = "ridge-maccs"\nlearner = "ridge"\nrepresentation = "maccs"\n'
+    default = parse_portfolio(make_portfolio(body), "p.toml")["ridge-maccs"]
+    split = parse_portfolio('protocol = "split"\nfolds = 10\n' + make_portfolio(body), "p.toml")["ridge-maccs"]
+    assert default.configuration == "" and split.configuration == "-cv_folds 10 -cv_protocol split"
+    proc = run_entry(*split.command_line(str(BUNDLED / "simpd-CHEMBL3155-1.csv"), 0, 60.0)[3:])
+    assert proc.returncode == 0, proc.stderr
+    assert "protocol=split folds=1" not in proc.stdout and " folds=1 protocol=split " in proc.stdout
+    for bad, line, match in (('folds = 1\n', 1, "folds"), ('protocol = "time"\n', 1, "protocol")):
+        with pytest.raises(InputError, match=match) as info:
+            parse_portfolio(bad + make_portfolio(body), "p.toml")
+        assert info.value.line == line
+    with pytest.raises(InputError, match="unknown top-level key 'folds'"):
+        parse_portfolio('folds = 5\n[[algorithm]]\nname = "a"\npysat = "cadical195"\n', "p.toml")
+    with pytest.raises(InputError, match="identifiers"):
+        parse_portfolio(make_portfolio(body + '[algorithm.configuration]\ncv_folds = 3\n'), "p.toml")
