@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--protocol", default="kfold", choices=("kfold", "split"))
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--cache-dir", default=None)
+    # the representation cache (by content hash and settings, written atomically): shared by the
+    # runs of a campaign when ASC_QSAR_CACHE names a folder, so each dataset is featurised once per pair
+    parser.add_argument("--cache-dir", default=os.environ.get("ASC_QSAR_CACHE") or None)
     parser.add_argument("--smiles-col", default=None)
     parser.add_argument("--target-col", default=None)
     args = parser.parse_args(argv)

@@ -187,3 +187,18 @@ def test_portfolio_cv_settings_are_part_of_the_run_key_and_reach_the_run():
         parse_portfolio('folds = 5\n[[algorithm]]\nname = "a"\npysat = "cadical195"\n', "p.toml")
     with pytest.raises(InputError, match="identifiers"):
         parse_portfolio(make_portfolio(body + '[algorithm.configuration]\ncv_folds = 3\n'), "p.toml")
+
+
+def test_the_run_uses_the_representation_cache_named_by_the_environment(tmp_path):
+    import os
+
+    env = {**os.environ, "ASC_QSAR_CACHE": str(tmp_path / "cache")}
+    args = [str(BUNDLED / "simpd-CHEMBL3155-1.csv"), "--learner", "ridge", "--representation", "maccs"]
+    first = subprocess.run([sys.executable, "-m", "asc.portfolios.qsar_run", *args], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, env=env)
+    assert first.returncode == 0, first.stderr
+    cached = list((tmp_path / "cache").glob("*-maccs-*.npy"))
+    assert len(cached) == 1
+    again = subprocess.run([sys.executable, "-m", "asc.portfolios.qsar_run", *args], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, env=env)
+    assert again.stdout.splitlines()[1] == first.stdout.splitlines()[1]  # same quality line from the cache

@@ -165,3 +165,49 @@ def test_the_whole_bundled_example(run_cli, tmp_path):
     db = run_example(run_cli, tmp_path, sorted(p.name for p in BUNDLED.glob("*.csv*")))
     with RunStore(db) as store:
         assert store.count() == 4 * len(load_portfolio(ROOT / "portfolios" / "qsar-fast.toml"))
+
+
+@pytest.mark.slow
+def test_a_qsar_campaign_killed_with_sigkill_resumes_without_redoing_runs(tmp_path):
+    """kill -9 of `asc collect` mid-campaign: the rerun adds only what is missing, no run twice, no survivors."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("simpd-CHEMBL3155-1.csv", "simpd-CHEMBL1293269-1.csv"):
+        shutil.copy(BUNDLED / name, folder / name)
+    db = tmp_path / "runs.sqlite"
+    cmd = [sys.executable, "-m", "asc", "collect", "--portfolio", str(ROOT / "portfolios" / "qsar-fast.toml"),
+           "--instances", str(folder), "--db", str(db), "--cutoff-time", "120", "--mem-limit", "3072",
+           "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            with RunStore(db) as store:
+                if store.count() >= 2:
+                    break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the campaign ended before it could be killed"
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]
+    with RunStore(db) as store:
+        before = {r.key: r for r in store.runs()}
+    assert 2 <= len(before) < 12
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"{12 - len(before)} runs stored, {len(before)} already there" in done.stdout
+    with RunStore(db) as store:
+        after = {r.key: r for r in store.runs()}
+    assert len(after) == 12 and all(after[k] == r for k, r in before.items())
+    assert all(r.status is RunStatus.OK for r in after.values())
