@@ -34,7 +34,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--portfolio", required=True, metavar="FILE", help="portfolio file (portfolios/*.toml)")
     p.add_argument(
         "--instances", required=True, metavar="DIR|LIST",
-        help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
+        help="a directory (searched recursively for *.cnf[.gz|.bz2|.xz|.lzma]; for a kind = \"qsar\" portfolio "
+             "QSAR datasets *.csv[.gz|.bz2|.xz|.lzma]) or a file with one path per line",
     )
     add_cutoff_time_option(p, "time limit per run in seconds", required=True)
     add_mem_limit_option(p, "memory limit per run in MiB")
@@ -89,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if args.cutoff_time <= 0 or args.mem_limit <= 0:
         raise UsageError("--cutoff-time and --mem-limit must be positive")
     retry = [r.strip().upper() for r in args.retry.split(",") if r.strip()]
-    statuses = {"SAT", "UNSAT", "TIMEOUT", "MEMOUT", "CRASH", "WRONG", "UNKNOWN"}
+    from asc.runs.status import RunStatus
+
+    statuses = {s.value for s in RunStatus}
     if set(retry) - statuses:
         raise UsageError(f"--retry takes statuses among {', '.join(sorted(statuses))}; got {args.retry!r}")
     cp.check_seeds(args.seed, args.repetitions)
@@ -99,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_outputs({"--db": args.db}, {"--portfolio": args.portfolio, "--instances": args.instances})
     # Instances first: a typo there should not wait for the portfolio's imports.
-    files = cp.find_instances(args.instances)
+    problem = _portfolio_kind(args.portfolio)
+    files = cp.find_instances(args.instances, problem)
     from asc.portfolios import load_portfolio
 
     portfolio = load_portfolio(args.portfolio)
@@ -115,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 rejected.append(str(f.path))
                 print(f"asc: skipping {exc}", file=sys.stderr)
 
-            instances = cp.hash_instances(files, store, on_error=skip)
+            instances = cp.hash_instances(files, store, on_error=skip, problem=problem)
             store.add_instances(instances)
             requests = cp.plan_runs(
                 instances, list(portfolio.algorithms), cutoff_time=args.cutoff_time,
@@ -159,6 +163,21 @@ def run(args: argparse.Namespace) -> int:
               "(each named above); fix or remove them and run the same command again", file=sys.stderr)
         return 2
     return 0
+
+
+def _portfolio_kind(path: str) -> str:
+    """``qsar`` when the portfolio file says ``kind = "qsar"`` (its instances are QSAR datasets), else ``sat``.
+
+    A file that does not parse is ``sat`` here; loading it reports the error.
+    """
+    import tomllib
+    from pathlib import Path
+
+    try:
+        kind = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
+        return "sat"
+    return "qsar" if kind == "qsar" else "sat"
 
 
 def _print_report(report: Any, args: argparse.Namespace, rejected: list[str]) -> None:

@@ -1,4 +1,10 @@
-"""``asc features``: SATzilla base features of CNF files, as a table or ASlib feature files.
+"""``asc features``: SATzilla base features of CNF files, or QSAR meta-features of QSAR datasets.
+
+``--problem qsar`` (or, by default, arguments that are all ``*.csv[.gz...]`` files or
+folders holding such files and no CNF file) reads QSAR dataset files
+(:mod:`asc.instances.qsar`) and computes the meta-feature steps of
+:mod:`asc.features.qsar_meta` (docs/qsar.md); molecules left out of a dataset are
+reported on stderr, one line each (file, line, reason).
 
 One row per instance: the feature values, each feature step's cost in seconds and its
 runstatus (ok, timeout, memout, presolved, crash). Batches are what users run, so a
@@ -25,7 +31,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+#: The default steps, spelt out for the help text (this module loads on start-up, the feature
+#: modules load Numba and NumPy); tests/cli keeps them equal to the feature modules' own.
 DEFAULT_STEPS = ("Pre", "Basic", "KLB", "CG")
+QSAR_STEPS = ("Size", "Response", "Bits", "Similarity", "Scaffolds", "Landscape", "Target")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,9 +52,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "feature_values.arff, feature_costs.arff and feature_runstatus.arff.",
     )
     p.add_argument("paths", nargs="+", metavar="FILE|DIR", help="CNF files or directories of them")
-    p.add_argument("--steps", default=",".join(DEFAULT_STEPS), metavar="S1,S2",
+    p.add_argument("--steps", default=None, metavar="S1,S2",
                    help="feature steps to compute, comma-separated; required steps are added "
-                        "(default: %(default)s)")
+                        f"(default: {','.join(DEFAULT_STEPS)}; QSAR: {','.join(QSAR_STEPS)})")
+    p.add_argument("--problem", choices=("auto", "sat", "qsar"), default="auto",
+                   help="sat: CNF files; qsar: QSAR dataset CSV files (meta-features); auto (default): qsar "
+                        "when every argument is a *.csv[.gz|.bz2|.xz] file or a folder of such files without CNF files")
+    p.add_argument("--smiles-col", default=None, metavar="NAME",
+                   help="QSAR: the SMILES column (default: recognised from the MoleculeACE and SIMPD layouts)")
+    p.add_argument("--target-col", default=None, metavar="NAME",
+                   help="QSAR: the activity column (default: recognised from the MoleculeACE and SIMPD layouts)")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="QSAR: folder caching fingerprints by dataset content hash (default: none)")
     add_jobs_option(p, "parallel worker processes")
     add_format_option(p, ("csv", "text", "json", "arff"),
                       help="csv (default) or json: every value, on stdout (or -o FILE); text: a summary for "
@@ -69,17 +87,25 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--step-timeout expects a positive number of seconds, got {args.step_timeout}")
     if args.format == "arff" and not args.output:
         raise UsageError("--format arff writes three ASlib files: give the folder with -o DIR")
-    requested = [s.strip() for s in args.steps.split(",") if s.strip()]
+    problem = _problem(args)
+    default = QSAR_STEPS if problem == "qsar" else DEFAULT_STEPS
+    requested = [s.strip() for s in (args.steps or ",".join(default)).split(",") if s.strip()]
     if not requested:
         raise UsageError("--steps expects at least one step name")
     try:
         from asc.features import batch
     except ImportError as exc:  # a broken or partial installation: say so in one line
         raise UsageError(f"the feature groups cannot be loaded ({exc})") from None
-    from asc.instances.discovery import discover
+    feature_steps = batch.problem_steps(problem)
+    steps = tuple(batch.step_closure(requested, feature_steps))
+    if problem == "qsar":
+        from asc.instances.qsar import discover_datasets
 
-    steps = tuple(batch.step_closure(requested))
-    instances = discover(args.paths)
+        instances = discover_datasets(args.paths)
+    else:
+        from asc.instances.discovery import discover
+
+        instances = discover(args.paths)
     from asc.cli.options import check_outputs
 
     # -o names a file (csv, json, text) or the folder of the ARFF files; never an instance
@@ -95,9 +121,11 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             echo(f"asc: error: {row.error}")
 
+    options = {"smiles_col": args.smiles_col, "target_col": args.target_col, "cache_dir": args.cache_dir}
     rows = batch.extract_batch(instances, steps, jobs=args.jobs, step_timeout=args.step_timeout,
-                               progress=not args.no_progress and len(instances) > 1, report=report)
-    columns = batch.feature_columns(steps)
+                               progress=not args.no_progress and len(instances) > 1, report=report,
+                               problem=problem, options=options if problem == "qsar" else None)
+    columns = batch.feature_columns(steps, feature_steps)
     if args.format == "arff":
         folder = batch.write_aslib(rows, steps, columns, args.output)
         print(f"wrote {len(rows)} instances x {len(columns)} features ({', '.join(steps)}) to {folder}",
@@ -116,6 +144,26 @@ def run(args: argparse.Namespace) -> int:
             if args.output:
                 out.close()
     return 2 if failed else 0
+
+
+def _problem(args: argparse.Namespace) -> str:
+    """``sat`` or ``qsar``: as given, or guessed from the arguments' names (see ``--problem``)."""
+    if args.problem != "auto":
+        return args.problem
+    from pathlib import Path
+
+    from asc.instances.discovery import is_instance_name
+    from asc.instances.qsar import is_dataset_name
+
+    for arg in args.paths:
+        path = Path(arg)
+        if path.is_dir():
+            names = [p.name for p in path.rglob("*")]
+            if any(is_instance_name(n) for n in names) or not any(is_dataset_name(n) for n in names):
+                return "sat"
+        elif not is_dataset_name(path.name):
+            return "sat"
+    return "qsar"
 
 
 def write_text(rows, steps, columns, out) -> None:

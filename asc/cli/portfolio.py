@@ -70,6 +70,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "works": works, "total": len(results),
                           "algorithms": [r.__dict__ for r in results]}, indent=2))
+    elif portfolio.kind == "qsar":  # one cross-validated run per pair on a tiny bundled dataset
+        print_table(("algorithm", "configuration", "status", "rmse", "cpu", "works", "problem"),
+                    [(r.algorithm, r.configuration, r.sat_status, r.unsat_status.removeprefix("rmse "), r.sat_time,
+                      r.works, r.message) for r in results])
     else:
         print_table(("algorithm", "configuration", "sat", "unsat", "sat_cpu", "unsat_cpu", "works", "problem"),
                     [(r.algorithm, r.configuration, r.sat_status, r.unsat_status, r.sat_time, r.unsat_time,

@@ -75,7 +75,34 @@ def run_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_quality_table(data: dict[str, Any], show_instances: bool) -> None:
+    """The summary of a store of quality runs (QSAR: cross-validated RMSE, lower is better)."""
+    print(f"{data['db']}: {data['runs']} runs, cutoff {data['cutoff_time']:g} s, memory {data['mem_limit_mb']:g} MiB, "
+          f"quality {data['measure']} (lower is better)")
+    head = ("algorithm", "runs", "ok", "timeout", "memout", "crash", "mean RMSE", "cost")
+    rows = [(a["algorithm"], a["runs"], a["ok"], a["timeout"], a["memout"], a["crash"],
+             "-" if a["mean_rmse"] is None else f"{a['mean_rmse']:.4f}", f"{a['mean_cost']:.4f}")
+            for a in sorted(data["algorithms"], key=lambda a: a["mean_cost"])]
+    _table(head, rows)
+    vbs, sbs = data["vbs"], data["sbs"]
+    print(f"\nVBS (oracle): RMSE {vbs['rmse']:.4f} over {vbs['instances']} instances")
+    print(f"SBS: {sbs['algorithm']}, RMSE {sbs['rmse']:.4f} over {sbs['instances']} instances")
+    wins: dict[str, int] = {}
+    for inst in data["instances"]:
+        if inst["best"]:
+            wins[inst["best"]] = wins.get(inst["best"], 0) + 1
+    print("VBS picks: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+    if show_instances:
+        print()
+        _table(("instance", "best", "rmse"), [(i["instance"], i["best"] or "-",
+                                               "-" if i["best_cost"] is None else f"{i['best_cost']:.4f}")
+                                              for i in data["instances"]])
+
+
 def _print_table(data: dict[str, Any], show_instances: bool) -> None:
+    if data.get("quality"):
+        _print_quality_table(data, show_instances)
+        return
     par = f"par{data['par']:g}"
     print(f"{data['db']}: {data['runs']} runs, cutoff {data['cutoff_time']:g} s, memory {data['mem_limit_mb']:g} MiB, "
           f"{data['measure']}")
@@ -144,7 +171,7 @@ def run_export(args: argparse.Namespace) -> int:
             out = export.write_aslib(store, args.aslib, scenario_id=sid, features=args.features,
                                      n_folds=args.folds, fold_seed=args.fold_seed, measure=args.measure)
             print(f"aslib: {out}")
-            if args.features is None:
+            if args.features is None and not export.is_quality_store(store):
                 print(f"asc: warning: no --features: {out} holds {len(export.PLACEHOLDER_FEATURES)} placeholder "
                       f"features ({', '.join(export.PLACEHOLDER_FEATURES)}, from the DIMACS headers), not "
                       f"SATzilla's; for a model worth deploying run `asc features INSTANCES -o {out} --format "

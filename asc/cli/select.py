@@ -69,23 +69,44 @@ def load_model_arg(path: str | None) -> Any:
     Its compiled form when the file has one (no scikit-learn import: the start-up
     path of select stays short), else the full skops model.
     """
-    from asc.errors import ModelError
     from asc.models.compiled import load_predictor
+
+    return load_predictor(model_path_arg(path))
+
+
+def check_model_steps(model: Any, instance: Any, path: str | None) -> None:
+    """Refuse, naming the model file, a model whose feature steps asc cannot compute on ``instance``.
+
+    Checked before any feature is computed; the message names the model (the file
+    that has to change), not the instance.
+    """
+    from asc.errors import ModelError
     from asc.models.deploy import feature_steps_of
 
-    path = model_path_arg(path)
-    model = load_predictor(path)
-    try:  # a model whose features asc cannot compute is refused on loading, naming its file
-        feature_steps_of(model)
+    try:
+        feature_steps_of(model, instance)
     except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
-    return model
+        raise ModelError(f"{model_path_arg(path)}: {exc}") from None
 
 
 def read_instance(path: str) -> Any:
-    """Parse the CNF; reader warnings (e.g. a header that miscounts) go to stderr as one line each."""
+    """Parse the CNF; reader warnings (e.g. a header that miscounts) go to stderr as one line each.
+
+    A QSAR dataset file (``*.csv[.gz...]``) is read as one (:func:`asc.instances.qsar.read_qsar`),
+    each molecule left out reported on stderr; the model then names a learner x representation pair.
+    """
     import warnings
 
+    from asc.instances.qsar import is_dataset_name
+
+    if is_dataset_name(path):
+        from asc.instances.qsar import read_qsar
+
+        dataset = read_qsar(path)
+        for r in dataset.rejected:
+            print(f"asc: warning: {path}:{r.line}: left out the molecule {r.smiles[:60]!r}: {r.reason}",
+                  file=sys.stderr)
+        return dataset
     from asc.instances import read_cnf
 
     with warnings.catch_warnings(record=True) as caught:
@@ -107,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_model_arg(args.model)
     loaded = time.perf_counter()
     cnf = read_instance(args.instance)
+    check_model_steps(model, cnf, args.model)
     read = time.perf_counter()
     selection = select_instance(model, cnf, step_timeout=args.step_timeout,
                                 explain_top=args.top if args.explain else None)

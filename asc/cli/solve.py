@@ -167,7 +167,7 @@ def run_plan(plan: Any, attempt: Any, remaining: Any, limited: bool) -> tuple[in
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from asc.cli.select import check_step_timeout, load_model_arg, model_path_arg, read_instance
+    from asc.cli.select import check_model_steps, check_step_timeout, load_model_arg, model_path_arg, read_instance
     from asc.errors import InputError, UsageError
     from asc.runs.status import RunStatus
     from asc.models.deploy import select_instance
@@ -196,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
 
         portfolio = load_portfolio(args.portfolio)
     cnf = read_instance(args.instance)
+    check_model_steps(model, cnf, args.model)
     comment(f"asc solve: model {model_path_arg(args.model)} ({model.info.selector} trained on "
             f"{model.info.scenario}), {cnf.nvars} variables, {cnf.nclauses} clauses")
 

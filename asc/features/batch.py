@@ -119,9 +119,25 @@ def step_closure(requested: Iterable[str], feature_steps: Mapping[str, Any] | No
     return list(closure(requested, {s: feature_steps[s][1] for s in feature_steps}, list(feature_steps)))
 
 
-def feature_columns(steps: Iterable[str]) -> list[str]:
-    """The feature names ``steps`` provide, in step order."""
-    return [name for step in steps for name in FEATURE_STEPS[step][0]]
+def feature_columns(steps: Iterable[str], feature_steps: Mapping[str, Any] | None = None) -> list[str]:
+    """The feature names ``steps`` provide, in step order (``feature_steps``: SATzilla's by default)."""
+    feature_steps = FEATURE_STEPS if feature_steps is None else feature_steps
+    return [name for step in steps for name in feature_steps[step][0]]
+
+
+#: The problem kinds ``asc features`` extracts features of.
+PROBLEMS: tuple[str, ...] = ("sat", "qsar")
+
+
+def problem_steps(problem: str) -> Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The ASlib feature steps of a problem kind: SATzilla's for ``sat``, the QSAR meta-features for ``qsar``."""
+    if problem == "qsar":
+        from asc.features.qsar_meta import FEATURE_STEPS as QSAR_STEPS
+
+        return QSAR_STEPS
+    if problem != "sat":
+        raise UsageError(f"unknown problem kind {problem!r}; expected one of {', '.join(PROBLEMS)}")
+    return FEATURE_STEPS
 
 
 # -- the work of one instance (runs in a worker process) -----------------------------
@@ -154,13 +170,57 @@ def extract_one(instance_id: str, path: str, steps: tuple[str, ...],
                              for name, r in result.steps.items()})
 
 
+def extract_one_qsar(instance_id: str, path: str, steps: tuple[str, ...], step_timeout: float | None = None,
+                     options: tuple[tuple[str, Any], ...] = ()) -> InstanceFeatures:
+    """Read one QSAR dataset and compute its meta-features; never raises for a bad file.
+
+    ``options`` are keyword arguments of :func:`asc.instances.qsar.read_qsar` (column
+    names) and ``cache_dir`` (the representation cache), as pairs so that they pickle.
+    The time to read and standardise the file is charged to the first step (``Size``).
+    """
+    from asc.features.qsar_meta import compute_qsar_features
+    from asc.instances.qsar import read_qsar
+
+    opts = dict(options)
+    cache_dir = opts.pop("cache_dir", None)
+    start = time.process_time()
+    try:
+        dataset = read_qsar(path, **opts)
+    except InputError as exc:
+        return InstanceFeatures(instance_id, path, error=str(exc), read_seconds=time.process_time() - start)
+    read_seconds = time.process_time() - start
+    notes = [f"{path}:{r.line}: left out the molecule {r.smiles[:60]!r}: {r.reason}" for r in dataset.rejected]
+    row = InstanceFeatures(instance_id, path, None, tuple(notes), dataset.content_hash, read_seconds)
+    try:
+        result = compute_qsar_features(dataset, steps, cache_dir=cache_dir)
+    except MemoryError:
+        return replace(row, steps={s: ("memout", math.nan, {}) for s in steps})
+    except Exception as exc:  # a bug of ours must not lose the batch: record it as a crash
+        notes.append(f"{path}: feature computation crashed: {type(exc).__name__}: {exc}")
+        return replace(row, warnings=tuple(notes), steps={s: ("crash", math.nan, {}) for s in steps})
+    return replace(row, steps={name: (r.status, float(r.cost), dict(r.values))
+                             for name, r in result.steps.items() if name in steps})
+
+
 def _worker_died(instance_id: str, path: str, steps: Sequence[str]) -> InstanceFeatures:
     return InstanceFeatures(instance_id, path, None, (f"{path}: the worker process died (killed or out of memory)",),
                             None, math.nan, {s: ("crash", math.nan, {}) for s in steps})
 
 
-def warm_up() -> None:
+def warm_up(problem: str = "sat") -> None:
     """Load the compiled kernels in this process (before any timing; forked workers inherit them)."""
+    if problem == "qsar":
+        import numpy as np
+
+        from asc.features import _qsar_kernels as K
+
+        packed = np.array([[1, 3], [2, 0], [3, 1]], np.uint64)
+        sim = K.tanimoto_self(packed)
+        K.tanimoto_matrix(packed, packed)
+        K.pair_landscape(sim, np.arange(3.0), 0.7, 0.7, 1.0)
+        K.bit_frequencies(packed, 128)
+        K.bit_class_counts(packed, 128, np.zeros(3, np.int64), 4)
+        return
     from asc.instances import instance_hash, parse_cnf
 
     cnf = parse_cnf(b"p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n", "<warm-up>")
@@ -177,7 +237,8 @@ Report = Callable[[InstanceFeatures, Callable[[str], None]], None]
 
 def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Sequence[str] = DEFAULT_STEPS, *,
                   jobs: int = 1, step_timeout: float | None = None, progress: bool = False,
-                  report: Report | None = None) -> list[InstanceFeatures]:
+                  report: Report | None = None, problem: str = "sat",
+                  options: Mapping[str, Any] | None = None) -> list[InstanceFeatures]:
     """The features of every ``(instance_id, path)``, in their order, computed by ``jobs`` processes.
 
     Parameters
@@ -194,6 +255,11 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
         Show a progress bar on stderr (only when stderr is a terminal).
     report
         Called with each row as it completes, for messages on stderr.
+    problem
+        ``sat`` (CNF files, SATzilla's steps) or ``qsar`` (QSAR dataset files, the
+        meta-features of :mod:`asc.features.qsar_meta`).
+    options
+        For ``qsar``: :func:`asc.instances.qsar.read_qsar`'s column names and ``cache_dir``.
 
     Raises
     ------
@@ -207,8 +273,11 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
     from asc.progress import progress_bar
 
     steps = tuple(steps)
-    tasks = [(str(iid), str(path), steps, step_timeout) for iid, path in instances]
-    warm_up()
+    problem_steps(problem)  # an unknown kind is a usage error before any work
+    fn = extract_one_qsar if problem == "qsar" else extract_one
+    extra = (tuple(sorted((options or {}).items())),) if problem == "qsar" else ()
+    tasks = [(str(iid), str(path), steps, step_timeout, *extra) for iid, path in instances]
+    warm_up(problem)
     bar = progress_bar(len(tasks), unit="file", desc="features", enabled=progress)
 
     def say(line: str) -> None:
@@ -228,13 +297,13 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
     try:
         if jobs <= 1 or len(tasks) <= 1:
             for i, task in enumerate(tasks):
-                done(i, extract_one(*task))
+                done(i, fn(*task))
         else:
-            pending = _run_pool(tasks, list(range(len(tasks))), jobs, done)
+            pending = _run_pool(fn, tasks, list(range(len(tasks))), jobs, done)
             # A worker died and took the pool with it: re-run what was unfinished one
             # instance per process, so that only the instance that kills its worker is a crash.
             for i in pending:
-                if _run_pool(tasks, [i], 1, done):
+                if _run_pool(fn, tasks, [i], 1, done):
                     done(i, _worker_died(*tasks[i][:3]))
     finally:
         if bar is not None:
@@ -242,7 +311,7 @@ def extract_batch(instances: Sequence[tuple[str, str | os.PathLike]], steps: Seq
     return [r for r in rows if r is not None]
 
 
-def _run_pool(tasks: list[tuple], indices: list[int], jobs: int,
+def _run_pool(fn: Callable[..., InstanceFeatures], tasks: list[tuple], indices: list[int], jobs: int,
               done: Callable[[int, InstanceFeatures], None]) -> list[int]:
     """Run ``tasks[i]`` for ``i`` in ``indices`` in a pool; the indices left undone if it broke."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -250,7 +319,7 @@ def _run_pool(tasks: list[tuple], indices: list[int], jobs: int,
 
     pending = set(indices)
     with ProcessPoolExecutor(max_workers=min(jobs, len(indices))) as pool:
-        futures = {pool.submit(extract_one, *tasks[i]): i for i in indices}
+        futures = {pool.submit(fn, *tasks[i]): i for i in indices}
         try:
             for fut in as_completed(futures):
                 i = futures[fut]
@@ -350,12 +419,12 @@ class FeatureTables:
 
 
 def feature_tables(rows: Sequence[InstanceFeatures], steps: Sequence[str],
-                   columns: Sequence[str] | None = None) -> FeatureTables:
-    """The rows as :class:`FeatureTables` (``columns``: the steps' features by default)."""
+                   columns: Sequence[str] | None = None, problem: str = "sat") -> FeatureTables:
+    """The rows as :class:`FeatureTables` (``columns``: the steps' features of ``problem`` by default)."""
     import pandas as pd
 
     steps = tuple(steps)
-    columns = feature_columns(steps) if columns is None else list(columns)
+    columns = feature_columns(steps, problem_steps(problem)) if columns is None else list(columns)
     key = ["instance_id", "repetition"]
     values = pd.DataFrame([[r.instance_id, 1, *r.values(steps, columns)] for r in rows], columns=key + columns)
     values[columns] = values[columns].astype(float)

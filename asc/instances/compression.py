@@ -81,8 +81,8 @@ def open_uncompressed(path: str | os.PathLike) -> BinaryIO:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """The uncompressed content of ``path``.
+def read_bytes(path: str | os.PathLike, what: str = "a CNF file") -> bytes:
+    """The uncompressed content of ``path`` (``what`` names the expected file in messages).
 
     Raises
     ------
@@ -92,7 +92,7 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     try:
         raw = Path(path).read_bytes()
     except IsADirectoryError:
-        raise InputError("expected a CNF file, found a directory", path) from None
+        raise InputError(f"expected {what}, found a directory", path) from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
     kind = detect_compression(raw[:8], path)

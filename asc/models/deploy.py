@@ -125,8 +125,10 @@ class Selection:
     explanation: Explanation | None = None
 
 
-def feature_steps_of(model: SelectionModel) -> tuple[str, ...]:
+def feature_steps_of(model: SelectionModel, instance: Any = None) -> tuple[str, ...]:
     """The feature steps to compute for ``model``, checked against what ``asc.features`` provides.
+
+    ``instance`` a QSAR dataset: checked against the QSAR meta-feature steps instead.
 
     Raises
     ------
@@ -138,11 +140,15 @@ def feature_steps_of(model: SelectionModel) -> tuple[str, ...]:
     steps = tuple(model.info.steps)
     if not steps:
         return ()
-    from asc.features import FEATURE_STEPS
+    if hasattr(instance, "smiles"):
+        from asc.features.qsar_meta import FEATURE_STEPS
+    else:
+        from asc.features import FEATURE_STEPS
 
     unknown = [s for s in steps if s not in FEATURE_STEPS]
     if unknown:
         raise ModelError(f"the model uses feature step {unknown[0]!r}, which asc cannot compute "
+                         f"on {'a QSAR dataset' if hasattr(instance, 'smiles') else 'a CNF instance'} "
                          f"(available: {', '.join(FEATURE_STEPS)}); train it with --steps "
                          f"{','.join(s for s in steps if s in FEATURE_STEPS) or 'Pre'}")
     return steps
@@ -165,7 +171,9 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
     model
         A loaded model.
     cnf
-        The parsed instance (:class:`asc.instances.CNF`).
+        The parsed instance: a :class:`asc.instances.CNF` (SATzilla's steps), or a
+        :class:`asc.instances.qsar.QSARDataset` (the QSAR meta-feature steps, for a
+        model trained on a QSAR quality scenario).
     step_timeout
         Seconds each feature step may take (None: no limit).
     explain_top
@@ -175,14 +183,21 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
 
     from asc import policy
 
-    steps = feature_steps_of(model)
+    steps = feature_steps_of(model, cnf)
     outcomes: dict[str, StepOutcome] = {}
     values: dict[str, float] = {}
     presolved: str | None = None
     seconds = 0.0
     failed = False
     if steps:
-        from asc.features import FEATURE_STEPS, compute_features
+        if hasattr(cnf, "smiles"):  # a QSAR dataset: its meta-features
+            from asc.features.qsar_meta import FEATURE_STEPS
+            from asc.features.qsar_meta import compute_qsar_features as compute
+
+            def compute_features(dataset, steps, step_timeout):  # noqa: ARG001 - QSAR steps have no time limit
+                return compute(dataset, steps)
+        else:
+            from asc.features import FEATURE_STEPS, compute_features
 
         start = time.perf_counter()
         try:

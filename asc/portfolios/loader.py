@@ -22,6 +22,26 @@ Format::
     [algorithm.configuration]
     phase = "neg"
 
+QSAR portfolios (``kind = "qsar"`` at the top) list learner x representation pairs
+instead (see :mod:`asc.portfolios.qsar_learners` and :mod:`asc.features.representations`)::
+
+    kind = "qsar"
+    folds = 5                               # optional: k of k-fold CV (default 5)
+    protocol = "kfold"                      # optional: or "split", the dataset's own train/test split
+
+    [[algorithm]]
+    name = "rf-fcfp4-1024"
+    learner = "rf"                          # rf, et, svr-rbf, svr-tanimoto, ridge, knn-tanimoto, ...
+    representation = "fcfp4-1024"           # ecfpD-BITS, fcfpD-BITS, ...-count-..., maccs, rdkit2d
+    [algorithm.configuration]               # optional: the learner's hyperparameters
+    n_estimators = 500
+
+Each runs as ``python -m asc.portfolios.qsar_run {instance} --learner L --representation R
+--seed {seed} --param NAME=VALUE ...``; its hyperparameters are its configuration (the run
+key's configuration string), and so are ``folds`` and ``protocol`` when they are not the
+defaults (``-cv_folds 10``, ``-cv_protocol split``): runs measured another way never share
+a key with runs measured the default way.
+
 Placeholders: see :data:`asc.portfolios.algorithm.RESERVED`; every parameter name is
 a placeholder too. Each parameter must appear in the command line, by name or
 through ``{params}``. Errors are :class:`asc.errors.InputError` naming the file and
@@ -136,12 +156,13 @@ def pysat_algorithm(backend: str, name: str | None = None) -> Algorithm:
 
 @dataclass(frozen=True)
 class Portfolio:
-    """A named list of algorithms with unique names."""
+    """A named list of algorithms with unique names; ``kind`` is ``sat`` or ``qsar``."""
 
     name: str
     algorithms: tuple[Algorithm, ...]
     path: str | None = None
     description: str = field(default="", compare=False)
+    kind: str = "sat"
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def __getitem__(self, name: str) -> Algorithm:
@@ -221,10 +242,23 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
     except ValueError as exc:  # tomllib lets int() refuse an integer of over 4300 digits
         raise InputError(f"expected valid TOML: {str(exc).split(';')[0]}", path) from None
     ctx = _Context(text, str(path))
-    unknown = set(doc) - {"name", "description", "algorithm"}
+    kind = doc.get("kind", "sat")
+    if kind not in ("sat", "qsar"):
+        ctx.fail(f"expected kind = \"sat\" or \"qsar\"; got {kind!r}", "kind")
+    allowed = {"name", "description", "kind", "algorithm"} | ({"folds", "protocol"} if kind == "qsar" else set())
+    unknown = set(doc) - allowed
     if unknown:
         key = sorted(unknown)[0]
-        ctx.fail(f"unknown top-level key {key!r}; expected name, description and [[algorithm]] tables", key)
+        ctx.fail(f"unknown top-level key {key!r}; expected {', '.join(sorted(allowed - {'algorithm'}))} and "
+                 "[[algorithm]] tables", key)
+    cv: dict[str, Any] = {}
+    if kind == "qsar":
+        folds, protocol = doc.get("folds", 5), doc.get("protocol", "kfold")
+        if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= 100:
+            ctx.fail(f"expected folds = an integer from 2 to 100; got {folds!r}", "folds")
+        if protocol not in ("kfold", "split"):
+            ctx.fail(f"expected protocol = \"kfold\" or \"split\"; got {protocol!r}", "protocol")
+        cv = {k: v for k, v, default in (("cv_folds", folds, 5), ("cv_protocol", protocol, "kfold")) if v != default}
     tables = doc.get("algorithm")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         ctx.fail("expected at least one [[algorithm]] table", "[[algorithm]]")
@@ -239,11 +273,72 @@ def parse_portfolio(text: str, path: str | Path = "<portfolio>") -> Portfolio:
         raw[name] = t
     built: dict[str, Algorithm] = {}
     for name in raw:
-        _build(name, raw, built, ctx, ())
+        if kind == "qsar":
+            built[name] = _build_qsar(name, raw[name], ctx, cv)
+        else:
+            _build(name, raw, built, ctx, ())
     port_name = doc.get("name", Path(str(path)).stem)
     lines = tuple((n, line) for n in raw if (line := ctx.line_of(f'"{n}"')) is not None)
     return Portfolio(str(port_name), tuple(built[n] for n in raw), str(path), str(doc.get("description", "")),
-                     lines)
+                     kind, lines)
+
+
+_QSAR_KEYS = {"name", "learner", "representation", "description", "configuration"}
+
+
+def qsar_algorithm(name: str, learner: str, representation: str, params: dict[str, Any] | None = None,
+                   description: str = "") -> Algorithm:
+    """The algorithm running a learner x representation pair (see the module docstring).
+
+    Raises
+    ------
+    UsageError
+        A bad pair or hyperparameter (:func:`asc.portfolios.qsar_learners.check_pair`).
+    """
+    from asc.portfolios.qsar_learners import check_pair
+
+    check_pair(learner, representation, {k: v for k, v in (params or {}).items() if not k.startswith("cv_")})
+    command = ("{python}", "-m", "asc.portfolios.qsar_run", "{instance}", "--learner", learner,
+               "--representation", representation, "--seed", "{seed}", "{params}")
+    values = tuple(sorted((params or {}).items()))
+    return Algorithm(name=name, command=command, kind="qsar", backend=f"{learner}:{representation}",
+                     values=values, param_format="--param {name}={value}", description=description)
+
+
+def _build_qsar(name: str, t: dict[str, Any], ctx: _Context, cv: dict[str, Any]) -> Algorithm:
+    from asc.errors import UsageError
+
+    here = ctx.line_of(f'"{name}"')
+
+    def fail(msg: str, needle: str | None = None) -> None:
+        ctx.fail(f"algorithm {name!r}: {msg}", needle, here)
+
+    unknown = set(t) - _QSAR_KEYS
+    if unknown:
+        fail(f"unknown key {sorted(unknown)[0]!r} in a qsar portfolio; expected one of {', '.join(sorted(_QSAR_KEYS))}",
+             sorted(unknown)[0])
+    for key in ("learner", "representation"):
+        if not isinstance(t.get(key), str):
+            fail(f"expected {key} = \"...\"; got {t.get(key)!r}", key if key in t else None)
+    config = t.get("configuration", {})
+    if not isinstance(config, dict) or not all(isinstance(v, (bool, int, float, str)) for v in config.values()):
+        fail("expected [algorithm.configuration] to map hyperparameter names to numbers, booleans or strings",
+             "configuration")
+    bad = [k for k in config if not _IDENT.match(k) or k.startswith("cv_")]
+    if bad:
+        fail(f"expected hyperparameter names that are identifiers not starting with cv_ (the portfolio's folds and "
+             f"protocol); got {bad[0]!r}", bad[0])
+    try:
+        return qsar_algorithm(name, t["learner"], t["representation"], {**config, **cv},
+                              str(t.get("description", "")))
+    except UsageError as exc:
+        msg = str(exc)
+        hyper = re.search(r"has no hyperparameter '([^']+)'", msg)
+        key = hyper.group(1) if hyper else (
+            "representation" if msg.startswith(("representation", "unknown representation")) or "needs a" in msg
+            else "learner")
+        fail(msg, key)
+    raise AssertionError("unreachable")
 
 
 class _Context:

@@ -52,7 +52,7 @@ class InstanceFile:
     expected: str | None = None
 
 
-def find_instances(spec: str | Path) -> list[InstanceFile]:
+def find_instances(spec: str | Path, problem: str = "sat") -> list[InstanceFile]:
     """The instances named by ``--instances``: a directory (searched recursively) or a list file.
 
     A directory's instances are the files following the naming rule of
@@ -71,11 +71,18 @@ def find_instances(spec: str | Path) -> list[InstanceFile]:
         unreadable or names a file that does not exist.
     """
     spec = Path(spec)
+    if problem == "qsar":
+        # QSAR datasets (``kind = "qsar"`` portfolios): *.csv[.gz...] files, same list-file rule
+        from asc.instances.qsar import find_dataset_files, is_dataset_name
+
+        finder, is_name = find_dataset_files, is_dataset_name
+    else:
+        finder, is_name = find_instance_files, is_instance_name
     if spec.is_dir():
-        files = find_instance_files(spec)
+        files = finder(spec)
         root = spec
     elif spec.is_file():
-        if is_instance_name(spec):
+        if is_name(spec):
             files, root = [spec], spec.parent
         else:
             files = _read_list(spec)
@@ -139,6 +146,7 @@ def hash_instances(
     files: Sequence[InstanceFile],
     store: RunStore | None = None,
     on_error: Callable[[InstanceFile, InputError], None] | None = None,
+    problem: str = "sat",
 ) -> list[InstanceRecord]:
     """Content hashes of the instances, reusing those cached in the store for unchanged files.
 
@@ -149,9 +157,12 @@ def hash_instances(
     store
         A store whose hash cache is used (and, if writable, filled).
     on_error
-        Called with each file that cannot be read as a CNF formula, which is then left
-        out: one bad file among thousands should not stop a campaign. Without it the
-        first such file raises.
+        Called with each file that cannot be read (as a CNF formula, or as a QSAR
+        dataset), which is then left out: one bad file among thousands should not stop
+        a campaign. Without it the first such file raises.
+    problem
+        ``"sat"``, or ``"qsar"``: the content hash of the standardised dataset
+        (:func:`asc.instances.qsar.read_qsar`).
 
     Raises
     ------
@@ -159,6 +170,12 @@ def hash_instances(
         A file cannot be read and ``on_error`` is None.
     """
     from asc.instances import instance_hash
+
+    if problem == "qsar":
+        from asc.instances.qsar import read_qsar
+
+        def instance_hash(path):  # noqa: F811 - the QSAR dataset's content hash
+            return read_qsar(path).content_hash
 
     records, fresh = [], []
     for f in files:

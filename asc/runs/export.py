@@ -18,6 +18,7 @@ import pandas as pd
 
 from asc.errors import InputError, UsageError
 from asc.instances.discovery import COMPRESSION_SUFFIXES, instance_stem
+from asc.instances.qsar import dataset_stem
 from asc.runs.status import SOLVED
 from asc.runs.store import RunStore
 
@@ -33,14 +34,19 @@ ASLIB_STATUS: Mapping[str, str] = {
     "CRASH": "crash",
     "WRONG": "other",
     "UNKNOWN": "other",
+    "OK": "ok",
 }
 
 MEASURES = ("cpu_time", "wall_time")
+#: The performance measure of quality scenarios exported from QSAR runs (minimised).
+QUALITY_MEASURE = "rmse"
 
 _RUN_COLUMNS = [
     "instance_id", "instance_hash", "algorithm", "configuration", "seed", "repetition", "status",
     "cpu_time", "wall_time", "peak_memory_mb", "model_checked", "message", "started_at", "ended_at",
     "host", "campaign_id", "instance_path", "expected", "exit_code", "kill_latency",
+    # a quality run's measure (QSAR: cross-validated RMSE); empty for SAT runs
+    "quality",
     # the limits of the run's campaign: a PAR score means nothing without its cutoff, and
     # `asc runs import` checks them against what it is told
     "cutoff_time", "mem_limit_mb",
@@ -68,7 +74,7 @@ def runs_frame(store: RunStore) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     # Int64 (nullable) keeps exit codes integers in the CSV although runs may have none.
     types = {"seed": "int64", "repetition": "int64", "model_checked": "bool", "exit_code": "Int64",
-             "kill_latency": "float64", "cutoff_time": "float64", "mem_limit_mb": "float64"}
+             "kill_latency": "float64", "cutoff_time": "float64", "mem_limit_mb": "float64", "quality": "float64"}
     return frame.astype(types) if rows else frame
 
 
@@ -119,6 +125,8 @@ def summarize(store: RunStore, par: float = 10.0, measure: str = "cpu_time") -> 
     if frame.empty:
         return out
     frame["label"] = algorithm_labels(frame)
+    if frame["status"].eq("OK").any():
+        return _summarize_quality(frame, out)
     frame["cost"] = _costs(frame, cutoff, par, measure)
     frame["solved"] = frame["status"].isin(SOLVED)
     for label, g in frame.groupby("label", sort=True):
@@ -158,13 +166,64 @@ def summarize(store: RunStore, par: float = 10.0, measure: str = "cpu_time") -> 
     return out
 
 
+def is_quality_store(store: RunStore) -> bool:
+    """Whether the store holds quality runs (QSAR, status OK): its scenario is a quality scenario
+    whose features, without ``--features``, are the QSAR meta-features (not placeholders)."""
+    return any(r.status.value == "OK" for r in store.runs())
+
+
+def _summarize_quality(frame: pd.DataFrame, out: dict[str, Any]) -> dict[str, Any]:
+    """:func:`summarize` of a store of quality runs (QSAR: CV RMSE, lower is better).
+
+    Per algorithm: runs, OK runs, failures by status, mean RMSE over its OK runs. A
+    run without a quality (failed) costs the worst RMSE on its instance, as in the
+    quality scenario's cost view; repetitions are averaged per instance and algorithm;
+    the oracle (``vbs``) takes the best per instance and the single best (``sbs``) the
+    lowest mean over the instances every algorithm has a result on.
+    """
+    out["measure"] = QUALITY_MEASURE
+    out["quality"] = True
+    ok = frame["status"].eq("OK")
+    frame = frame.assign(cost=frame["quality"].where(ok))
+    frame["cost"] = frame["cost"].fillna(frame.groupby("instance_id")["cost"].transform("max"))
+    for label, g in frame.groupby("label", sort=True):
+        counts = g["status"].value_counts()
+        good = g.loc[g["status"].eq("OK"), "quality"]
+        out["algorithms"].append({
+            "algorithm": label, "runs": int(len(g)), "ok": int(len(good)),
+            **{s.lower(): int(counts.get(s, 0)) for s in ("TIMEOUT", "MEMOUT", "CRASH")},
+            "mean_rmse": float(good.mean()) if len(good) else None,
+            "mean_cost": float(g["cost"].mean()),
+        })
+    cost = frame.groupby(["instance_id", "label"], sort=True)["cost"].mean().unstack("label")
+    for inst in cost.index:
+        row = cost.loc[inst].dropna()
+        out["instances"].append({"instance": inst, "best": str(row.idxmin()) if len(row) else None,
+                                 "best_cost": float(row.min()) if len(row) else None})
+    complete = cost.dropna()
+    out["missing_pairs"] = int(cost.isna().sum().sum())
+    mean_cost = (complete if len(complete) else cost).mean(axis=0)
+    sbs = str(mean_cost.idxmin())
+    out["vbs"] = {"rmse": float(cost.min(axis=1).mean()), "instances": int(len(cost))}
+    out["sbs"] = {"algorithm": sbs, "rmse": float(mean_cost[sbs]),
+                  "instances": int(len(complete) if len(complete) else len(cost))}
+    return out
+
+
 # -- flat exports ------------------------------------------------------------------
+
+
+def _flat(store: RunStore) -> pd.DataFrame:
+    """:func:`runs_frame` as the flat files hold it: the quality column only when a run has a quality,
+    so that the CSV of a SAT store is byte for byte what exports wrote before quality runs existed."""
+    frame = runs_frame(store)
+    return frame.drop(columns="quality") if frame["quality"].isna().all() else frame
 
 
 def write_csv(store: RunStore, path: str | Path) -> Path:
     """Every run, one row each, as CSV."""
     path = Path(path)
-    frame = runs_frame(store)
+    frame = _flat(store)
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
@@ -174,7 +233,7 @@ def write_csv(store: RunStore, path: str | Path) -> Path:
 def write_parquet(store: RunStore, path: str | Path) -> Path:
     """Every run, one row each, as Parquet (pyarrow)."""
     path = Path(path)
-    frame = runs_frame(store)
+    frame = _flat(store)
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(path, index=False, engine="pyarrow")
@@ -238,13 +297,28 @@ def to_scenario(
         raise InputError("expected stored runs to export; the run store has none", store.path)
     frame["label"] = algorithm_labels(frame)
     solved = frame["status"].isin(SOLVED)
-    runs = pd.DataFrame({
-        "instance_id": frame["instance_id"].astype(str),
-        "repetition": frame["repetition"].astype("int64"),
-        "algorithm": frame["label"].astype(str),
-        "runtime": frame[measure].where(solved, cutoff).astype(float).clip(upper=cutoff),
-        "runstatus": frame["status"].map(ASLIB_STATUS).fillna("other"),
-    })
+    quality = bool(frame["status"].eq("OK").any())
+    if quality and solved.any():
+        raise UsageError(f"{store.path} mixes quality runs (QSAR) with SAT runs; export them from separate stores")
+    if quality:
+        # a quality scenario: the measure is the run's quality (QSAR: CV RMSE, minimised);
+        # runs that failed have none (ASlib's ?), their runstatus says why, and the
+        # cost views charge them the worst quality on the instance
+        runs = pd.DataFrame({
+            "instance_id": frame["instance_id"].astype(str),
+            "repetition": frame["repetition"].astype("int64"),
+            "algorithm": frame["label"].astype(str),
+            QUALITY_MEASURE: frame["quality"].where(frame["status"].eq("OK")).astype(float),
+            "runstatus": frame["status"].map(ASLIB_STATUS).fillna("other"),
+        })
+    else:
+        runs = pd.DataFrame({
+            "instance_id": frame["instance_id"].astype(str),
+            "repetition": frame["repetition"].astype("int64"),
+            "algorithm": frame["label"].astype(str),
+            "runtime": frame[measure].where(solved, cutoff).astype(float).clip(upper=cutoff),
+            "runstatus": frame["status"].map(ASLIB_STATUS).fillna("other"),
+        })
     algos = {}
     for label, g in frame.groupby("label", sort=True):
         # Repetitions with different seeds mean the algorithm is run as stochastic.
@@ -252,7 +326,12 @@ def to_scenario(
                                           deterministic=g["seed"].nunique() <= 1)
     instance_ids = sorted(runs["instance_id"].unique())
 
-    feat = _load_features(features, frame) if features is not None else _size_features(frame)
+    if features is not None:
+        feat = _load_features(features, frame)
+    elif quality:
+        feat = _qsar_features(frame)
+    else:
+        feat = _size_features(frame)
     steps: dict[str, Any] = {}
     det: tuple[str, ...] = ()
     fcut = fmem = None
@@ -266,9 +345,9 @@ def to_scenario(
 
     desc = Description(
         scenario_id=scenario_id,
-        performance_measures=("runtime",),
+        performance_measures=(QUALITY_MEASURE,) if quality else ("runtime",),
         maximize=(False,),
-        performance_type=("runtime",),
+        performance_type=("solution_quality",) if quality else ("runtime",),
         algorithm_cutoff_time=cutoff,
         algorithm_cutoff_memory=mem,
         features_cutoff_time=fcut,
@@ -286,7 +365,7 @@ def to_scenario(
         feature_runstatus=fstatus,
         feature_costs=fcosts,
         cv=make_folds(instance_ids, n_folds=n_folds, seed=fold_seed),
-        ground_truth=_ground_truth(frame),
+        ground_truth=None if quality else _ground_truth(frame),
     )
 
 
@@ -361,7 +440,7 @@ def _aliases(frame: pd.DataFrame) -> dict[str, str]:
         if path:
             p = Path(path)
             plain = next((p.name[: -len(c)] for c in COMPRESSION_SUFFIXES if p.name.lower().endswith(c)), p.name)
-            names |= {str(path), p.name, str(p.resolve()), plain, instance_stem(p.name)}
+            names |= {str(path), p.name, str(p.resolve()), plain, instance_stem(p.name), dataset_stem(p.name)}
         for n in names:
             alias.setdefault(str(n), str(inst))
     return alias
@@ -530,6 +609,26 @@ def _size_features(frame: pd.DataFrame):
     fcosts = pd.DataFrame(costs, columns=["instance_id", "repetition", "size"])
     steps = {"size": FeatureStep(names, ())}
     return fvalues, fstatus, fcosts, steps, names, ("size",), None, None
+
+
+def _qsar_features(frame: pd.DataFrame):
+    """The QSAR meta-features (every step of :mod:`asc.features.qsar_meta`) of the stored datasets.
+
+    What ``asc features --problem qsar`` computes, in this process: a few seconds per
+    dataset of a few thousand molecules. A dataset that cannot be read any more gets
+    every step ``crash``.
+    """
+    from asc.aslib import FeatureStep
+    from asc.features.batch import extract_batch, feature_tables
+    from asc.features.qsar_meta import FEATURE_STEPS as QSAR_STEPS
+    from asc.features.qsar_meta import STEP_NAMES
+
+    pairs = frame[["instance_id", "instance_path"]].drop_duplicates("instance_id")
+    rows = extract_batch([(i, p) for i, p in pairs.itertuples(index=False)], STEP_NAMES, problem="qsar")
+    tables = feature_tables(rows, STEP_NAMES, problem="qsar")
+    steps = {s: FeatureStep(QSAR_STEPS[s][0], QSAR_STEPS[s][1]) for s in STEP_NAMES}
+    names = tuple(n for s in STEP_NAMES for n in QSAR_STEPS[s][0])
+    return tables.values, tables.runstatus, tables.costs, steps, names, STEP_NAMES, None, None
 
 
 def _dimacs_header(path: str) -> tuple[int, int] | None:

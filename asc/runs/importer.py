@@ -50,7 +50,7 @@ KNOWN_COLUMNS: tuple[str, ...] = (
     "instance_id", "instance_hash", "algorithm", "configuration", "seed", "repetition", "status",
     "cpu_time", "wall_time", "peak_memory_mb", "model_checked", "message", "started_at", "ended_at",
     "host", "campaign_id", "instance_path", "expected", "exit_code", "kill_latency",
-    "cutoff_time", "mem_limit_mb",
+    "cutoff_time", "mem_limit_mb", "quality",
 )
 
 _STATUSES = frozenset(s.value for s in RunStatus)
@@ -363,6 +363,7 @@ def _parse_row(
         campaign_id=parse("campaign_id", _int, "an integer campaign id"),
         exit_code=parse("exit_code", _int, "an integer exit code"),
         kill_latency=times["kill_latency"],
+        quality=parse("quality", _finite, "a finite quality measure"),
     )
     name = get("instance_id")
     inst_path = get("instance_path")

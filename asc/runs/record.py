@@ -42,7 +42,8 @@ class RunRecord:
     unknown status fails here, not in a later comparison. ``kill_latency`` is the time
     from the monitor noticing a limit excess until the whole process tree was gone
     (None when the monitor did not kill). ``campaign_id`` is None until the campaign
-    that ran it stores it.
+    that ran it stores it. ``quality`` is the measure a quality run reported (QSAR: the
+    cross-validated RMSE, status OK), None for SAT runs and for runs that failed.
     """
 
     instance_hash: str
@@ -62,6 +63,7 @@ class RunRecord:
     campaign_id: int | None = None
     exit_code: int | None = None
     kill_latency: float | None = None
+    quality: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, RunStatus):

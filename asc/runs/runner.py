@@ -154,8 +154,10 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
     # anonymous files: nothing to delete afterwards, and the output survives the solver
     with tempfile.TemporaryFile(dir=workdir) as out, tempfile.TemporaryFile(dir=workdir) as err:
         argv = algo.command_line(request.instance, request.seed, request.cutoff_time, request.mem_limit_mb)
-        probe = _StartupProbe(out.fileno()) if algo.kind == "pysat" else None
-        env = _pysat_env() if algo.kind == "pysat" else None
+        # python -m asc.portfolios.pysat_solver / qsar_run: start-up measured and subtracted, asc importable
+        wrapped = algo.kind in ("pysat", "qsar")
+        probe = _StartupProbe(out.fileno()) if wrapped else None
+        env = _pysat_env() if wrapped else None
         m = run_limited(argv, limits, out, err, cwd=str(workdir), env=env, offset=probe)
         if keep_output is not None:
             keep_output.mkdir(parents=True, exist_ok=True)
@@ -181,6 +183,7 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         # stopped by RLIMIT_FSIZE (SIGXFSZ, or a failed write) before the monitor saw it
         m.killed_for, m.overshoot, m.kill_latency = "output", printed - limits.output_mb, 0.0
     status, checked, message = _judge(request, m, parsed, stderr, cpu, limits.output_mb)
+    quality = _quality(parsed)[0] if status is RunStatus.OK else None
     return RunRecord(
         instance_hash=request.instance_hash,
         algorithm=algo.name,
@@ -198,7 +201,21 @@ def execute(request: RunRequest, *, term_grace: float | None = None, keep_output
         host=socket.gethostname(),
         exit_code=m.returncode,
         kill_latency=m.kill_latency,
+        quality=quality,
     )
+
+
+def _quality(parsed: Any) -> tuple[float | None, str]:
+    """(RMSE, the whole ``c asc-quality`` text) of a quality run's output; (None, "") without the line."""
+    import math
+
+    text = parsed.comments.get("asc-quality", "")
+    fields = dict(kv.partition("=")[::2] for kv in text.split())
+    try:
+        value = float(fields.get("rmse", "nan"))
+    except ValueError:
+        value = math.nan
+    return (value if math.isfinite(value) else None), text
 
 
 def _pysat_env() -> dict[str, str]:
@@ -516,6 +533,13 @@ def _judge(request: RunRequest, m: Any, parsed: Any, stderr: bytes, cpu: float,
         said = f" after answering {answer}" if answer not in (None, "UNKNOWN") else ""
         tail = _last_line(stderr)
         return RunStatus.CRASH, False, f"{how}{said}{': ' + tail if tail else ''}{leftover}"
+    if request.algorithm.kind == "qsar":
+        value, text = _quality(parsed)
+        if value is None:
+            return RunStatus.CRASH, False, f"no c asc-quality line with a finite rmse=...{leftover}"
+        if cpu > cutoff:
+            return RunStatus.TIMEOUT, False, f"reported its quality after the cutoff ({cpu:.3f} s CPU){leftover}"
+        return RunStatus.OK, False, text + leftover
     if answer == "SAT":
         return _judge_sat(request, parsed, cpu, cutoff, leftover)
     if answer == "UNSAT":

@@ -32,6 +32,10 @@ class RunStatus(str, enum.Enum):
         formula known (or shown by another run's checked model) to be satisfiable.
     UNKNOWN
         Ended normally without deciding the formula (``s UNKNOWN`` or no answer).
+    OK
+        A quality run (a QSAR learner's cross-validation) ended normally and reported
+        its measure, stored as the record's ``quality``. Not "solved": quality runs
+        have no answer to check, and runtime scores never count them.
     """
 
     SAT = "SAT"
@@ -41,6 +45,7 @@ class RunStatus(str, enum.Enum):
     CRASH = "CRASH"
     WRONG = "WRONG"
     UNKNOWN = "UNKNOWN"
+    OK = "OK"
 
     def __str__(self) -> str:
         return self.value

@@ -40,7 +40,7 @@ from asc.errors import InputError, UsageError
 from asc.runs.record import RunKey, RunRecord
 
 #: Version of the schema below; bumped whenever a table or column changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS runs (
     campaign_id    INTEGER REFERENCES campaigns(id),
     exit_code      INTEGER,             -- of the solver process (negative: signal)
     kill_latency   REAL,                -- limit noticed -> process tree gone, seconds
+    quality        REAL,                -- a quality run's measure (QSAR: CV RMSE), schema 2
     PRIMARY KEY (instance_hash, algorithm, configuration, seed, repetition)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS path_hashes (
@@ -262,6 +263,15 @@ class RunStore:
                 f"run store schema version {version} is newer than this asc supports ({SCHEMA_VERSION}); upgrade asc",
                 self.path,
             )
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if self.writable and "quality" not in present:
+            # schema 1 -> 2: the quality column, NULL for every run stored before (SAT runs have none)
+            with self._transaction() as db:
+                db.execute("ALTER TABLE runs ADD COLUMN quality REAL")
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            present.add("quality")
+        # a store opened read-only keeps its schema: columns it lacks read as None
+        self._read_columns = tuple(c for c in _RUN_COLUMNS if c in present)
 
     class _Tx:
         def __init__(self, db: sqlite3.Connection) -> None:
@@ -397,14 +407,14 @@ class RunStore:
 
     def runs(self, instance_hash: str | None = None) -> Iterator[RunRecord]:
         """Stored runs in key order, optionally of one instance only."""
-        sql = f"SELECT {','.join(_RUN_COLUMNS)} FROM runs"
+        sql = f"SELECT {','.join(self._read_columns)} FROM runs"
         args: tuple[Any, ...] = ()
         if instance_hash is not None:
             sql += " WHERE instance_hash = ?"
             args = (instance_hash,)
         sql += " ORDER BY instance_hash, algorithm, configuration, seed, repetition"
         for row in self._db.execute(sql, args):
-            data = dict(zip(_RUN_COLUMNS, row))
+            data = dict(zip(self._read_columns, row))
             data["model_checked"] = bool(data["model_checked"])
             yield RunRecord(**data)
 

@@ -241,3 +241,13 @@ def test_a_model_with_features_asc_cannot_compute_is_refused_naming_the_file(run
     assert res.err.startswith(f"asc: error: {model}: the model uses feature step"), res.err
     assert len(res.err.strip().splitlines()) == 1
 
+
+
+def test_the_features_help_names_the_feature_modules_steps():
+    """asc features spells its default steps out for a light start-up; they are the feature modules' steps."""
+    from asc.cli.features import DEFAULT_STEPS, QSAR_STEPS
+    from asc.features.qsar_meta import STEP_NAMES as QSAR_STEP_NAMES
+    from asc.features.satzilla import STEP_NAMES
+
+    assert DEFAULT_STEPS == tuple(STEP_NAMES)
+    assert QSAR_STEPS == tuple(QSAR_STEP_NAMES)
