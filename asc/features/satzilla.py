@@ -12,7 +12,10 @@ preprocessing off, and the names those of the ASlib SAT scenarios (``-`` becomes
   occur in no clause are not counted, and unit propagation runs to a fixpoint (or to
   the first conflict). ``nvarsOrig``/``nclausesOrig`` are the ``p cnf`` header's counts;
   ``nvars``/``nclauses`` the variables and clauses still active after propagation;
-  ``reducedVars``/``reducedClauses`` the removed fractions relative to those.
+  ``reducedVars``/``reducedClauses`` the removed counts relative to those (SATzilla's
+  ``(orig - active) / active``: never negative, but above 1 once more than half is
+  removed, as in the reference table). When the header declares fewer variables or
+  clauses than the body has, the body's counts are the original ones (the reader warns).
 * **Basic** describes the active clauses: the ratio of variables to clauses, per
   clause the balance of positive and negative literals ``2|1/2 - pos/size|`` and the
   size over the number of variables (the clause side of the variable-clause graph), with
@@ -246,8 +249,11 @@ def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
     rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
     reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses)
 
-    orig_vars = cnf.header_nvars if cnf.header_nvars is not None else cnf.nvars
-    orig_clauses = cnf.header_nclauses if cnf.header_nclauses is not None else cnf.nclauses
+    # The original counts are the header's, unless the body has more (a header that
+    # undercounts is a reader's warning; the body wins there as everywhere): a removed
+    # fraction computed from an undercounting header would be negative.
+    orig_vars = max(cnf.header_nvars or 0, int(cnf.nvars))
+    orig_clauses = max(cnf.header_nclauses or 0, cnf.nclauses)
     values = {"nvarsOrig": float(orig_vars), "nclausesOrig": float(orig_clauses),
               "nvars": float(n_vars), "nclauses": float(n_clauses)}
     if n_vars == 0:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import warnings
 
 import numpy as np
 import pytest
 
 from asc.features import FEATURE_STEPS, STEP_NAMES, compute_features, satzilla
 from asc.instances import CNF, parse_cnf
+from asc.instances.cnf import CNFHeaderWarning
 
 
 def make_cnf(clauses, nvars=None) -> CNF:
@@ -173,3 +175,25 @@ def test_only_the_requested_steps_are_computed():
     assert list(res.steps) == ["Pre", "Basic"]
     with pytest.raises(ValueError, match="unknown feature steps"):
         compute_features(make_random_cnf(5, 10), steps=("Pre", "SP"))
+
+
+@pytest.mark.parametrize("header", ["p cnf 2 1", "p cnf 3 1", "p cnf 2 3", "p cnf 1 0"])
+def test_an_undercounting_header_is_a_warning_and_no_negative_reduction(header):
+    text = f"{header}\n1 2 3 0\n-1 2 0\n3 -2 0\n".encode()
+    with pytest.warns(CNFHeaderWarning):
+        v = compute_features(parse_cnf(text)).values
+    assert (v["nvarsOrig"], v["nclausesOrig"]) == (3, 3)  # the body's counts win
+    assert v["nvars"] == 3 and v["nclauses"] == 3
+    assert v["reducedVars"] == 0.0 and v["reducedClauses"] == 0.0
+
+
+def test_reduction_ratios_are_never_negative_whatever_the_header():
+    # unit 1 removes a variable and two clauses: the ratios are over what is left
+    body = "1 0\n-1 2 3 0\n2 -3 0\n-2 3 0\n1 4 0\n"
+    for header in ("p cnf 1 1", "p cnf 4 5", "p cnf 9 20"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CNFHeaderWarning)
+            v = compute_features(parse_cnf(f"{header}\n{body}".encode())).values
+        assert v["reducedVars"] >= 0 and v["reducedClauses"] >= 0, header
+        assert v["nvarsOrig"] >= 4 and v["nclausesOrig"] >= 5
+        assert v["reducedVars"] == pytest.approx((v["nvarsOrig"] - v["nvars"]) / v["nvars"])
