@@ -414,30 +414,34 @@ def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degre
 
 
 @njit(cache=True)
-def orient_by_degree(adj_offsets, adj, degree):
-    """Keep each edge once, from the endpoint of lower (degree, index) to the higher one.
+def orient_count(adj_offsets, adj, degree, lo, hi, out_len):
+    """``out_len[u]`` for u in lo..hi-1: the neighbours of higher (degree, index).
 
-    The usual orientation for triangle counting: every node keeps at most
-    O(sqrt(edges)) out-neighbours, which bounds the work by O(edges ** 1.5).
+    The usual orientation for triangle counting keeps each edge once, from the endpoint
+    of lower (degree, index) to the higher one: every node keeps at most
+    O(sqrt(edges)) out-neighbours, which bounds the work by O(edges ** 1.5). Split in
+    two kernels over node ranges (count, then :func:`orient_fill`) so that the driver
+    can check its clock between ranges.
     """
-    n = adj_offsets.size - 1
-    out_offsets = np.zeros(n + 1, dtype=np.int64)
-    for u in range(n):
+    for u in range(lo, hi):
         k = 0
         for j in range(adj_offsets[u], adj_offsets[u + 1]):
             w = adj[j]
             if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
                 k += 1
-        out_offsets[u + 1] = out_offsets[u] + k
-    out = np.empty(out_offsets[n], dtype=np.int32)
-    for u in range(n):
+        out_len[u] = k
+
+
+@njit(cache=True)
+def orient_fill(adj_offsets, adj, degree, lo, hi, out_offsets, out):
+    """Write the out-neighbours of nodes lo..hi-1 (see :func:`orient_count`)."""
+    for u in range(lo, hi):
         k = out_offsets[u]
         for j in range(adj_offsets[u], adj_offsets[u + 1]):
             w = adj[j]
             if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
                 out[k] = w
                 k += 1
-    return out_offsets, out
 
 
 @njit(cache=True)
@@ -502,3 +506,97 @@ def count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles):
             for k in range(words):
                 acc += _popcount(bits[u, k] & bits[v, k])
         triangles[u] = np.int64(acc) // 2
+
+
+# Dense clause graphs without an edge list: the rows of bits are filled straight from
+# the occurrence lists (no adjacency array, whose 4-byte entries are 256 times the
+# bits' size), then triangles are counted exactly or, past a work budget, estimated.
+
+
+@njit(cache=True)
+def clause_graph_bits(rlits, roffs, occ_offsets, occ, lo, hi, bits):
+    """Set ``bits[c]`` to the clause-graph neighbours of clauses lo..hi-1.
+
+    Setting a bit twice is harmless, so no stamp is needed; the cost is the clause's
+    neighbourhood scan (the occurrences of its literals' negations).
+    """
+    for c in range(lo, hi):
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                bits[c, e >> 6] |= np.uint64(1) << np.uint64(e & 63)
+
+
+@njit(cache=True)
+def count_triangles_rows(bits, lo, hi, shared):
+    """Add ``|N(u) & N(v)|`` to ``shared[u]`` and ``shared[v]`` for every edge u < v, u in lo..hi-1.
+
+    Each edge is intersected once (half the work of intersecting it from both ends);
+    afterwards ``shared[u]`` is twice the number of triangles through ``u``.
+    """
+    words = bits.shape[1]
+    for u in range(lo, hi):
+        for k in range(u >> 6, words):
+            w = bits[u, k]
+            if k == (u >> 6):  # only neighbours above u
+                w &= ~((np.uint64(2) << np.uint64(u & 63)) - np.uint64(1))
+            while w:
+                t = w & (~w + np.uint64(1))
+                v = (k << 6) + np.int64(_popcount(t - np.uint64(1)))
+                w ^= t
+                acc = np.uint64(0)
+                for q in range(words):
+                    acc += _popcount(bits[u, q] & bits[v, q])
+                shared[u] += np.int64(acc)
+                shared[v] += np.int64(acc)
+
+
+@njit(cache=True)
+def _splitmix64(state):
+    # One step of SplitMix64 (Steele, Lea, Flood 2014): (new state, output).
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles):
+    """Triangles through clauses lo..hi-1, exact up to ``samples`` neighbours, else estimated.
+
+    ``triangles[u] = 1/2 sum_{v in N(u)} |N(u) & N(v)|``. A clause with at most
+    ``samples`` neighbours gets the exact sum; otherwise ``samples`` distinct neighbours
+    are drawn uniformly (a partial Fisher-Yates shuffle driven by SplitMix64 seeded
+    with ``seed`` and ``u``, so the result depends neither on chunking nor on order)
+    and the sum is scaled by ``degree[u] / samples``: an unbiased estimate whose error
+    on the clustering coefficient has standard deviation at most
+    ``sd_v(|N(u) & N(v)| / (deg - 1)) / sqrt(samples)`` (sampling without replacement
+    only shrinks it). ``nbuf`` (int32, at least the largest degree) is scratch space.
+    """
+    words = bits.shape[1]
+    for u in range(lo, hi):
+        d = 0
+        for k in range(words):
+            w = bits[u, k]
+            while w:
+                t = w & (~w + np.uint64(1))
+                nbuf[d] = (k << 6) + np.int64(_popcount(t - np.uint64(1)))
+                w ^= t
+                d += 1
+        r = d if d <= samples else samples
+        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(u)
+        acc = np.uint64(0)
+        for i in range(r):
+            if r < d:
+                state, z = _splitmix64(state)
+                j = i + np.int64(z % np.uint64(d - i))
+                tmp = nbuf[i]
+                nbuf[i] = nbuf[j]
+                nbuf[j] = tmp
+            v = nbuf[i]
+            for q in range(words):
+                acc += _popcount(bits[u, q] & bits[v, q])
+        triangles[u] = 0.5 * np.float64(acc) * (np.float64(d) / np.float64(r)) if r > 0 else 0.0

@@ -106,6 +106,15 @@ _CHUNK_WORK = 1 << 22
 _CG_BYTES_PER_EDGE = 14
 # Largest bit matrix for dense clause graphs (about 46,000 clauses).
 _MAX_BITS_BYTES = 256 << 20
+# Largest edge list a clause graph gets while rows of bits would do (18 million edges).
+_MAX_ADJ_BYTES = 256 << 20
+# Word operations (AND + popcount of 64 bits) an exact triangle count may take before
+# the clustering coefficients are estimated instead (about 1-2 CPU-s).
+_EXACT_WORK = 1 << 31
+# Fewest neighbours sampled per clause by the estimate (error sd <= 0.5 / sqrt(this)).
+_MIN_CG_SAMPLES = 64
+# Seed of the clustering estimate: the same formula gives the same values.
+_CG_SEED = 20240525
 
 
 class _Timeout(Exception):
@@ -341,11 +350,34 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
 
 
 def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
+    """CG: exact degrees; triangles exact within ``_EXACT_WORK``, else estimated.
+
+    How the graph is held depends on its size, so that neither memory nor time follows
+    the number of edges where that is large:
+
+    * degrees: one scan of each clause's neighbourhood with a stamp array (exact, no
+      edges stored);
+    * an edge list (``_CG_BYTES_PER_EDGE`` bytes per edge) only when it fits in
+      ``_MAX_ADJ_BYTES``; triangles then counted on the degree-oriented graph or with
+      bit rows, whichever is cheaper (both exact);
+    * otherwise rows of bits (``n^2 / 8`` bytes) filled straight from the occurrence
+      lists; every edge's common neighbours counted by popcounts when that costs at
+      most ``_EXACT_WORK`` word operations, else per clause the common neighbours with
+      ``_cg_samples`` randomly drawn neighbours (exact for clauses with fewer), see
+      :func:`asc.features._kernels.sample_triangles_rows` for the error bound;
+    * a graph too large for both (more edges than the budget holds and more than about
+      46,000 clauses) keeps the edge list while the memory budget allows, else memout.
+
+    Degrees, ``CG_*`` and, wherever the work fits, the clustering coefficients are
+    exact; :func:`cg_clustering_is_estimated` tells from the step's own values
+    (``nclauses`` and ``CG_mean``) whether the clustering columns were estimated.
+    """
     occ_offsets, occ = r.occurrences()
     n = r.n_active_clauses
     # Work of clause c: the occurrences of its literals' negations (its neighbourhood scan).
     codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
     scan = _segment_sums(np.diff(occ_offsets)[codes ^ 1], r.roffs)
+    del codes
     chunks = _chunks(scan + 1)
     stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
@@ -353,8 +385,82 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     for lo, hi in chunks:
         K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, degree, no_adj, False)
         clock.check()
-    if int(degree.sum()) * _CG_BYTES_PER_EDGE > memory_budget:
+    edges2 = int(degree.sum())  # twice the number of edges
+    words = (n + 63) // 64
+    bits_ok = n * words * 8 <= min(memory_budget // 2, _MAX_BITS_BYTES)
+    adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
+    if adj_bytes <= min(memory_budget, _MAX_ADJ_BYTES) or (not bits_ok and adj_bytes <= memory_budget):
+        triangles = _cg_triangles_edge_list(r, clock, memory_budget, degree, stamp, chunks, bits_ok)
+    elif bits_ok:
+        triangles = None
+    else:
         raise _Memout
+    del stamp
+    if triangles is None:
+        bits = np.zeros((n, words), dtype=np.uint64)
+        for lo, hi in chunks:
+            K.clause_graph_bits(r.rlits, r.roffs, occ_offsets, occ, lo, hi, bits)
+            clock.check()
+        samples = _cg_samples(n, edges2)
+        if samples is None:
+            shared = np.zeros(n, dtype=np.int64)
+            for lo, hi in _chunks(degree * words // 2 + 1):
+                K.count_triangles_rows(bits, lo, hi, shared)
+                clock.check()
+            triangles = shared // 2
+        else:
+            triangles = np.zeros(n, dtype=np.float64)
+            nbuf = np.empty(max(1, int(degree.max(initial=0))), dtype=np.int32)
+            for lo, hi in _chunks(np.minimum(degree, samples) * words + words):
+                K.sample_triangles_rows(bits, degree, lo, hi, samples, _CG_SEED, nbuf, triangles)
+                clock.check()
+        del bits
+
+    deg = degree.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cg = deg / np.float64(n)
+        coeff = np.where(degree > 0, 2.0 * (deg + triangles) / ((deg + 1.0) * deg), 0.0)
+    values: dict[str, float] = {}
+    _write_stats(values, "CG", cg)
+    values["CG_entropy"] = float(K.entropy_counts(deg, n + 1))
+    _write_stats(values, "cluster_coeff", coeff)
+    values["cluster_coeff_entropy"] = float(K.entropy_binned(coeff, 100, 1))
+    return values
+
+
+def _cg_samples(n: int, edges2: int) -> int | None:
+    """Neighbours sampled per clause, or ``None`` when the exact count fits ``_EXACT_WORK``.
+
+    The exact count on bit rows costs ``edges * words`` word operations; the estimate
+    ``n * samples * words``, with ``samples`` as large as ``_EXACT_WORK`` allows but at
+    least ``_MIN_CG_SAMPLES`` (so the estimate's error stays bounded on any graph).
+    """
+    words = (n + 63) // 64
+    if edges2 // 2 * words <= _EXACT_WORK:
+        return None
+    return max(_MIN_CG_SAMPLES, _EXACT_WORK // max(1, n * words))
+
+
+def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
+    """Whether the CG step estimated the clustering columns of a formula.
+
+    The rule depends only on the number of active clauses and the number of
+    clause-graph edges (``CG_mean * nclauses^2 / 2``), both features of the formula, so
+    a learner, or a user of a feature table, can tell estimated rows from exact ones.
+    (A formula whose edge list fits ``_MAX_ADJ_BYTES`` may still be counted exactly by
+    the edge-list path; this answers for the bit-row path, where the estimate lives.)
+    """
+    n = int(nclauses)
+    edges2 = int(round(cg_mean * n * n))
+    adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
+    return adj_bytes > _MAX_ADJ_BYTES and _cg_samples(n, edges2) is not None
+
+
+def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degree: np.ndarray,
+                            stamp: np.ndarray, chunks: list[tuple[int, int]], bits_ok: bool) -> np.ndarray | None:
+    """Exact triangles per clause from an edge list (``None``: too much work, use bit rows)."""
+    occ_offsets, occ = r.occurrences()
+    n = r.n_active_clauses
     stamp.fill(-1)
     adj_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=adj_offsets[1:])
@@ -362,17 +468,24 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     for lo, hi in chunks:
         K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, True)
         clock.check()
-    del stamp
     triangles = np.zeros(n, dtype=np.int64)
-    out_offsets, out = K.orient_by_degree(adj_offsets, adj, degree)
-    clock.check()
-    out_len = np.diff(out_offsets)
+    out_len = np.zeros(n, dtype=np.int64)
+    for lo, hi in chunks:
+        K.orient_count(adj_offsets, adj, degree, lo, hi, out_len)
+        clock.check()
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(out_len, out=out_offsets[1:])
+    out = np.empty(int(out_offsets[-1]), dtype=np.int32)
+    for lo, hi in chunks:
+        K.orient_fill(adj_offsets, adj, degree, lo, hi, out_offsets, out)
+        clock.check()
     # Work of node u in the oriented count: the out-lists of its out-neighbours.
     tri_work = _segment_sums(out_len[out], out_offsets)
     words = (n + 63) // 64
-    bits_bytes = n * words * 8
-    if bits_bytes <= min(memory_budget // 2, _MAX_BITS_BYTES) and \
-            2 * adj.size * words < 2 * int(tri_work.sum()):
+    bits_work = adj.size * words
+    if bits_ok and min(bits_work, int(tri_work.sum())) > _EXACT_WORK:
+        return None  # exact counting too costly either way: the bit-row path estimates
+    if bits_ok and bits_work < 2 * int(tri_work.sum()):
         del out, out_offsets
         bits = K.adjacency_bits(adj_offsets, adj)
         for lo, hi in _chunks(degree * words + 1):
@@ -385,17 +498,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
         for lo, hi in _chunks(tri_work + out_len + 1):
             K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
             clock.check()
-
-    deg = degree.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cg = deg / np.float64(n)
-        coeff = np.where(degree > 0, 2.0 * (deg + triangles) / ((deg + 1.0) * deg), 0.0)
-    values: dict[str, float] = {}
-    _write_stats(values, "CG", cg)
-    values["CG_entropy"] = float(K.entropy_counts(deg, n + 1))
-    _write_stats(values, "cluster_coeff", coeff)
-    values["cluster_coeff_entropy"] = float(K.entropy_binned(coeff, 100, 1))
-    return values
+    return triangles
 
 
 def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray) -> None:

@@ -197,3 +197,69 @@ def test_reduction_ratios_are_never_negative_whatever_the_header():
         assert v["reducedVars"] >= 0 and v["reducedClauses"] >= 0, header
         assert v["nvarsOrig"] >= 4 and v["nclausesOrig"] >= 5
         assert v["reducedVars"] == pytest.approx((v["nvarsOrig"] - v["nvars"]) / v["nvars"])
+
+
+# -- dense clause graphs (kconfig-like): bit rows, exact or estimated clustering --------
+
+
+def normalised(clauses):
+    """The clauses as SATzilla reads them: repeated literals merged, tautologies dropped."""
+    out = []
+    for c in clauses:
+        s = set(c)
+        if not any(-lit in s for lit in s):
+            out.append(sorted(s))
+    return out
+
+
+@pytest.mark.parametrize("path", ["edge-list", "bits-exact", "bits-estimate"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dense_clause_graph_degrees_are_exact_on_every_path(seed, path, monkeypatch):
+    from asc.features.generators import dense_clause_graph_cnf
+
+    if path != "edge-list":
+        monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
+    if path == "bits-estimate":
+        monkeypatch.setattr(satzilla, "_EXACT_WORK", 0)
+        monkeypatch.setattr(satzilla, "_MIN_CG_SAMPLES", 8)
+    cnf = dense_clause_graph_cnf(160, nvars=60, seed=seed)
+    raw = cnf.to_lists()
+    clauses = normalised(raw)
+    assert len(clauses) < len(raw) and any(len(set(c)) < len(c) for c in raw)  # both kinds present
+    _, degrees, coeffs = brute_force(clauses)
+    v = compute_features(cnf, steps=("Pre", "CG")).values
+    m = len(clauses)
+    assert v["nclauses"] == m
+    assert v["CG_mean"] == pytest.approx(np.mean(degrees) / m, rel=1e-12)
+    assert v["CG_coeff_variation"] == pytest.approx(np.std(degrees) / np.mean(degrees), rel=1e-9)
+    assert (v["CG_min"], v["CG_max"]) == (min(degrees) / m, max(degrees) / m)
+    assert satzilla.cg_clustering_is_estimated(v["nclauses"], v["CG_mean"]) == (path == "bits-estimate")
+    if path == "bits-estimate":
+        assert max(degrees) > 8  # some clauses were sampled
+        assert v["cluster_coeff_mean"] == pytest.approx(np.mean(coeffs), rel=0.05)
+    else:
+        assert v["cluster_coeff_mean"] == pytest.approx(np.mean(coeffs), rel=1e-12)
+        assert (v["cluster_coeff_min"], v["cluster_coeff_max"]) == pytest.approx((min(coeffs), max(coeffs)))
+
+
+def test_estimated_clustering_is_within_one_percent_and_reproducible(monkeypatch):
+    from asc.features.generators import dense_clause_graph_cnf
+
+    cnf = dense_clause_graph_cnf(2500, seed=3)
+    exact = compute_features(cnf, steps=("Pre", "CG")).values
+    assert not satzilla.cg_clustering_is_estimated(exact["nclauses"], exact["CG_mean"])
+    monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
+    monkeypatch.setattr(satzilla, "_EXACT_WORK", 1 << 24)  # about 170 neighbours per clause
+    first = compute_features(cnf, steps=("Pre", "CG")).values
+    again = compute_features(cnf, steps=("Pre", "CG")).values
+    assert satzilla.cg_clustering_is_estimated(first["nclauses"], first["CG_mean"])
+    assert first == again  # seeded
+    assert exact["CG_mean"] > 0.3  # dense: a third of all clause pairs are edges
+    for name in FEATURE_STEPS["CG"][0]:
+        if name.startswith("CG_"):
+            assert first[name] == exact[name], name
+    assert first["cluster_coeff_mean"] == pytest.approx(exact["cluster_coeff_mean"], rel=0.01)
+    assert first["cluster_coeff_mean"] != exact["cluster_coeff_mean"]  # it did estimate
+    # spread statistics take the sampling noise: documented bounds, not 1 %
+    assert first["cluster_coeff_coeff_variation"] == pytest.approx(exact["cluster_coeff_coeff_variation"], rel=0.25)
+    assert first["cluster_coeff_entropy"] == pytest.approx(exact["cluster_coeff_entropy"], rel=0.25)
