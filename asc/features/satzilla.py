@@ -104,6 +104,11 @@ FEATURE_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _CHUNK_WORK = 1 << 22
 # Bytes per clause-graph edge held at once (adjacency both ways, oriented copy, slack).
 _CG_BYTES_PER_EDGE = 14
+# Variables are renumbered 1..k (the ones the body uses) when the file's count exceeds
+# this many per literal plus the slack: memory then follows the body, not the largest
+# index or the header (a header of 2^31-1 variables over three clauses).
+_SPARSE_FACTOR = 2
+_SPARSE_SLACK = 1 << 16
 # Largest bit matrix for dense clause graphs (about 46,000 clauses).
 _MAX_BITS_BYTES = 256 << 20
 # Largest edge list a clause graph gets while rows of bits would do (18 million edges).
@@ -111,6 +116,8 @@ _MAX_ADJ_BYTES = 256 << 20
 # Word operations (AND + popcount of 64 bits) an exact triangle count may take before
 # the clustering coefficients are estimated instead (about 1-2 CPU-s).
 _EXACT_WORK = 1 << 31
+# Word operations the estimate may take (sets the number of neighbours sampled).
+_ESTIMATE_WORK = 1 << 32
 # Fewest neighbours sampled per clause by the estimate (error sd <= 0.5 / sqrt(this)).
 _MIN_CG_SAMPLES = 64
 # Seed of the clustering estimate: the same formula gives the same values.
@@ -177,7 +184,9 @@ class _Reduced:
     Shapes: ``rlits`` int32 (literals of the active clauses), ``roffs`` int64
     (n_active_clauses + 1), ``var_state`` int8 (nvars + 1, index 0 unused),
     ``occ_offsets`` int64 (2 nvars + 3) and ``occ`` int32 (len(rlits)): the active
-    clauses of each literal code ``2|l| + (l < 0)``.
+    clauses of each literal code ``2|l| + (l < 0)``. ``nvars`` and the literals use
+    the file's numbering, or, when the file's largest variable (or its header) is far
+    beyond what the body uses, ranks 1..k of the ``used`` variables.
     """
 
     nvars: int
@@ -189,6 +198,18 @@ class _Reduced:
     occ_offsets: np.ndarray | None = None
     occ: np.ndarray | None = None
     counts: tuple | None = None
+    used: np.ndarray | None = None
+
+    def window_end(self, nv: int) -> int:
+        """The last kernel variable inside the file's variables 1..``nv`` (SATzilla's window).
+
+        Without renumbering the kernels use the file's numbers; with it (``used``: the
+        file's number of each kernel variable, ascending) the window ends at the
+        variables numbered at most ``nv`` in the file.
+        """
+        if self.used is None:
+            return nv
+        return int(np.searchsorted(self.used, nv, side="right"))
 
     def occurrences(self) -> tuple[np.ndarray, np.ndarray]:
         if self.occ is None:
@@ -250,13 +271,31 @@ def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
 # -- the four groups ----------------------------------------------------------------
 
 
+def _compact(lits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the variables used, ascending; the literals renumbered to their ranks 1..k).
+
+    The renumbering keeps the order of variables and the signs, so every kernel gives
+    what it gives on the file's numbering, with arrays of the body's size instead of
+    the largest index's (or the header's) size.
+    """
+    var = np.abs(lits)
+    used = np.unique(var)
+    rank = (np.searchsorted(used, var) + 1).astype(np.int32)
+    return used, np.where(lits < 0, -rank, rank).astype(np.int32)
+
+
 def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
     lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets)
     nvars = int(cnf.nvars)
+    used = None
+    if nvars > _SPARSE_FACTOR * lits.size + _SPARSE_SLACK:
+        used, lits = _compact(lits)
+        nvars = int(used.size)
     var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars)
     n_vars, n_clauses = int(n_vars), int(n_clauses)
     rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
-    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses)
+    del lits, offs, clause_active
+    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
 
     # The original counts are the header's, unless the body has more (a header that
     # undercounts is a reader's warning; the body wins there as everywhere): a removed
@@ -324,7 +363,7 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
         clock.check()
 
     # SATzilla's window: statistics over variables 1..nv (see the module docstring).
-    window = slice(1, nv + 1)
+    window = slice(1, r.window_end(nv) + 1)
     act = active[window]
     with np.errstate(divide="ignore", invalid="ignore"):
         occ_w = var_occ[window].astype(np.float64)
@@ -358,8 +397,9 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     * degrees: one scan of each clause's neighbourhood with a stamp array (exact, no
       edges stored);
     * an edge list (``_CG_BYTES_PER_EDGE`` bytes per edge) only when it fits in
-      ``_MAX_ADJ_BYTES``; triangles then counted on the degree-oriented graph or with
-      bit rows, whichever is cheaper (both exact);
+      ``_MAX_ADJ_BYTES`` and takes less memory than rows of bits; triangles then
+      counted on the degree-oriented graph or with bit rows, whichever is cheaper
+      (both exact);
     * otherwise rows of bits (``n^2 / 8`` bytes) filled straight from the occurrence
       lists; every edge's common neighbours counted by popcounts when that costs at
       most ``_EXACT_WORK`` word operations, else per clause the common neighbours with
@@ -389,7 +429,10 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     words = (n + 63) // 64
     bits_ok = n * words * 8 <= min(memory_budget // 2, _MAX_BITS_BYTES)
     adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
-    if adj_bytes <= min(memory_budget, _MAX_ADJ_BYTES) or (not bits_ok and adj_bytes <= memory_budget):
+    # The edge list where it is smaller than the bit rows (sparse graphs: the oriented
+    # count is fast there) or where there is no room for bit rows.
+    small_list = adj_bytes <= min(memory_budget, _MAX_ADJ_BYTES) and adj_bytes <= n * words * 8
+    if (small_list or not bits_ok) and adj_bytes <= memory_budget:
         triangles = _cg_triangles_edge_list(r, clock, memory_budget, degree, stamp, chunks, bits_ok)
     elif bits_ok:
         triangles = None
@@ -432,13 +475,13 @@ def _cg_samples(n: int, edges2: int) -> int | None:
     """Neighbours sampled per clause, or ``None`` when the exact count fits ``_EXACT_WORK``.
 
     The exact count on bit rows costs ``edges * words`` word operations; the estimate
-    ``n * samples * words``, with ``samples`` as large as ``_EXACT_WORK`` allows but at
+    ``n * samples * words``, with ``samples`` as large as ``_ESTIMATE_WORK`` allows but at
     least ``_MIN_CG_SAMPLES`` (so the estimate's error stays bounded on any graph).
     """
     words = (n + 63) // 64
     if edges2 // 2 * words <= _EXACT_WORK:
         return None
-    return max(_MIN_CG_SAMPLES, _EXACT_WORK // max(1, n * words))
+    return max(_MIN_CG_SAMPLES, _ESTIMATE_WORK // max(1, n * words))
 
 
 def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
@@ -453,7 +496,9 @@ def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
     n = int(nclauses)
     edges2 = int(round(cg_mean * n * n))
     adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
-    return adj_bytes > _MAX_ADJ_BYTES and _cg_samples(n, edges2) is not None
+    words = (n + 63) // 64
+    small_list = adj_bytes <= _MAX_ADJ_BYTES and adj_bytes <= n * words * 8
+    return not small_list and _cg_samples(n, edges2) is not None
 
 
 def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degree: np.ndarray,

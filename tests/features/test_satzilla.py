@@ -217,10 +217,13 @@ def normalised(clauses):
 def test_dense_clause_graph_degrees_are_exact_on_every_path(seed, path, monkeypatch):
     from asc.features.generators import dense_clause_graph_cnf
 
-    if path != "edge-list":
+    if path == "edge-list":
+        monkeypatch.setattr(satzilla, "_MAX_BITS_BYTES", 0)
+    else:
         monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
     if path == "bits-estimate":
         monkeypatch.setattr(satzilla, "_EXACT_WORK", 0)
+        monkeypatch.setattr(satzilla, "_ESTIMATE_WORK", 0)
         monkeypatch.setattr(satzilla, "_MIN_CG_SAMPLES", 8)
     cnf = dense_clause_graph_cnf(160, nvars=60, seed=seed)
     raw = cnf.to_lists()
@@ -249,7 +252,8 @@ def test_estimated_clustering_is_within_one_percent_and_reproducible(monkeypatch
     exact = compute_features(cnf, steps=("Pre", "CG")).values
     assert not satzilla.cg_clustering_is_estimated(exact["nclauses"], exact["CG_mean"])
     monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
-    monkeypatch.setattr(satzilla, "_EXACT_WORK", 1 << 24)  # about 170 neighbours per clause
+    monkeypatch.setattr(satzilla, "_EXACT_WORK", 1 << 24)
+    monkeypatch.setattr(satzilla, "_ESTIMATE_WORK", 1 << 24)  # about 180 neighbours per clause
     first = compute_features(cnf, steps=("Pre", "CG")).values
     again = compute_features(cnf, steps=("Pre", "CG")).values
     assert satzilla.cg_clustering_is_estimated(first["nclauses"], first["CG_mean"])
@@ -263,3 +267,42 @@ def test_estimated_clustering_is_within_one_percent_and_reproducible(monkeypatch
     # spread statistics take the sampling noise: documented bounds, not 1 %
     assert first["cluster_coeff_coeff_variation"] == pytest.approx(exact["cluster_coeff_coeff_variation"], rel=0.25)
     assert first["cluster_coeff_entropy"] == pytest.approx(exact["cluster_coeff_entropy"], rel=0.25)
+
+
+# -- memory follows the body: huge variable numbers and headers ---------------------
+
+
+def test_sparse_variable_numbers_give_the_features_of_the_files_own_numbering(monkeypatch):
+    # Variables spread up to 3 million (some kept small, so SATzilla's window of
+    # variable numbers 1..nvars matters): the renumbered kernels must give exactly what
+    # the kernels give on the file's own numbers.
+    base = make_random_cnf(40, 150, k=3, seed=5).to_lists()
+    spread = {v: (v if v <= 12 else 3_000_000 - 997 * v) for v in range(1, 41)}
+    clauses = [[spread[abs(lit)] * (1 if lit > 0 else -1) for lit in c] for c in base] + [[1], [-1, 2, 3]]
+    cnf = make_cnf(clauses)
+    assert cnf.nvars > satzilla._SPARSE_FACTOR * cnf.nliterals + satzilla._SPARSE_SLACK
+    compact = compute_features(cnf)
+    monkeypatch.setattr(satzilla, "_SPARSE_SLACK", 1 << 40)  # the file's numbering, arrays of 3e6
+    plain = compute_features(cnf)
+    assert compact.values.keys() == plain.values.keys()
+    for name, value in plain.values.items():
+        assert compact.values[name] == pytest.approx(value, rel=1e-12, abs=1e-15, nan_ok=True), name
+    assert compact.values["nvarsOrig"] == 3_000_000 - 997 * 13
+
+
+@pytest.mark.parametrize("text", [
+    b"p cnf 2147483647 3\n1 -2 0\n2 3 0\n-1 -3 2 0\n",  # a header of 2^31-1 variables
+    b"p cnf 3 3\n1 -2147483647 0\n2147483647 3 0\n-1 -3 2147483647 0\n",  # variable 2^31-1
+    b"p cnf 200000000 2\n200000000 -199999999 0\n-200000000 199999999 0\n",  # 2 clauses over 2e8
+])
+def test_a_huge_variable_number_or_header_costs_what_the_body_costs(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CNFHeaderWarning)
+        cnf = parse_cnf(text)
+    # a memory budget far below what arrays of the largest index would take
+    res = compute_features(cnf, memory_budget=64 << 20)
+    assert {s.status for s in res.steps.values()} <= {"ok", "presolved"}
+    v = res.values
+    assert v["nvarsOrig"] == cnf.nvars and v["nvars"] <= 3 and v["nclauses"] == cnf.nclauses
+    assert v["reducedVars"] == pytest.approx((cnf.nvars - v["nvars"]) / v["nvars"])
+    assert v["VCG_CLAUSE_mean"] > 0 and not math.isnan(v["CG_mean"])
