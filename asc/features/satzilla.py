@@ -47,6 +47,16 @@ What differs, and why (see docs/features.md)
   variable's clauses instead of a pass over all variables per variable (SATzilla's is
   quadratic in the number of variables), and CG counts triangles on the degree-oriented
   clause graph instead of testing every pair of neighbours for a conflict.
+* Dense clause graphs (kconfig feature models: 1e8 edges over 25k clauses) are held as
+  rows of bits filled from the occurrence lists, never as an edge list. Degrees are
+  always exact; the clustering coefficients are exact while the triangle count costs at
+  most ``_EXACT_WORK`` word operations and otherwise estimated per clause from a seeded
+  sample of its neighbours (error bound in :func:`asc.features._kernels.sample_triangles_rows`,
+  measured figures in docs/features.md); :func:`cg_clustering_is_estimated` tells from
+  ``nclauses`` and ``CG_mean`` which rows hold estimates.
+* A file whose variable count (header or largest index) is far beyond what its body
+  uses is renumbered to the used variables for the kernels (order kept, so every value,
+  KLB's window included, is the file's own): memory follows the body.
 * Undefined values (SATzilla's -512, e.g. ratios over zero active variables, and
   anything of a group that did not finish) are NaN, which ASlib files store as ``?``.
 * A group that exceeds its time limit or its memory budget has status ``timeout`` or
