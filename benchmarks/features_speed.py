@@ -301,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     read_ratios = []
     over_1mb: list[tuple[str, float]] = []  # (name, gbdc time / our Pre+Basic+KLB time)
     totals: list[tuple[str, float, str]] = []  # (name, CPU of all four groups, statuses)
+    largest_ladder = max((p for p, _, lad in instances if lad), key=lambda q: q.stat().st_size)
     for path, name, in_ladder in instances:
         mb = path.stat().st_size / 1e6
         t_ours, cnf = cpu(lambda: read_cnf(path), args.repeat)
@@ -329,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{(t_xz - t_ours) / t_xz:.0%} of it)")
         if in_ladder:
             ladder_fit.append((nlit, t_ours, t_pbk))
+        if compute is not None and path == largest_ladder:
+            cut = compute(cnf, step_timeout=0.05)
+            print(f"  --step-timeout 0.05 on {name}: Pre {cut.steps['Pre'].status} after "
+                  f"{cut.steps['Pre'].cost:.3f} CPU-s (target: within 0.5 s of the limit)")
         del cnf
 
     print()

@@ -48,7 +48,8 @@ def normalise_clauses(literals, offsets):
         int32 literals and int64 offsets of the kept clauses, in file order.
     """
     nclauses = offsets.size - 1
-    out = np.empty(literals.size, dtype=np.int32)
+    # ``offsets`` may be a slice of a formula's offsets (the driver normalises in chunks)
+    out = np.empty(offsets[nclauses] - offsets[0], dtype=np.int32)
     offs = np.empty(nclauses + 1, dtype=np.int64)
     offs[0] = 0
     keys = np.empty(0, dtype=np.int64)
@@ -96,8 +97,27 @@ def normalise_clauses(literals, offsets):
 
 
 @njit(cache=True)
+def occurrence_count(lits, offs, lo, hi, counts):
+    """Add the literals of clauses lo..hi-1 to ``counts[code + 1]`` (first pass of the CSR)."""
+    for i in range(offs[lo], offs[hi]):
+        lit = np.int64(lits[i])
+        counts[2 * abs(lit) + (1 if lit < 0 else 0) + 1] += 1
+
+
+@njit(cache=True)
+def occurrence_fill(lits, offs, lo, hi, fill, occ):
+    """Write clauses lo..hi-1 into their literals' lists (second pass; ``fill``: next free slot per code)."""
+    for c in range(lo, hi):
+        for i in range(offs[c], offs[c + 1]):
+            lit = np.int64(lits[i])
+            code = 2 * abs(lit) + (1 if lit < 0 else 0)
+            occ[fill[code]] = c
+            fill[code] += 1
+
+
+@njit(cache=True)
 def occurrence_lists(lits, offs, nvars):
-    """Clauses of each literal code, in ascending clause order (CSR)."""
+    """Clauses of each literal code, in ascending clause order (CSR), in one call."""
     counts = np.zeros(2 * nvars + 3, dtype=np.int64)
     for i in range(lits.size):
         lit = np.int64(lits[i])
@@ -154,7 +174,7 @@ def _reduce_clauses(lit, lits, offs, occ_offsets, occ, clause_len, clause_active
 
 
 @njit(cache=True)
-def unit_propagate(lits, offs, nvars):
+def unit_propagate(lits, offs, nvars, occ_offsets, occ):
     """SATzilla's reading-time unit propagation, replayed exactly.
 
     Variables that occur in no clause are irrelevant (not active). Unit clauses are
@@ -166,7 +186,6 @@ def unit_propagate(lits, offs, nvars):
     (var_state, clause_active, n_active_vars, n_active_clauses, consistent)
     """
     nclauses = offs.size - 1
-    occ_offsets, occ = occurrence_lists(lits, offs, nvars)
     var_state = np.full(nvars + 1, UNASSIGNED, dtype=np.int8)
     clause_active = np.ones(nclauses, dtype=np.uint8)
     clause_len = np.empty(nclauses, dtype=np.int64)

@@ -221,9 +221,9 @@ class _Reduced:
             return nv
         return int(np.searchsorted(self.used, nv, side="right"))
 
-    def occurrences(self) -> tuple[np.ndarray, np.ndarray]:
+    def occurrences(self, clock: _Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.occ is None:
-            self.occ_offsets, self.occ = K.occurrence_lists(self.rlits, self.roffs, self.nvars)
+            self.occ_offsets, self.occ = _occurrence_lists(self.rlits, self.roffs, self.nvars, clock)
         return self.occ_offsets, self.occ
 
     def clause_counts(self) -> tuple:
@@ -281,6 +281,45 @@ def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
 # -- the four groups ----------------------------------------------------------------
 
 
+def _clause_chunks(offs: np.ndarray) -> list[tuple[int, int]]:
+    """Clause ranges of about ``_CHUNK_WORK`` literals each (work of the linear kernels)."""
+    return _chunks(np.diff(offs) + 1, _CHUNK_WORK)
+
+
+def _normalise(cnf: CNF, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`K.normalise_clauses` over clause ranges, with the clock checked between them."""
+    chunks = _clause_chunks(cnf.offsets)
+    if len(chunks) <= 1:
+        return K.normalise_clauses(cnf.literals, cnf.offsets)
+    lit_parts, off_parts, shift = [], [np.zeros(1, np.int64)], 0
+    for lo, hi in chunks:
+        lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets[lo:hi + 1])
+        lit_parts.append(lits)
+        off_parts.append(offs[1:] + shift)
+        shift += int(offs[-1])
+        clock.check()
+    return np.concatenate(lit_parts), np.concatenate(off_parts)
+
+
+def _occurrence_lists(lits: np.ndarray, offs: np.ndarray, nvars: int,
+                      clock: _Clock | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`K.occurrence_lists` in two passes over clause ranges, the clock checked between."""
+    counts = np.zeros(2 * nvars + 3, dtype=np.int64)
+    chunks = _clause_chunks(offs)
+    for lo, hi in chunks:
+        K.occurrence_count(lits, offs, lo, hi, counts)
+        if clock is not None:
+            clock.check()
+    np.cumsum(counts, out=counts)
+    occ = np.empty(lits.size, dtype=np.int32)
+    fill = counts[:-1].copy()
+    for lo, hi in chunks:
+        K.occurrence_fill(lits, offs, lo, hi, fill, occ)
+        if clock is not None:
+            clock.check()
+    return counts, occ
+
+
 def _compact(lits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the variables used, ascending; the literals renumbered to their ranks 1..k).
 
@@ -294,14 +333,18 @@ def _compact(lits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return used, np.where(lits < 0, -rank, rank).astype(np.int32)
 
 
-def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
-    lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets)
+def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | None]:
+    lits, offs = _normalise(cnf, clock)
     nvars = int(cnf.nvars)
     used = None
     if nvars > _SPARSE_FACTOR * lits.size + _SPARSE_SLACK:
         used, lits = _compact(lits)
         nvars = int(used.size)
-    var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars)
+    clock.check()
+    occ_offsets, occ = _occurrence_lists(lits, offs, nvars, clock)
+    var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars, occ_offsets, occ)
+    del occ_offsets, occ
+    clock.check()
     n_vars, n_clauses = int(n_vars), int(n_clauses)
     rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
     del lits, offs, clause_active
@@ -358,7 +401,7 @@ def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
 def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
     size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts()
     nv, nc = r.n_active_vars, r.n_active_clauses
-    occ_offsets, occ = r.occurrences()
+    occ_offsets, occ = r.occurrences(clock)
     # Only active variables count (SATzilla: unassigned and occurring).
     active = (r.var_state == K.UNASSIGNED) & (var_occ > 0)
     active[0] = False
@@ -422,7 +465,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     exact; :func:`cg_clustering_is_estimated` tells from the step's own values
     (``nclauses`` and ``CG_mean``) whether the clustering columns were estimated.
     """
-    occ_offsets, occ = r.occurrences()
+    occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     # Work of clause c: the occurrences of its literals' negations (its neighbourhood scan).
     codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
@@ -609,9 +652,12 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     results: dict[str, StepResult] = {}
 
     clock = _Clock(step_timeout)
-    pre_values, reduced, answer = _pre(cnf)
-    solved = answer is not None
-    pre_status = "presolved" if solved else ("timeout" if _over(clock) else "ok")
+    try:
+        pre_values, reduced, answer = _pre(cnf, clock)
+        solved = answer is not None
+        pre_status = "presolved" if solved else ("timeout" if _over(clock) else "ok")
+    except _Timeout:
+        pre_values, answer, pre_status = {}, None, "timeout"
     results["Pre"] = StepResult(pre_status, clock.elapsed(), pre_values if pre_status != "timeout" else {})
     if pre_status == "timeout":
         for step in steps:

@@ -306,3 +306,16 @@ def test_a_huge_variable_number_or_header_costs_what_the_body_costs(text):
     assert v["nvarsOrig"] == cnf.nvars and v["nvars"] <= 3 and v["nclauses"] == cnf.nclauses
     assert v["reducedVars"] == pytest.approx((cnf.nvars - v["nvars"]) / v["nvars"])
     assert v["VCG_CLAUSE_mean"] > 0 and not math.isnan(v["CG_mean"])
+
+
+def test_pre_in_clock_checked_chunks_gives_the_one_call_result(monkeypatch):
+    # Pre normalises and builds occurrence lists over clause ranges so that a time
+    # limit stops it between ranges; the ranges must not change any value.
+    from asc.features.generators import dense_clause_graph_cnf
+
+    cnf = dense_clause_graph_cnf(300, nvars=80, seed=4)  # repeated literals and tautologies
+    whole = compute_features(cnf).values
+    monkeypatch.setattr(satzilla, "_CHUNK_WORK", 50)
+    assert len(satzilla._clause_chunks(cnf.offsets)) > 20
+    chunked = compute_features(cnf).values
+    assert chunked == whole
