@@ -485,14 +485,12 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     # The edge list where it is smaller than the bit rows (sparse graphs: the oriented
     # count is fast there) or where there is no room for bit rows.
     small_list = adj_bytes <= min(memory_budget, _MAX_ADJ_BYTES) and adj_bytes <= n * words * 8
-    if (small_list or not bits_ok) and adj_bytes <= memory_budget:
+    if small_list or not bits_ok:
+        if adj_bytes > memory_budget:
+            raise _Memout
         triangles = _cg_triangles_edge_list(r, clock, memory_budget, degree, stamp, chunks, bits_ok)
-    elif bits_ok:
-        triangles = None
     else:
-        raise _Memout
-    del stamp
-    if triangles is None:
+        del stamp
         bits = np.zeros((n, words), dtype=np.uint64)
         for lo, hi in chunks:
             K.clause_graph_bits(r.rlits, r.roffs, occ_offsets, occ, lo, hi, bits)
@@ -543,20 +541,23 @@ def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
     The rule depends only on the number of active clauses and the number of
     clause-graph edges (``CG_mean * nclauses^2 / 2``), both features of the formula, so
     a learner, or a user of a feature table, can tell estimated rows from exact ones.
-    (A formula whose edge list fits ``_MAX_ADJ_BYTES`` may still be counted exactly by
-    the edge-list path; this answers for the bit-row path, where the estimate lives.)
+    The rule: the edge list would be larger than the rows of bits (or than
+    ``_MAX_ADJ_BYTES``), the rows of bits fit ``_MAX_BITS_BYTES`` (and half the memory
+    budget, which with the default budget is the case on machines with 512 MB free),
+    and the exact count on them would take more than ``_EXACT_WORK`` word operations.
     """
     n = int(nclauses)
     edges2 = int(round(cg_mean * n * n))
     adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
     words = (n + 63) // 64
     small_list = adj_bytes <= _MAX_ADJ_BYTES and adj_bytes <= n * words * 8
-    return not small_list and _cg_samples(n, edges2) is not None
+    bits_fit = n * words * 8 <= _MAX_BITS_BYTES
+    return not small_list and bits_fit and _cg_samples(n, edges2) is not None
 
 
 def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degree: np.ndarray,
-                            stamp: np.ndarray, chunks: list[tuple[int, int]], bits_ok: bool) -> np.ndarray | None:
-    """Exact triangles per clause from an edge list (``None``: too much work, use bit rows)."""
+                            stamp: np.ndarray, chunks: list[tuple[int, int]], bits_ok: bool) -> np.ndarray:
+    """Exact triangles per clause from an edge list (always exact: the list is small or the only way)."""
     occ_offsets, occ = r.occurrences()
     n = r.n_active_clauses
     stamp.fill(-1)
@@ -581,8 +582,6 @@ def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degr
     tri_work = _segment_sums(out_len[out], out_offsets)
     words = (n + 63) // 64
     bits_work = adj.size * words
-    if bits_ok and min(bits_work, int(tri_work.sum())) > _EXACT_WORK:
-        return None  # exact counting too costly either way: the bit-row path estimates
     if bits_ok and bits_work < 2 * int(tri_work.sum()):
         del out, out_offsets
         bits = K.adjacency_bits(adj_offsets, adj)
