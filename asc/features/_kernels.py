@@ -433,6 +433,62 @@ def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degre
 
 
 @njit(cache=True)
+def neighbourhood_scan(rlits, roffs, occ_offsets, scan):
+    """``scan[c]``: the occurrences of the negations of clause c's literals (its scan's work).
+
+    A kernel rather than NumPy gathers, which would hold three int64 arrays the size
+    of the formula.
+    """
+    for c in range(roffs.size - 1):
+        w = 0
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            w += occ_offsets[code + 1] - occ_offsets[code]
+        scan[c] = w
+
+
+@njit(cache=True)
+def oriented_work(out_offsets, out, out_len, work):
+    """``work[u]``: the out-lists of u's out-neighbours (the oriented triangle count's work on u)."""
+    for u in range(out_offsets.size - 1):
+        w = 0
+        for j in range(out_offsets[u], out_offsets[u + 1]):
+            w += out_len[out[j]]
+        work[u] = w
+
+
+@njit(cache=True)
+def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out, out_len, fill):
+    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph.
+
+    Straight from the occurrence lists, once the degrees are known: a neighbour ``e``
+    of ``c`` is kept when ``(degree[e], e) > (degree[c], c)`` (see :func:`orient_count`),
+    so each edge is stored once and the two-way edge list is never built (a third of
+    its memory). Without ``fill`` the count goes to ``out_len[c]``; with it the
+    neighbours go to ``out[out_offsets[c]:out_offsets[c+1]]``. ``stamp`` as in
+    :func:`clause_graph_neighbours`.
+    """
+    for c in range(lo, hi):
+        k = out_offsets[c] if fill else 0
+        d = 0
+        dc = degree[c]
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                if stamp[e] != c:
+                    stamp[e] = c
+                    if degree[e] > dc or (degree[e] == dc and e > c):
+                        if fill:
+                            out[k + d] = e
+                        d += 1
+        if not fill:
+            out_len[c] = d
+
+
+@njit(cache=True)
 def orient_count(adj_offsets, adj, degree, lo, hi, out_len):
     """``out_len[u]`` for u in lo..hi-1: the neighbours of higher (degree, index).
 

@@ -112,8 +112,8 @@ FEATURE_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Work units (roughly inner-loop iterations) per kernel call between two clock checks:
 # small enough to stop soon after a time limit, large enough that calls cost nothing.
 _CHUNK_WORK = 1 << 22
-# Bytes per clause-graph edge held at once (adjacency both ways, oriented copy, slack).
-_CG_BYTES_PER_EDGE = 14
+# Bytes per clause-graph edge held at once (the oriented edge list, its work, slack).
+_CG_BYTES_PER_EDGE = 6
 # Variables are renumbered 1..k (the ones the body uses) when the file's count exceeds
 # this many per literal plus the slack: memory then follows the body, not the largest
 # index or the header (a header of 2^31-1 variables over three clauses).
@@ -468,9 +468,8 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     # Work of clause c: the occurrences of its literals' negations (its neighbourhood scan).
-    codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
-    scan = _segment_sums(np.diff(occ_offsets)[codes ^ 1], r.roffs)
-    del codes
+    scan = np.empty(n, dtype=np.int64)
+    K.neighbourhood_scan(r.rlits, r.roffs, occ_offsets, scan)
     chunks = _chunks(scan + 1)
     stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
@@ -557,44 +556,49 @@ def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
 
 def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degree: np.ndarray,
                             stamp: np.ndarray, chunks: list[tuple[int, int]], bits_ok: bool) -> np.ndarray:
-    """Exact triangles per clause from an edge list (always exact: the list is small or the only way)."""
-    occ_offsets, occ = r.occurrences()
+    """Exact triangles per clause from the degree-oriented edge list (each edge once).
+
+    Triangles are then counted on the oriented graph, or, when the rows of bits fit and
+    their popcounts cost less (``edges * words`` against the oriented count's work),
+    with :func:`K.count_triangles_rows` on bits filled from the occurrence lists.
+    """
+    occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     stamp.fill(-1)
-    adj_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree, out=adj_offsets[1:])
-    adj = np.empty(int(adj_offsets[-1]), dtype=np.int32)
-    for lo, hi in chunks:
-        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, True)
-        clock.check()
-    triangles = np.zeros(n, dtype=np.int64)
     out_len = np.zeros(n, dtype=np.int64)
-    for lo, hi in chunks:
-        K.orient_count(adj_offsets, adj, degree, lo, hi, out_len)
-        clock.check()
     out_offsets = np.zeros(n + 1, dtype=np.int64)
+    no_out = np.zeros(0, dtype=np.int32)
+    for lo, hi in chunks:
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, no_out,
+                                out_len, False)
+        clock.check()
     np.cumsum(out_len, out=out_offsets[1:])
     out = np.empty(int(out_offsets[-1]), dtype=np.int32)
+    stamp.fill(-1)
     for lo, hi in chunks:
-        K.orient_fill(adj_offsets, adj, degree, lo, hi, out_offsets, out)
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out,
+                                out_len, True)
         clock.check()
     # Work of node u in the oriented count: the out-lists of its out-neighbours.
-    tri_work = _segment_sums(out_len[out], out_offsets)
+    tri_work = np.empty(n, dtype=np.int64)
+    K.oriented_work(out_offsets, out, out_len, tri_work)
     words = (n + 63) // 64
-    bits_work = adj.size * words
-    if bits_ok and bits_work < 2 * int(tri_work.sum()):
-        del out, out_offsets
-        bits = K.adjacency_bits(adj_offsets, adj)
-        for lo, hi in _chunks(degree * words + 1):
-            K.count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles)
+    if bits_ok and out.size * words < int(tri_work.sum()):
+        del out, out_offsets, tri_work
+        bits = np.zeros((n, words), dtype=np.uint64)
+        for lo, hi in chunks:
+            K.clause_graph_bits(r.rlits, r.roffs, occ_offsets, occ, lo, hi, bits)
             clock.check()
-        del bits
-    else:
-        del adj, adj_offsets
-        mark = np.full(n, -1, dtype=np.int32)
-        for lo, hi in _chunks(tri_work + out_len + 1):
-            K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+        shared = np.zeros(n, dtype=np.int64)
+        for lo, hi in _chunks(degree * words // 2 + 1):
+            K.count_triangles_rows(bits, lo, hi, shared)
             clock.check()
+        return shared // 2
+    triangles = np.zeros(n, dtype=np.int64)
+    mark = np.full(n, -1, dtype=np.int32)
+    for lo, hi in _chunks(tri_work + out_len + 1):
+        K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+        clock.check()
     return triangles
 
 
