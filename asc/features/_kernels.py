@@ -115,26 +115,6 @@ def occurrence_fill(lits, offs, lo, hi, fill, occ):
             fill[code] += 1
 
 
-@njit(cache=True)
-def occurrence_lists(lits, offs, nvars):
-    """Clauses of each literal code, in ascending clause order (CSR), in one call."""
-    counts = np.zeros(2 * nvars + 3, dtype=np.int64)
-    for i in range(lits.size):
-        lit = np.int64(lits[i])
-        counts[2 * abs(lit) + (1 if lit < 0 else 0) + 1] += 1
-    for i in range(1, counts.size):
-        counts[i] += counts[i - 1]
-    occ = np.empty(lits.size, dtype=np.int32)
-    fill = counts[:-1].copy()
-    for c in range(offs.size - 1):
-        for i in range(offs[c], offs[c + 1]):
-            lit = np.int64(lits[i])
-            code = 2 * abs(lit) + (1 if lit < 0 else 0)
-            occ[fill[code]] = c
-            fill[code] += 1
-    return counts, occ
-
-
 # -- Pre: unit propagation ----------------------------------------------------------
 
 
@@ -380,6 +360,21 @@ def clause_counts(rlits, roffs, nvars):
 
 
 @njit(cache=True)
+def variable_work(roffs, occ_offsets, occ, work):
+    """``work[v]``: the total size of variable v's clauses (its degree scan's work).
+
+    A kernel rather than NumPy gathers, which would hold int64 arrays the size of the
+    formula.
+    """
+    for v in range(work.size):
+        w = 0
+        for j in range(occ_offsets[2 * v], occ_offsets[2 * v + 2]):
+            c = occ[j]
+            w += roffs[c + 1] - roffs[c]
+        work[v] = w
+
+
+@njit(cache=True)
 def variable_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
     """Degree of variables lo..hi-1 in the variable graph (co-occurrence in a clause).
 
@@ -406,17 +401,14 @@ def variable_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree
 
 
 @njit(cache=True)
-def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, fill):
-    """Degrees, or with ``fill`` the neighbour lists, of clauses lo..hi-1 in the clause graph.
+def clause_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
+    """``degree[c]`` for clauses lo..hi-1 in the clause graph, no edge stored.
 
     Two clauses are adjacent when some variable occurs in them with opposite signs
     (SATzilla's ``neighborClauses``: the clauses containing the negation of one of
     the clause's literals). ``stamp`` (int32, nclauses, initially -1) dedups them.
-    Without ``fill`` the degree goes to ``degree[c]``; with it the neighbours go to
-    ``adj[adj_offsets[c]:adj_offsets[c+1]]`` (the offsets come from a first pass).
     """
     for c in range(lo, hi):
-        k = adj_offsets[c] if fill else 0
         d = 0
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -425,11 +417,8 @@ def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degre
                 e = occ[j]
                 if stamp[e] != c:
                     stamp[e] = c
-                    if fill:
-                        adj[k + d] = e
                     d += 1
-        if not fill:
-            degree[c] = d
+        degree[c] = d
 
 
 @njit(cache=True)
@@ -463,11 +452,12 @@ def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree,
     """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph.
 
     Straight from the occurrence lists, once the degrees are known: a neighbour ``e``
-    of ``c`` is kept when ``(degree[e], e) > (degree[c], c)`` (see :func:`orient_count`),
+    of ``c`` is kept when ``(degree[e], e) > (degree[c], c)``,
     so each edge is stored once and the two-way edge list is never built (a third of
-    its memory). Without ``fill`` the count goes to ``out_len[c]``; with it the
+    its memory). The usual orientation for triangle counting: every node keeps at most
+    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5). Without ``fill`` the count goes to ``out_len[c]``; with it the
     neighbours go to ``out[out_offsets[c]:out_offsets[c+1]]``. ``stamp`` as in
-    :func:`clause_graph_neighbours`.
+    :func:`clause_graph_degrees`.
     """
     for c in range(lo, hi):
         k = out_offsets[c] if fill else 0
@@ -486,37 +476,6 @@ def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree,
                         d += 1
         if not fill:
             out_len[c] = d
-
-
-@njit(cache=True)
-def orient_count(adj_offsets, adj, degree, lo, hi, out_len):
-    """``out_len[u]`` for u in lo..hi-1: the neighbours of higher (degree, index).
-
-    The usual orientation for triangle counting keeps each edge once, from the endpoint
-    of lower (degree, index) to the higher one: every node keeps at most
-    O(sqrt(edges)) out-neighbours, which bounds the work by O(edges ** 1.5). Split in
-    two kernels over node ranges (count, then :func:`orient_fill`) so that the driver
-    can check its clock between ranges.
-    """
-    for u in range(lo, hi):
-        k = 0
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
-                k += 1
-        out_len[u] = k
-
-
-@njit(cache=True)
-def orient_fill(adj_offsets, adj, degree, lo, hi, out_offsets, out):
-    """Write the out-neighbours of nodes lo..hi-1 (see :func:`orient_count`)."""
-    for u in range(lo, hi):
-        k = out_offsets[u]
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
-                out[k] = w
-                k += 1
 
 
 @njit(cache=True)
@@ -555,32 +514,6 @@ def _popcount(x):
     x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
     x = (x + (x >> np.uint64(4))) & _M4
     return (x * _H01) >> np.uint64(56)
-
-
-@njit(cache=True)
-def adjacency_bits(adj_offsets, adj):
-    """The adjacency matrix as rows of bits: ``(n, ceil(n / 64))`` uint64."""
-    n = adj_offsets.size - 1
-    words = (n + 63) // 64
-    bits = np.zeros((n, words), dtype=np.uint64)
-    for u in range(n):
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            bits[u, w >> 6] |= np.uint64(1) << np.uint64(w & 63)
-    return bits
-
-
-@njit(cache=True)
-def count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles):
-    """``triangles[u]`` for u in lo..hi-1: edges among u's neighbours, by popcounts."""
-    words = bits.shape[1]
-    for u in range(lo, hi):
-        acc = np.uint64(0)
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            v = adj[j]
-            for k in range(words):
-                acc += _popcount(bits[u, k] & bits[v, k])
-        triangles[u] = np.int64(acc) // 2
 
 
 # Dense clause graphs without an edge list: the rows of bits are filled straight from

@@ -257,13 +257,6 @@ def _ratio(num: float, den: float) -> float:
         return float(np.float64(num) / np.float64(den))
 
 
-def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``values[offsets[i]:offsets[i+1]].sum()`` for every i (empty segments give 0)."""
-    cum = np.zeros(values.size + 1, dtype=np.int64)
-    np.cumsum(values, out=cum[1:])
-    return cum[offsets[1:]] - cum[offsets[:-1]]
-
-
 def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
     """Split 0..len(work) into consecutive ranges of about ``unit`` total work each."""
     n = work.size
@@ -303,7 +296,7 @@ def _normalise(cnf: CNF, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
 
 def _occurrence_lists(lits: np.ndarray, offs: np.ndarray, nvars: int,
                       clock: _Clock | None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`K.occurrence_lists` in two passes over clause ranges, the clock checked between."""
+    """The clauses of each literal code (CSR, ascending), in two passes over clause ranges, the clock checked between."""
     counts = np.zeros(2 * nvars + 3, dtype=np.int64)
     chunks = _clause_chunks(offs)
     for lo, hi in chunks:
@@ -408,8 +401,8 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
     degree = np.zeros(r.nvars + 1, dtype=np.int64)
     stamp = np.full(r.nvars + 1, -1, dtype=np.int32)
     # Work of variable v: the total size of its clauses.
-    per_code = _segment_sums(size[occ], occ_offsets)
-    work = per_code[0::2][: r.nvars + 1] + per_code[1::2][: r.nvars + 1]
+    work = np.empty(r.nvars + 1, dtype=np.int64)
+    K.variable_work(r.roffs, occ_offsets, occ, work)
     work = np.where(active, work + 1, 1)
     for lo, hi in _chunks(work[1:]):
         K.variable_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo + 1, hi + 1, stamp, degree)
@@ -473,9 +466,8 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     chunks = _chunks(scan + 1)
     stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
-    no_adj = np.zeros(0, dtype=np.int32)
     for lo, hi in chunks:
-        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, degree, no_adj, False)
+        K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
         clock.check()
     edges2 = int(degree.sum())  # twice the number of edges
     words = (n + 63) // 64
