@@ -325,20 +325,16 @@ def entropy_counts(values, nvals):
 
 
 @njit(cache=True)
-def clause_counts(rlits, roffs, nvars):
-    """Per clause: size and positive literals; per variable: occurrences (all, positive, in Horn clauses).
+def clause_counts(rlits, roffs, lo, hi, clause_size, clause_pos, var_occ, var_pos, var_horn):
+    """Clauses lo..hi-1: size and positive literals; their variables' occurrences (all, positive, in Horn clauses).
 
-    Returns (clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn); a clause is
-    Horn when it has at most one positive literal (the empty clause included, as in SATzilla).
+    Adds to the per-variable arrays (zeros before the first range) and returns the
+    number of Horn clauses in the range; a clause is Horn when it has at most one
+    positive literal (the empty clause included, as in SATzilla). In ranges so that
+    the driver can check its clock between them.
     """
-    n = roffs.size - 1
-    clause_size = np.empty(n, dtype=np.int64)
-    clause_pos = np.empty(n, dtype=np.int64)
-    var_occ = np.zeros(nvars + 1, dtype=np.int64)
-    var_pos = np.zeros(nvars + 1, dtype=np.int64)
-    var_horn = np.zeros(nvars + 1, dtype=np.int64)
     n_horn = 0
-    for c in range(n):
+    for c in range(lo, hi):
         p = 0
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -353,7 +349,7 @@ def clause_counts(rlits, roffs, nvars):
             n_horn += 1
             for i in range(roffs[c], roffs[c + 1]):
                 var_horn[abs(rlits[i])] += 1
-    return clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn
+    return n_horn
 
 
 # -- KLB: variable graph ------------------------------------------------------------

@@ -226,9 +226,18 @@ class _Reduced:
             self.occ_offsets, self.occ = _occurrence_lists(self.rlits, self.roffs, self.nvars, clock)
         return self.occ_offsets, self.occ
 
-    def clause_counts(self) -> tuple:
+    def clause_counts(self, clock: _Clock | None = None) -> tuple:
+        """(clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn), computed once, in clock-checked ranges."""
         if self.counts is None:
-            self.counts = K.clause_counts(self.rlits, self.roffs, self.nvars)
+            n = self.roffs.size - 1
+            size, pos = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+            occ, vpos, horn = (np.zeros(self.nvars + 1, dtype=np.int64) for _ in range(3))
+            n_horn = 0
+            for lo, hi in _clause_chunks(self.roffs):
+                n_horn += int(K.clause_counts(self.rlits, self.roffs, lo, hi, size, pos, occ, vpos, horn))
+                if clock is not None:
+                    clock.check()
+            self.counts = (size, pos, occ, vpos, horn, n_horn)
         return self.counts
 
 
@@ -367,7 +376,7 @@ def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | Non
 
 
 def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
-    size, pos, *_ = r.clause_counts()
+    size, pos, *_ = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
     with np.errstate(divide="ignore", invalid="ignore"):
         balance = np.where(size > 0, 2.0 * np.abs(0.5 - pos / (pos.astype(np.float64) + (size - pos))),
@@ -392,7 +401,7 @@ def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
 
 
 def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
-    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts()
+    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
     occ_offsets, occ = r.occurrences(clock)
     # Only active variables count (SATzilla: unassigned and occurring).
