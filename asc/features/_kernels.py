@@ -568,7 +568,7 @@ def _splitmix64(state):
 
 
 @njit(cache=True)
-def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles):
+def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles, noise):
     """Triangles through clauses lo..hi-1, exact up to ``samples`` neighbours, else estimated.
 
     ``triangles[u] = 1/2 sum_{v in N(u)} |N(u) & N(v)|``. A clause with at most
@@ -579,6 +579,10 @@ def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles):
     on the clustering coefficient has standard deviation at most
     ``sd_v(|N(u) & N(v)| / (deg - 1)) / sqrt(samples)`` (sampling without replacement
     only shrinks it). ``nbuf`` (int32, at least the largest degree) is scratch space.
+    ``noise[u]`` gets the estimated variance of u's clustering coefficient (0 where
+    exact): ``s^2 / ((d + 1)^2 samples) * (d - samples) / (d - 1)`` with ``s^2`` the
+    sample variance of the common-neighbour counts, so that the driver can take the
+    sampling noise out of the coefficient of variation.
     """
     words = bits.shape[1]
     for u in range(lo, hi):
@@ -593,6 +597,7 @@ def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles):
         r = d if d <= samples else samples
         state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(u)
         acc = np.uint64(0)
+        sq = 0.0
         for i in range(r):
             if r < d:
                 state, z = _splitmix64(state)
@@ -601,6 +606,15 @@ def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles):
                 nbuf[i] = nbuf[j]
                 nbuf[j] = tmp
             v = nbuf[i]
+            common = np.uint64(0)
             for q in range(words):
-                acc += _popcount(bits[u, q] & bits[v, q])
+                common += _popcount(bits[u, q] & bits[v, q])
+            acc += common
+            sq += np.float64(common) * np.float64(common)
         triangles[u] = 0.5 * np.float64(acc) * (np.float64(d) / np.float64(r)) if r > 0 else 0.0
+        if 1 < r < d:
+            mean = np.float64(acc) / r
+            s2 = max(0.0, (sq - r * mean * mean) / (r - 1))
+            noise[u] = s2 / ((d + 1.0) * (d + 1.0) * r) * (d - r) / (d - 1.0)
+        else:
+            noise[u] = 0.0

@@ -479,6 +479,7 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
         K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
         clock.check()
     edges2 = int(degree.sum())  # twice the number of edges
+    noise = None
     words = (n + 63) // 64
     bits_ok = n * words * 8 <= min(memory_budget // 2, _MAX_BITS_BYTES)
     adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
@@ -504,9 +505,10 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
             triangles = shared // 2
         else:
             triangles = np.zeros(n, dtype=np.float64)
+            noise = np.zeros(n, dtype=np.float64)
             nbuf = np.empty(max(1, int(degree.max(initial=0))), dtype=np.int32)
             for lo, hi in _chunks(np.minimum(degree, samples) * words + words):
-                K.sample_triangles_rows(bits, degree, lo, hi, samples, _CG_SEED, nbuf, triangles)
+                K.sample_triangles_rows(bits, degree, lo, hi, samples, _CG_SEED, nbuf, triangles, noise)
                 clock.check()
         del bits
 
@@ -518,6 +520,13 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     _write_stats(values, "CG", cg)
     values["CG_entropy"] = float(K.entropy_counts(deg, n + 1))
     _write_stats(values, "cluster_coeff", coeff)
+    if noise is not None:
+        # The estimates' variance is the coefficients' plus the sampling noise's (they
+        # are independent): subtract the mean noise variance from the spread.
+        mean = values["cluster_coeff_mean"]
+        spread = float(np.mean((coeff - mean) ** 2)) - float(np.mean(noise))
+        sd = math.sqrt(max(0.0, spread))
+        values["cluster_coeff_coeff_variation"] = 0.0 if (abs(mean) < K.EPSILON and sd < K.EPSILON) else sd / mean
     values["cluster_coeff_entropy"] = float(K.entropy_binned(coeff, 100, 1))
     return values
 

@@ -264,8 +264,9 @@ def test_estimated_clustering_is_within_one_percent_and_reproducible(monkeypatch
             assert first[name] == exact[name], name
     assert first["cluster_coeff_mean"] == pytest.approx(exact["cluster_coeff_mean"], rel=0.01)
     assert first["cluster_coeff_mean"] != exact["cluster_coeff_mean"]  # it did estimate
-    # spread statistics take the sampling noise: documented bounds, not 1 %
-    assert first["cluster_coeff_coeff_variation"] == pytest.approx(exact["cluster_coeff_coeff_variation"], rel=0.25)
+    # the coefficient of variation has the sampling noise's variance taken out
+    assert first["cluster_coeff_coeff_variation"] == pytest.approx(exact["cluster_coeff_coeff_variation"], rel=0.02)
+    # the entropy keeps it (the noise spreads values over more bins): a looser bound
     assert first["cluster_coeff_entropy"] == pytest.approx(exact["cluster_coeff_entropy"], rel=0.25)
 
 
