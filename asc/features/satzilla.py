@@ -464,7 +464,9 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
       46,000 clauses) keeps the edge list while the memory budget allows, else memout.
 
     Degrees, ``CG_*`` and, wherever the work fits, the clustering coefficients are
-    exact; :func:`cg_clustering_is_estimated` tells from the step's own values
+    exact; where estimated, ``cluster_coeff_coeff_variation`` has the sampling noise's
+    variance (estimated per clause) taken out of the spread, while min, max and entropy
+    are those of the estimates; :func:`cg_clustering_is_estimated` tells from the step's own values
     (``nclauses`` and ``CG_mean``) whether the clustering columns were estimated.
     """
     occ_offsets, occ = r.occurrences(clock)
