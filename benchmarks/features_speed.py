@@ -11,7 +11,11 @@ time is what other load disturbs least), best of ``--repeat`` runs for the reade
 * our feature steps (Pre+Basic+KLB, and CG) against gbdc's ``extract_base_features``
   and, for shared instances, the SATzilla 2024 extractor's ``cpu_seconds`` from the
   reference CSV (measured earlier on this machine, reading included);
-* the scaling exponent b of time ~ literals^b, fitted over the ladder.
+* the scaling exponent b of time ~ literals^b, fitted over the ladder;
+* CG on dense clause graphs of the kconfig kind (``--dense-only`` for just these):
+  CPU time and peak RSS of a child process per size, against the exact edge-list
+  count CG used before (up to ``--dense-exact-up-to`` clauses), the relative error of
+  the clustering columns, and how soon ``--step-timeout`` stops the largest.
 
 Numba compilation is excluded from every figure (kernels are loaded before timing)
 and reported separately: compiling from scratch in a subprocess with an empty cache,
@@ -177,6 +181,75 @@ def parallel_speedup(count: int = 100) -> list[tuple[str, int, float, float]]:
     return out
 
 
+# One CG run in a fresh process, so that its peak RSS is its own: the formula is
+# generated there (asc.features.generators, seeded), the kernels loaded before timing.
+_DENSE_CHILD = r"""
+import json, resource, sys
+from asc.features import compute_features, satzilla
+from asc.features.generators import dense_clause_graph_cnf
+n, mode, timeout = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]) or None
+compute_features(dense_clause_graph_cnf(100, seed=9))
+if mode == "exact":  # the edge list and an exact count, whatever they cost (the old behaviour)
+    satzilla._CG_BYTES_PER_EDGE = 0
+    satzilla._EXACT_WORK = 1 << 62
+cnf = dense_clause_graph_cnf(n, seed=1)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+res = compute_features(cnf, steps=("Pre", "CG"), step_timeout=timeout)
+v = res.values
+# VmHWM: this process's own peak (ru_maxrss keeps the forking parent's peak across exec)
+peak = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")]
+print(json.dumps({"cost": res.steps["CG"].cost, "status": res.steps["CG"].status, "values": v,
+                  "rss_mb": (peak[0] if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024,
+                  "base_mb": base / 1024,
+                  "estimated": "CG_mean" in v and satzilla.cg_clustering_is_estimated(v["nclauses"], v["CG_mean"])}))
+"""
+
+
+def dense_cg(n: int, mode: str = "bounded", timeout: float = 0.0) -> dict:
+    """CG on the seeded kconfig-like dense formula of ``n`` clauses, in a child process.
+
+    ``mode`` ``bounded`` is the library as it is; ``exact`` forces the edge list and an
+    exact triangle count (what CG did before issue 25). Returns the child's CG cost
+    (CPU s), status, values, peak RSS of the whole child (MB, imports and the formula
+    included) and whether the clustering columns were estimated.
+    """
+    import json
+
+    out = subprocess.run([sys.executable, "-c", _DENSE_CHILD, str(n), mode, str(timeout)], capture_output=True,
+                         text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def dense_report(sizes: tuple[int, ...], exact_up_to: int) -> None:
+    """Print CG cost and peak RSS on dense clause graphs, the exact run's where cheap, and errors."""
+    print(f"\nCG on dense kconfig-like clause graphs (asc.features.generators.dense_clause_graph_cnf, seed 1; "
+          f"exact reference up to {exact_up_to} clauses)")
+    head = (f"{'clauses':>8} {'edges':>11} {'CG s':>7} {'RSS MB':>7} {'est':>4} {'exact s':>8} {'exact MB':>8}  "
+            f"rel. error of cluster_coeff mean / cv / min / max / entropy")
+    print(head)
+    print("-" * len(head))
+    names = ("mean", "coeff_variation", "min", "max", "entropy")
+    for n in sizes:
+        new = dense_cg(n)
+        v = new["values"]
+        edges = v["CG_mean"] * v["nclauses"] ** 2 / 2
+        line = (f"{int(v['nclauses']):8d} {edges:11.3e} {new['cost']:7.2f} {new['rss_mb']:7.0f} "
+                f"{'yes' if new['estimated'] else 'no':>4}")
+        if n <= exact_up_to:
+            old = dense_cg(n, "exact")
+            w = old["values"]
+            errs = [abs(v[f"cluster_coeff_{k}"] - w[f"cluster_coeff_{k}"]) / abs(w[f"cluster_coeff_{k}"])
+                    for k in names]
+            assert all(v[k] == w[k] for k in v if k.startswith("CG_")), "degrees must be exact"
+            line += f" {old['cost']:8.2f} {old['rss_mb']:8.0f}  " + " / ".join(f"{e:.2%}" for e in errs)
+        print(line, flush=True)
+    big = dense_cg(max(sizes), timeout=1.0)
+    print(f"--step-timeout 1 on the {max(sizes)}-clause input: CG {big['status']} after {big['cost']:.2f} CPU-s "
+          f"(target: within 0.5 s of the limit)")
+    print("targets: CG on 25k clauses and 1e8 edges under 10 CPU-s and 500 MB; degrees exact; clustering "
+          "mean within 1% of exact")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small ladder (1e3-1e5) and 2 shared files")
@@ -184,7 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "asc-features-speed"),
                         help="folder for the generated and decompressed instances")
     parser.add_argument("--no-features", action="store_true", help="time the readers only")
+    parser.add_argument("--dense-only", action="store_true", help="only the dense clause-graph runs")
+    parser.add_argument("--dense-exact-up-to", type=int, default=8000,
+                        help="clauses up to which the exact (old) CG runs as a reference (default 8000; "
+                             "26300 takes about 100 CPU-s and 3 GB)")
     args = parser.parse_args(argv)
+    dense_sizes = (2000, 8000) if args.quick else (2000, 8000, 26300)
+    if args.dense_only:
+        dense_report(dense_sizes, args.dense_exact_up_to)
+        return 0
 
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -223,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     read_ratios = []
     over_1mb: list[tuple[str, float]] = []  # (name, gbdc time / our Pre+Basic+KLB time)
     totals: list[tuple[str, float, str]] = []  # (name, CPU of all four groups, statuses)
+    largest_ladder = max((p for p, _, lad in instances if lad), key=lambda q: q.stat().st_size)
     for path, name, in_ladder in instances:
         mb = path.stat().st_size / 1e6
         t_ours, cnf = cpu(lambda: read_cnf(path), args.repeat)
@@ -251,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{(t_xz - t_ours) / t_xz:.0%} of it)")
         if in_ladder:
             ladder_fit.append((nlit, t_ours, t_pbk))
+        if compute is not None and path == largest_ladder:
+            cut = compute(cnf, step_timeout=0.05)
+            print(f"  --step-timeout 0.05 on {name}: Pre {cut.steps['Pre'].status} after "
+                  f"{cut.steps['Pre'].cost:.3f} CPU-s (target: within 0.5 s of the limit)")
         del cnf
 
     print()
@@ -273,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, n, one, two in parallel_speedup():
             print(f"asc features on the {n} {label} shared files: --jobs 1 {one:.2f} s, --jobs 2 {two:.2f} s "
                   f"wall, speed-up {one / two:.2f}x (target about 2x; {os.cpu_count()} cores here)")
+    if compute is not None:
+        dense_report(dense_sizes, args.dense_exact_up_to)
     if len(ladder_fit) >= 2:
         lits = np.log([r[0] for r in ladder_fit])
         # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.

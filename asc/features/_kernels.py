@@ -48,7 +48,8 @@ def normalise_clauses(literals, offsets):
         int32 literals and int64 offsets of the kept clauses, in file order.
     """
     nclauses = offsets.size - 1
-    out = np.empty(literals.size, dtype=np.int32)
+    # ``offsets`` may be a slice of a formula's offsets (the driver normalises in chunks)
+    out = np.empty(offsets[nclauses] - offsets[0], dtype=np.int32)
     offs = np.empty(nclauses + 1, dtype=np.int64)
     offs[0] = 0
     keys = np.empty(0, dtype=np.int64)
@@ -96,23 +97,22 @@ def normalise_clauses(literals, offsets):
 
 
 @njit(cache=True)
-def occurrence_lists(lits, offs, nvars):
-    """Clauses of each literal code, in ascending clause order (CSR)."""
-    counts = np.zeros(2 * nvars + 3, dtype=np.int64)
-    for i in range(lits.size):
+def occurrence_count(lits, offs, lo, hi, counts):
+    """Add the literals of clauses lo..hi-1 to ``counts[code + 1]`` (first pass of the CSR)."""
+    for i in range(offs[lo], offs[hi]):
         lit = np.int64(lits[i])
         counts[2 * abs(lit) + (1 if lit < 0 else 0) + 1] += 1
-    for i in range(1, counts.size):
-        counts[i] += counts[i - 1]
-    occ = np.empty(lits.size, dtype=np.int32)
-    fill = counts[:-1].copy()
-    for c in range(offs.size - 1):
+
+
+@njit(cache=True)
+def occurrence_fill(lits, offs, lo, hi, fill, occ):
+    """Write clauses lo..hi-1 into their literals' lists (second pass; ``fill``: next free slot per code)."""
+    for c in range(lo, hi):
         for i in range(offs[c], offs[c + 1]):
             lit = np.int64(lits[i])
             code = 2 * abs(lit) + (1 if lit < 0 else 0)
             occ[fill[code]] = c
             fill[code] += 1
-    return counts, occ
 
 
 # -- Pre: unit propagation ----------------------------------------------------------
@@ -154,7 +154,7 @@ def _reduce_clauses(lit, lits, offs, occ_offsets, occ, clause_len, clause_active
 
 
 @njit(cache=True)
-def unit_propagate(lits, offs, nvars):
+def unit_propagate(lits, offs, nvars, occ_offsets, occ):
     """SATzilla's reading-time unit propagation, replayed exactly.
 
     Variables that occur in no clause are irrelevant (not active). Unit clauses are
@@ -166,7 +166,6 @@ def unit_propagate(lits, offs, nvars):
     (var_state, clause_active, n_active_vars, n_active_clauses, consistent)
     """
     nclauses = offs.size - 1
-    occ_offsets, occ = occurrence_lists(lits, offs, nvars)
     var_state = np.full(nvars + 1, UNASSIGNED, dtype=np.int8)
     clause_active = np.ones(nclauses, dtype=np.uint8)
     clause_len = np.empty(nclauses, dtype=np.int64)
@@ -326,20 +325,16 @@ def entropy_counts(values, nvals):
 
 
 @njit(cache=True)
-def clause_counts(rlits, roffs, nvars):
-    """Per clause: size and positive literals; per variable: occurrences (all, positive, in Horn clauses).
+def clause_counts(rlits, roffs, lo, hi, clause_size, clause_pos, var_occ, var_pos, var_horn):
+    """Clauses lo..hi-1: size and positive literals; their variables' occurrences (all, positive, in Horn clauses).
 
-    Returns (clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn); a clause is
-    Horn when it has at most one positive literal (the empty clause included, as in SATzilla).
+    Adds to the per-variable arrays (zeros before the first range) and returns the
+    number of Horn clauses in the range; a clause is Horn when it has at most one
+    positive literal (the empty clause included, as in SATzilla). In ranges so that
+    the driver can check its clock between them.
     """
-    n = roffs.size - 1
-    clause_size = np.empty(n, dtype=np.int64)
-    clause_pos = np.empty(n, dtype=np.int64)
-    var_occ = np.zeros(nvars + 1, dtype=np.int64)
-    var_pos = np.zeros(nvars + 1, dtype=np.int64)
-    var_horn = np.zeros(nvars + 1, dtype=np.int64)
     n_horn = 0
-    for c in range(n):
+    for c in range(lo, hi):
         p = 0
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -354,10 +349,25 @@ def clause_counts(rlits, roffs, nvars):
             n_horn += 1
             for i in range(roffs[c], roffs[c + 1]):
                 var_horn[abs(rlits[i])] += 1
-    return clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn
+    return n_horn
 
 
 # -- KLB: variable graph ------------------------------------------------------------
+
+
+@njit(cache=True)
+def variable_work(roffs, occ_offsets, occ, work):
+    """``work[v]``: the total size of variable v's clauses (its degree scan's work).
+
+    A kernel rather than NumPy gathers, which would hold int64 arrays the size of the
+    formula.
+    """
+    for v in range(work.size):
+        w = 0
+        for j in range(occ_offsets[2 * v], occ_offsets[2 * v + 2]):
+            c = occ[j]
+            w += roffs[c + 1] - roffs[c]
+        work[v] = w
 
 
 @njit(cache=True)
@@ -387,17 +397,14 @@ def variable_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree
 
 
 @njit(cache=True)
-def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, fill):
-    """Degrees, or with ``fill`` the neighbour lists, of clauses lo..hi-1 in the clause graph.
+def clause_graph_degrees(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree):
+    """``degree[c]`` for clauses lo..hi-1 in the clause graph, no edge stored.
 
     Two clauses are adjacent when some variable occurs in them with opposite signs
     (SATzilla's ``neighborClauses``: the clauses containing the negation of one of
     the clause's literals). ``stamp`` (int32, nclauses, initially -1) dedups them.
-    Without ``fill`` the degree goes to ``degree[c]``; with it the neighbours go to
-    ``adj[adj_offsets[c]:adj_offsets[c+1]]`` (the offsets come from a first pass).
     """
     for c in range(lo, hi):
-        k = adj_offsets[c] if fill else 0
         d = 0
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -406,38 +413,65 @@ def clause_graph_neighbours(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degre
                 e = occ[j]
                 if stamp[e] != c:
                     stamp[e] = c
-                    if fill:
-                        adj[k + d] = e
                     d += 1
-        if not fill:
-            degree[c] = d
+        degree[c] = d
 
 
 @njit(cache=True)
-def orient_by_degree(adj_offsets, adj, degree):
-    """Keep each edge once, from the endpoint of lower (degree, index) to the higher one.
+def neighbourhood_scan(rlits, roffs, occ_offsets, scan):
+    """``scan[c]``: the occurrences of the negations of clause c's literals (its scan's work).
 
-    The usual orientation for triangle counting: every node keeps at most
-    O(sqrt(edges)) out-neighbours, which bounds the work by O(edges ** 1.5).
+    A kernel rather than NumPy gathers, which would hold three int64 arrays the size
+    of the formula.
     """
-    n = adj_offsets.size - 1
-    out_offsets = np.zeros(n + 1, dtype=np.int64)
-    for u in range(n):
-        k = 0
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
-                k += 1
-        out_offsets[u + 1] = out_offsets[u] + k
-    out = np.empty(out_offsets[n], dtype=np.int32)
-    for u in range(n):
-        k = out_offsets[u]
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            if degree[w] > degree[u] or (degree[w] == degree[u] and w > u):
-                out[k] = w
-                k += 1
-    return out_offsets, out
+    for c in range(roffs.size - 1):
+        w = 0
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            w += occ_offsets[code + 1] - occ_offsets[code]
+        scan[c] = w
+
+
+@njit(cache=True)
+def oriented_work(out_offsets, out, out_len, work):
+    """``work[u]``: the out-lists of u's out-neighbours (the oriented triangle count's work on u)."""
+    for u in range(out_offsets.size - 1):
+        w = 0
+        for j in range(out_offsets[u], out_offsets[u + 1]):
+            w += out_len[out[j]]
+        work[u] = w
+
+
+@njit(cache=True)
+def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out, out_len, fill):
+    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph.
+
+    Straight from the occurrence lists, once the degrees are known: a neighbour ``e``
+    of ``c`` is kept when ``(degree[e], e) > (degree[c], c)``,
+    so each edge is stored once and the two-way edge list is never built (a third of
+    its memory). The usual orientation for triangle counting: every node keeps at most
+    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5). Without ``fill`` the count goes to ``out_len[c]``; with it the
+    neighbours go to ``out[out_offsets[c]:out_offsets[c+1]]``. ``stamp`` as in
+    :func:`clause_graph_degrees`.
+    """
+    for c in range(lo, hi):
+        k = out_offsets[c] if fill else 0
+        d = 0
+        dc = degree[c]
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                if stamp[e] != c:
+                    stamp[e] = c
+                    if degree[e] > dc or (degree[e] == dc and e > c):
+                        if fill:
+                            out[k + d] = e
+                        d += 1
+        if not fill:
+            out_len[c] = d
 
 
 @njit(cache=True)
@@ -478,27 +512,109 @@ def _popcount(x):
     return (x * _H01) >> np.uint64(56)
 
 
-@njit(cache=True)
-def adjacency_bits(adj_offsets, adj):
-    """The adjacency matrix as rows of bits: ``(n, ceil(n / 64))`` uint64."""
-    n = adj_offsets.size - 1
-    words = (n + 63) // 64
-    bits = np.zeros((n, words), dtype=np.uint64)
-    for u in range(n):
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            w = adj[j]
-            bits[u, w >> 6] |= np.uint64(1) << np.uint64(w & 63)
-    return bits
+# Dense clause graphs without an edge list: the rows of bits are filled straight from
+# the occurrence lists (no adjacency array, whose 4-byte entries are 256 times the
+# bits' size), then triangles are counted exactly or, past a work budget, estimated.
 
 
 @njit(cache=True)
-def count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles):
-    """``triangles[u]`` for u in lo..hi-1: edges among u's neighbours, by popcounts."""
+def clause_graph_bits(rlits, roffs, occ_offsets, occ, lo, hi, bits):
+    """Set ``bits[c]`` to the clause-graph neighbours of clauses lo..hi-1.
+
+    Setting a bit twice is harmless, so no stamp is needed; the cost is the clause's
+    neighbourhood scan (the occurrences of its literals' negations).
+    """
+    for c in range(lo, hi):
+        for i in range(roffs[c], roffs[c + 1]):
+            lit = rlits[i]
+            code = (2 * abs(lit) + (1 if lit < 0 else 0)) ^ 1
+            for j in range(occ_offsets[code], occ_offsets[code + 1]):
+                e = occ[j]
+                bits[c, e >> 6] |= np.uint64(1) << np.uint64(e & 63)
+
+
+@njit(cache=True)
+def count_triangles_rows(bits, lo, hi, shared):
+    """Add ``|N(u) & N(v)|`` to ``shared[u]`` and ``shared[v]`` for every edge u < v, u in lo..hi-1.
+
+    Each edge is intersected once (half the work of intersecting it from both ends);
+    afterwards ``shared[u]`` is twice the number of triangles through ``u``.
+    """
     words = bits.shape[1]
     for u in range(lo, hi):
+        for k in range(u >> 6, words):
+            w = bits[u, k]
+            if k == (u >> 6):  # only neighbours above u
+                w &= ~((np.uint64(2) << np.uint64(u & 63)) - np.uint64(1))
+            while w:
+                t = w & (~w + np.uint64(1))
+                v = (k << 6) + np.int64(_popcount(t - np.uint64(1)))
+                w ^= t
+                acc = np.uint64(0)
+                for q in range(words):
+                    acc += _popcount(bits[u, q] & bits[v, q])
+                shared[u] += np.int64(acc)
+                shared[v] += np.int64(acc)
+
+
+@njit(cache=True)
+def _splitmix64(state):
+    # One step of SplitMix64 (Steele, Lea, Flood 2014): (new state, output).
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles, noise):
+    """Triangles through clauses lo..hi-1, exact up to ``samples`` neighbours, else estimated.
+
+    ``triangles[u] = 1/2 sum_{v in N(u)} |N(u) & N(v)|``. A clause with at most
+    ``samples`` neighbours gets the exact sum; otherwise ``samples`` distinct neighbours
+    are drawn uniformly (a partial Fisher-Yates shuffle driven by SplitMix64 seeded
+    with ``seed`` and ``u``, so the result depends neither on chunking nor on order)
+    and the sum is scaled by ``degree[u] / samples``: an unbiased estimate whose error
+    on the clustering coefficient has standard deviation at most
+    ``sd_v(|N(u) & N(v)| / (deg - 1)) / sqrt(samples)`` (sampling without replacement
+    only shrinks it). ``nbuf`` (int32, at least the largest degree) is scratch space.
+    ``noise[u]`` gets the estimated variance of u's clustering coefficient (0 where
+    exact): ``s^2 / ((d + 1)^2 samples) * (d - samples) / (d - 1)`` with ``s^2`` the
+    sample variance of the common-neighbour counts, so that the driver can take the
+    sampling noise out of the coefficient of variation.
+    """
+    words = bits.shape[1]
+    for u in range(lo, hi):
+        d = 0
+        for k in range(words):
+            w = bits[u, k]
+            while w:
+                t = w & (~w + np.uint64(1))
+                nbuf[d] = (k << 6) + np.int64(_popcount(t - np.uint64(1)))
+                w ^= t
+                d += 1
+        r = d if d <= samples else samples
+        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(u)
         acc = np.uint64(0)
-        for j in range(adj_offsets[u], adj_offsets[u + 1]):
-            v = adj[j]
-            for k in range(words):
-                acc += _popcount(bits[u, k] & bits[v, k])
-        triangles[u] = np.int64(acc) // 2
+        sq = 0.0
+        for i in range(r):
+            if r < d:
+                state, z = _splitmix64(state)
+                j = i + np.int64(z % np.uint64(d - i))
+                tmp = nbuf[i]
+                nbuf[i] = nbuf[j]
+                nbuf[j] = tmp
+            v = nbuf[i]
+            common = np.uint64(0)
+            for q in range(words):
+                common += _popcount(bits[u, q] & bits[v, q])
+            acc += common
+            sq += np.float64(common) * np.float64(common)
+        triangles[u] = 0.5 * np.float64(acc) * (np.float64(d) / np.float64(r)) if r > 0 else 0.0
+        if 1 < r < d:
+            mean = np.float64(acc) / r
+            s2 = max(0.0, (sq - r * mean * mean) / (r - 1))
+            noise[u] = s2 / ((d + 1.0) * (d + 1.0) * r) * (d - r) / (d - 1.0)
+        else:
+            noise[u] = 0.0

@@ -12,7 +12,10 @@ preprocessing off, and the names those of the ASlib SAT scenarios (``-`` becomes
   occur in no clause are not counted, and unit propagation runs to a fixpoint (or to
   the first conflict). ``nvarsOrig``/``nclausesOrig`` are the ``p cnf`` header's counts;
   ``nvars``/``nclauses`` the variables and clauses still active after propagation;
-  ``reducedVars``/``reducedClauses`` the removed fractions relative to those.
+  ``reducedVars``/``reducedClauses`` the removed counts relative to those (SATzilla's
+  ``(orig - active) / active``: never negative, but above 1 once more than half is
+  removed, as in the reference table). When the header declares fewer variables or
+  clauses than the body has, the body's counts are the original ones (the reader warns).
 * **Basic** describes the active clauses: the ratio of variables to clauses, per
   clause the balance of positive and negative literals ``2|1/2 - pos/size|`` and the
   size over the number of variables (the clause side of the variable-clause graph), with
@@ -44,6 +47,16 @@ What differs, and why (see docs/features.md)
   variable's clauses instead of a pass over all variables per variable (SATzilla's is
   quadratic in the number of variables), and CG counts triangles on the degree-oriented
   clause graph instead of testing every pair of neighbours for a conflict.
+* Dense clause graphs (kconfig feature models: 1e8 edges over 25k clauses) are held as
+  rows of bits filled from the occurrence lists, never as an edge list. Degrees are
+  always exact; the clustering coefficients are exact while the triangle count costs at
+  most ``_EXACT_WORK`` word operations and otherwise estimated per clause from a seeded
+  sample of its neighbours (error bound in :func:`asc.features._kernels.sample_triangles_rows`,
+  measured figures in docs/features.md); :func:`cg_clustering_is_estimated` tells from
+  ``nclauses`` and ``CG_mean`` which rows hold estimates.
+* A file whose variable count (header or largest index) is far beyond what its body
+  uses is renumbered to the used variables for the kernels (order kept, so every value,
+  KLB's window included, is the file's own): memory follows the body.
 * Undefined values (SATzilla's -512, e.g. ratios over zero active variables, and
   anything of a group that did not finish) are NaN, which ASlib files store as ``?``.
 * A group that exceeds its time limit or its memory budget has status ``timeout`` or
@@ -99,10 +112,26 @@ FEATURE_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Work units (roughly inner-loop iterations) per kernel call between two clock checks:
 # small enough to stop soon after a time limit, large enough that calls cost nothing.
 _CHUNK_WORK = 1 << 22
-# Bytes per clause-graph edge held at once (adjacency both ways, oriented copy, slack).
-_CG_BYTES_PER_EDGE = 14
+# Bytes per clause-graph edge held at once (the oriented edge list, its work, slack).
+_CG_BYTES_PER_EDGE = 6
+# Variables are renumbered 1..k (the ones the body uses) when the file's count exceeds
+# this many per literal plus the slack: memory then follows the body, not the largest
+# index or the header (a header of 2^31-1 variables over three clauses).
+_SPARSE_FACTOR = 2
+_SPARSE_SLACK = 1 << 16
 # Largest bit matrix for dense clause graphs (about 46,000 clauses).
 _MAX_BITS_BYTES = 256 << 20
+# Largest edge list a clause graph gets while rows of bits would do (18 million edges).
+_MAX_ADJ_BYTES = 256 << 20
+# Word operations (AND + popcount of 64 bits) an exact triangle count may take before
+# the clustering coefficients are estimated instead (about 1-2 CPU-s).
+_EXACT_WORK = 1 << 31
+# Word operations the estimate may take (sets the number of neighbours sampled).
+_ESTIMATE_WORK = 1 << 32
+# Fewest neighbours sampled per clause by the estimate (error sd <= 0.5 / sqrt(this)).
+_MIN_CG_SAMPLES = 64
+# Seed of the clustering estimate: the same formula gives the same values.
+_CG_SEED = 20240525
 
 
 class _Timeout(Exception):
@@ -165,7 +194,9 @@ class _Reduced:
     Shapes: ``rlits`` int32 (literals of the active clauses), ``roffs`` int64
     (n_active_clauses + 1), ``var_state`` int8 (nvars + 1, index 0 unused),
     ``occ_offsets`` int64 (2 nvars + 3) and ``occ`` int32 (len(rlits)): the active
-    clauses of each literal code ``2|l| + (l < 0)``.
+    clauses of each literal code ``2|l| + (l < 0)``. ``nvars`` and the literals use
+    the file's numbering, or, when the file's largest variable (or its header) is far
+    beyond what the body uses, ranks 1..k of the ``used`` variables.
     """
 
     nvars: int
@@ -177,15 +208,36 @@ class _Reduced:
     occ_offsets: np.ndarray | None = None
     occ: np.ndarray | None = None
     counts: tuple | None = None
+    used: np.ndarray | None = None
 
-    def occurrences(self) -> tuple[np.ndarray, np.ndarray]:
+    def window_end(self, nv: int) -> int:
+        """The last kernel variable inside the file's variables 1..``nv`` (SATzilla's window).
+
+        Without renumbering the kernels use the file's numbers; with it (``used``: the
+        file's number of each kernel variable, ascending) the window ends at the
+        variables numbered at most ``nv`` in the file.
+        """
+        if self.used is None:
+            return nv
+        return int(np.searchsorted(self.used, nv, side="right"))
+
+    def occurrences(self, clock: _Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.occ is None:
-            self.occ_offsets, self.occ = K.occurrence_lists(self.rlits, self.roffs, self.nvars)
+            self.occ_offsets, self.occ = _occurrence_lists(self.rlits, self.roffs, self.nvars, clock)
         return self.occ_offsets, self.occ
 
-    def clause_counts(self) -> tuple:
+    def clause_counts(self, clock: _Clock | None = None) -> tuple:
+        """(clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn), computed once, in clock-checked ranges."""
         if self.counts is None:
-            self.counts = K.clause_counts(self.rlits, self.roffs, self.nvars)
+            n = self.roffs.size - 1
+            size, pos = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+            occ, vpos, horn = (np.zeros(self.nvars + 1, dtype=np.int64) for _ in range(3))
+            n_horn = 0
+            for lo, hi in _clause_chunks(self.roffs):
+                n_horn += int(K.clause_counts(self.rlits, self.roffs, lo, hi, size, pos, occ, vpos, horn))
+                if clock is not None:
+                    clock.check()
+            self.counts = (size, pos, occ, vpos, horn, n_horn)
         return self.counts
 
 
@@ -214,13 +266,6 @@ def _ratio(num: float, den: float) -> float:
         return float(np.float64(num) / np.float64(den))
 
 
-def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``values[offsets[i]:offsets[i+1]].sum()`` for every i (empty segments give 0)."""
-    cum = np.zeros(values.size + 1, dtype=np.int64)
-    np.cumsum(values, out=cum[1:])
-    return cum[offsets[1:]] - cum[offsets[:-1]]
-
-
 def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
     """Split 0..len(work) into consecutive ranges of about ``unit`` total work each."""
     n = work.size
@@ -238,16 +283,80 @@ def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
 # -- the four groups ----------------------------------------------------------------
 
 
-def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
-    lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets)
+def _clause_chunks(offs: np.ndarray) -> list[tuple[int, int]]:
+    """Clause ranges of about ``_CHUNK_WORK`` literals each (work of the linear kernels)."""
+    return _chunks(np.diff(offs) + 1, _CHUNK_WORK)
+
+
+def _normalise(cnf: CNF, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`K.normalise_clauses` over clause ranges, with the clock checked between them."""
+    chunks = _clause_chunks(cnf.offsets)
+    if len(chunks) <= 1:
+        return K.normalise_clauses(cnf.literals, cnf.offsets)
+    lit_parts, off_parts, shift = [], [np.zeros(1, np.int64)], 0
+    for lo, hi in chunks:
+        lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets[lo:hi + 1])
+        lit_parts.append(lits)
+        off_parts.append(offs[1:] + shift)
+        shift += int(offs[-1])
+        clock.check()
+    return np.concatenate(lit_parts), np.concatenate(off_parts)
+
+
+def _occurrence_lists(lits: np.ndarray, offs: np.ndarray, nvars: int,
+                      clock: _Clock | None) -> tuple[np.ndarray, np.ndarray]:
+    """The clauses of each literal code (CSR, ascending), in two passes over clause ranges, the clock checked between."""
+    counts = np.zeros(2 * nvars + 3, dtype=np.int64)
+    chunks = _clause_chunks(offs)
+    for lo, hi in chunks:
+        K.occurrence_count(lits, offs, lo, hi, counts)
+        if clock is not None:
+            clock.check()
+    np.cumsum(counts, out=counts)
+    occ = np.empty(lits.size, dtype=np.int32)
+    fill = counts[:-1].copy()
+    for lo, hi in chunks:
+        K.occurrence_fill(lits, offs, lo, hi, fill, occ)
+        if clock is not None:
+            clock.check()
+    return counts, occ
+
+
+def _compact(lits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the variables used, ascending; the literals renumbered to their ranks 1..k).
+
+    The renumbering keeps the order of variables and the signs, so every kernel gives
+    what it gives on the file's numbering, with arrays of the body's size instead of
+    the largest index's (or the header's) size.
+    """
+    var = np.abs(lits)
+    used = np.unique(var)
+    rank = (np.searchsorted(used, var) + 1).astype(np.int32)
+    return used, np.where(lits < 0, -rank, rank).astype(np.int32)
+
+
+def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | None]:
+    lits, offs = _normalise(cnf, clock)
     nvars = int(cnf.nvars)
-    var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars)
+    used = None
+    if nvars > _SPARSE_FACTOR * lits.size + _SPARSE_SLACK:
+        used, lits = _compact(lits)
+        nvars = int(used.size)
+    clock.check()
+    occ_offsets, occ = _occurrence_lists(lits, offs, nvars, clock)
+    var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars, occ_offsets, occ)
+    del occ_offsets, occ
+    clock.check()
     n_vars, n_clauses = int(n_vars), int(n_clauses)
     rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
-    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses)
+    del lits, offs, clause_active
+    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
 
-    orig_vars = cnf.header_nvars if cnf.header_nvars is not None else cnf.nvars
-    orig_clauses = cnf.header_nclauses if cnf.header_nclauses is not None else cnf.nclauses
+    # The original counts are the header's, unless the body has more (a header that
+    # undercounts is a reader's warning; the body wins there as everywhere): a removed
+    # fraction computed from an undercounting header would be negative.
+    orig_vars = max(cnf.header_nvars or 0, int(cnf.nvars))
+    orig_clauses = max(cnf.header_nclauses or 0, cnf.nclauses)
     values = {"nvarsOrig": float(orig_vars), "nclausesOrig": float(orig_clauses),
               "nvars": float(n_vars), "nclauses": float(n_clauses)}
     if n_vars == 0:
@@ -267,7 +376,7 @@ def _pre(cnf: CNF) -> tuple[dict[str, float], _Reduced, str | None]:
 
 
 def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
-    size, pos, *_ = r.clause_counts()
+    size, pos, *_ = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
     with np.errstate(divide="ignore", invalid="ignore"):
         balance = np.where(size > 0, 2.0 * np.abs(0.5 - pos / (pos.astype(np.float64) + (size - pos))),
@@ -292,24 +401,24 @@ def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
 
 
 def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
-    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts()
+    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
-    occ_offsets, occ = r.occurrences()
+    occ_offsets, occ = r.occurrences(clock)
     # Only active variables count (SATzilla: unassigned and occurring).
     active = (r.var_state == K.UNASSIGNED) & (var_occ > 0)
     active[0] = False
     degree = np.zeros(r.nvars + 1, dtype=np.int64)
     stamp = np.full(r.nvars + 1, -1, dtype=np.int32)
     # Work of variable v: the total size of its clauses.
-    per_code = _segment_sums(size[occ], occ_offsets)
-    work = per_code[0::2][: r.nvars + 1] + per_code[1::2][: r.nvars + 1]
+    work = np.empty(r.nvars + 1, dtype=np.int64)
+    K.variable_work(r.roffs, occ_offsets, occ, work)
     work = np.where(active, work + 1, 1)
     for lo, hi in _chunks(work[1:]):
         K.variable_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo + 1, hi + 1, stamp, degree)
         clock.check()
 
     # SATzilla's window: statistics over variables 1..nv (see the module docstring).
-    window = slice(1, nv + 1)
+    window = slice(1, r.window_end(nv) + 1)
     act = active[window]
     with np.errstate(divide="ignore", invalid="ignore"):
         occ_w = var_occ[window].astype(np.float64)
@@ -335,50 +444,75 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
 
 
 def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
-    occ_offsets, occ = r.occurrences()
+    """CG: exact degrees; triangles exact within ``_EXACT_WORK``, else estimated.
+
+    How the graph is held depends on its size, so that neither memory nor time follows
+    the number of edges where that is large:
+
+    * degrees: one scan of each clause's neighbourhood with a stamp array (exact, no
+      edges stored);
+    * an edge list (``_CG_BYTES_PER_EDGE`` bytes per edge) only when it fits in
+      ``_MAX_ADJ_BYTES`` and takes less memory than rows of bits; triangles then
+      counted on the degree-oriented graph or with bit rows, whichever is cheaper
+      (both exact);
+    * otherwise rows of bits (``n^2 / 8`` bytes) filled straight from the occurrence
+      lists; every edge's common neighbours counted by popcounts when that costs at
+      most ``_EXACT_WORK`` word operations, else per clause the common neighbours with
+      ``_cg_samples`` randomly drawn neighbours (exact for clauses with fewer), see
+      :func:`asc.features._kernels.sample_triangles_rows` for the error bound;
+    * a graph too large for both (more edges than the budget holds and more than about
+      46,000 clauses) keeps the edge list while the memory budget allows, else memout.
+
+    Degrees, ``CG_*`` and, wherever the work fits, the clustering coefficients are
+    exact; where estimated, ``cluster_coeff_coeff_variation`` has the sampling noise's
+    variance (estimated per clause) taken out of the spread, while min, max and entropy
+    are those of the estimates; :func:`cg_clustering_is_estimated` tells from the step's own values
+    (``nclauses`` and ``CG_mean``) whether the clustering columns were estimated.
+    """
+    occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     # Work of clause c: the occurrences of its literals' negations (its neighbourhood scan).
-    codes = 2 * np.abs(r.rlits.astype(np.int64)) + (r.rlits < 0)
-    scan = _segment_sums(np.diff(occ_offsets)[codes ^ 1], r.roffs)
+    scan = np.empty(n, dtype=np.int64)
+    K.neighbourhood_scan(r.rlits, r.roffs, occ_offsets, scan)
     chunks = _chunks(scan + 1)
     stamp = np.full(n, -1, dtype=np.int32)
     degree = np.zeros(n, dtype=np.int64)
-    no_adj = np.zeros(0, dtype=np.int32)
     for lo, hi in chunks:
-        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, degree, no_adj, False)
+        K.clause_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree)
         clock.check()
-    if int(degree.sum()) * _CG_BYTES_PER_EDGE > memory_budget:
-        raise _Memout
-    stamp.fill(-1)
-    adj_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree, out=adj_offsets[1:])
-    adj = np.empty(int(adj_offsets[-1]), dtype=np.int32)
-    for lo, hi in chunks:
-        K.clause_graph_neighbours(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, adj_offsets, adj, True)
-        clock.check()
-    del stamp
-    triangles = np.zeros(n, dtype=np.int64)
-    out_offsets, out = K.orient_by_degree(adj_offsets, adj, degree)
-    clock.check()
-    out_len = np.diff(out_offsets)
-    # Work of node u in the oriented count: the out-lists of its out-neighbours.
-    tri_work = _segment_sums(out_len[out], out_offsets)
+    edges2 = int(degree.sum())  # twice the number of edges
+    noise = None
     words = (n + 63) // 64
-    bits_bytes = n * words * 8
-    if bits_bytes <= min(memory_budget // 2, _MAX_BITS_BYTES) and \
-            2 * adj.size * words < 2 * int(tri_work.sum()):
-        del out, out_offsets
-        bits = K.adjacency_bits(adj_offsets, adj)
-        for lo, hi in _chunks(degree * words + 1):
-            K.count_triangles_bits(adj_offsets, adj, bits, lo, hi, triangles)
-            clock.check()
-        del bits
+    bits_ok = n * words * 8 <= min(memory_budget // 2, _MAX_BITS_BYTES)
+    adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
+    # The edge list where it is smaller than the bit rows (sparse graphs: the oriented
+    # count is fast there) or where there is no room for bit rows.
+    small_list = adj_bytes <= min(memory_budget, _MAX_ADJ_BYTES) and adj_bytes <= n * words * 8
+    if small_list or not bits_ok:
+        if adj_bytes > memory_budget:
+            raise _Memout
+        triangles = _cg_triangles_edge_list(r, clock, memory_budget, degree, stamp, chunks, bits_ok)
     else:
-        del adj, adj_offsets
-        mark = np.full(n, -1, dtype=np.int32)
-        for lo, hi in _chunks(tri_work + out_len + 1):
-            K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+        del stamp
+        bits = np.zeros((n, words), dtype=np.uint64)
+        for lo, hi in chunks:
+            K.clause_graph_bits(r.rlits, r.roffs, occ_offsets, occ, lo, hi, bits)
             clock.check()
+        samples = _cg_samples(n, edges2)
+        if samples is None:
+            shared = np.zeros(n, dtype=np.int64)
+            for lo, hi in _chunks(degree * words // 2 + 1):
+                K.count_triangles_rows(bits, lo, hi, shared)
+                clock.check()
+            triangles = shared // 2
+        else:
+            triangles = np.zeros(n, dtype=np.float64)
+            noise = np.zeros(n, dtype=np.float64)
+            nbuf = np.empty(max(1, int(degree.max(initial=0))), dtype=np.int32)
+            for lo, hi in _chunks(np.minimum(degree, samples) * words + words):
+                K.sample_triangles_rows(bits, degree, lo, hi, samples, _CG_SEED, nbuf, triangles, noise)
+                clock.check()
+        del bits
 
     deg = degree.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -388,8 +522,96 @@ def _cg(r: _Reduced, clock: _Clock, memory_budget: int) -> dict[str, float]:
     _write_stats(values, "CG", cg)
     values["CG_entropy"] = float(K.entropy_counts(deg, n + 1))
     _write_stats(values, "cluster_coeff", coeff)
+    if noise is not None:
+        # The estimates' variance is the coefficients' plus the sampling noise's (they
+        # are independent): subtract the mean noise variance from the spread.
+        mean = values["cluster_coeff_mean"]
+        spread = float(np.mean((coeff - mean) ** 2)) - float(np.mean(noise))
+        sd = math.sqrt(max(0.0, spread))
+        values["cluster_coeff_coeff_variation"] = 0.0 if (abs(mean) < K.EPSILON and sd < K.EPSILON) else sd / mean
     values["cluster_coeff_entropy"] = float(K.entropy_binned(coeff, 100, 1))
     return values
+
+
+def _cg_samples(n: int, edges2: int) -> int | None:
+    """Neighbours sampled per clause, or ``None`` when the exact count fits ``_EXACT_WORK``.
+
+    The exact count on bit rows costs ``edges * words`` word operations; the estimate
+    ``n * samples * words``, with ``samples`` as large as ``_ESTIMATE_WORK`` allows but at
+    least ``_MIN_CG_SAMPLES`` (so the estimate's error stays bounded on any graph).
+    """
+    words = (n + 63) // 64
+    if edges2 // 2 * words <= _EXACT_WORK:
+        return None
+    return max(_MIN_CG_SAMPLES, _ESTIMATE_WORK // max(1, n * words))
+
+
+def cg_clustering_is_estimated(nclauses: float, cg_mean: float) -> bool:
+    """Whether the CG step estimated the clustering columns of a formula.
+
+    The rule depends only on the number of active clauses and the number of
+    clause-graph edges (``CG_mean * nclauses^2 / 2``), both features of the formula, so
+    a learner, or a user of a feature table, can tell estimated rows from exact ones.
+    The rule: the edge list would be larger than the rows of bits (or than
+    ``_MAX_ADJ_BYTES``), the rows of bits fit ``_MAX_BITS_BYTES`` (and half the memory
+    budget, which with the default budget is the case on machines with 512 MB free),
+    and the exact count on them would take more than ``_EXACT_WORK`` word operations.
+    """
+    n = int(nclauses)
+    edges2 = int(round(cg_mean * n * n))
+    adj_bytes = edges2 // 2 * _CG_BYTES_PER_EDGE
+    words = (n + 63) // 64
+    small_list = adj_bytes <= _MAX_ADJ_BYTES and adj_bytes <= n * words * 8
+    bits_fit = n * words * 8 <= _MAX_BITS_BYTES
+    return not small_list and bits_fit and _cg_samples(n, edges2) is not None
+
+
+def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degree: np.ndarray,
+                            stamp: np.ndarray, chunks: list[tuple[int, int]], bits_ok: bool) -> np.ndarray:
+    """Exact triangles per clause from the degree-oriented edge list (each edge once).
+
+    Triangles are then counted on the oriented graph, or, when the rows of bits fit and
+    their popcounts cost less (``edges * words`` against the oriented count's work),
+    with :func:`K.count_triangles_rows` on bits filled from the occurrence lists.
+    """
+    occ_offsets, occ = r.occurrences(clock)
+    n = r.n_active_clauses
+    stamp.fill(-1)
+    out_len = np.zeros(n, dtype=np.int64)
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    no_out = np.zeros(0, dtype=np.int32)
+    for lo, hi in chunks:
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, no_out,
+                                out_len, False)
+        clock.check()
+    np.cumsum(out_len, out=out_offsets[1:])
+    out = np.empty(int(out_offsets[-1]), dtype=np.int32)
+    stamp.fill(-1)
+    for lo, hi in chunks:
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out,
+                                out_len, True)
+        clock.check()
+    # Work of node u in the oriented count: the out-lists of its out-neighbours.
+    tri_work = np.empty(n, dtype=np.int64)
+    K.oriented_work(out_offsets, out, out_len, tri_work)
+    words = (n + 63) // 64
+    if bits_ok and out.size * words < int(tri_work.sum()):
+        del out, out_offsets, tri_work
+        bits = np.zeros((n, words), dtype=np.uint64)
+        for lo, hi in chunks:
+            K.clause_graph_bits(r.rlits, r.roffs, occ_offsets, occ, lo, hi, bits)
+            clock.check()
+        shared = np.zeros(n, dtype=np.int64)
+        for lo, hi in _chunks(degree * words // 2 + 1):
+            K.count_triangles_rows(bits, lo, hi, shared)
+            clock.check()
+        return shared // 2
+    triangles = np.zeros(n, dtype=np.int64)
+    mark = np.full(n, -1, dtype=np.int32)
+    for lo, hi in _chunks(tri_work + out_len + 1):
+        K.count_triangles(out_offsets, out, lo, hi, mark, triangles)
+        clock.check()
+    return triangles
 
 
 def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray) -> None:
@@ -445,9 +667,12 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     results: dict[str, StepResult] = {}
 
     clock = _Clock(step_timeout)
-    pre_values, reduced, answer = _pre(cnf)
-    solved = answer is not None
-    pre_status = "presolved" if solved else ("timeout" if _over(clock) else "ok")
+    try:
+        pre_values, reduced, answer = _pre(cnf, clock)
+        solved = answer is not None
+        pre_status = "presolved" if solved else ("timeout" if _over(clock) else "ok")
+    except _Timeout:
+        pre_values, answer, pre_status = {}, None, "timeout"
     results["Pre"] = StepResult(pre_status, clock.elapsed(), pre_values if pre_status != "timeout" else {})
     if pre_status == "timeout":
         for step in steps:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import warnings
 
 import numpy as np
 import pytest
 
 from asc.features import FEATURE_STEPS, STEP_NAMES, compute_features, satzilla
 from asc.instances import CNF, parse_cnf
+from asc.instances.cnf import CNFHeaderWarning
 
 
 def make_cnf(clauses, nvars=None) -> CNF:
@@ -173,3 +175,148 @@ def test_only_the_requested_steps_are_computed():
     assert list(res.steps) == ["Pre", "Basic"]
     with pytest.raises(ValueError, match="unknown feature steps"):
         compute_features(make_random_cnf(5, 10), steps=("Pre", "SP"))
+
+
+@pytest.mark.parametrize("header", ["p cnf 2 1", "p cnf 3 1", "p cnf 2 3", "p cnf 1 0"])
+def test_an_undercounting_header_is_a_warning_and_no_negative_reduction(header):
+    text = f"{header}\n1 2 3 0\n-1 2 0\n3 -2 0\n".encode()
+    with pytest.warns(CNFHeaderWarning):
+        v = compute_features(parse_cnf(text)).values
+    assert (v["nvarsOrig"], v["nclausesOrig"]) == (3, 3)  # the body's counts win
+    assert v["nvars"] == 3 and v["nclauses"] == 3
+    assert v["reducedVars"] == 0.0 and v["reducedClauses"] == 0.0
+
+
+def test_reduction_ratios_are_never_negative_whatever_the_header():
+    # unit 1 removes a variable and two clauses: the ratios are over what is left
+    body = "1 0\n-1 2 3 0\n2 -3 0\n-2 3 0\n1 4 0\n"
+    for header in ("p cnf 1 1", "p cnf 4 5", "p cnf 9 20"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CNFHeaderWarning)
+            v = compute_features(parse_cnf(f"{header}\n{body}".encode())).values
+        assert v["reducedVars"] >= 0 and v["reducedClauses"] >= 0, header
+        assert v["nvarsOrig"] >= 4 and v["nclausesOrig"] >= 5
+        assert v["reducedVars"] == pytest.approx((v["nvarsOrig"] - v["nvars"]) / v["nvars"])
+
+
+# -- dense clause graphs (kconfig-like): bit rows, exact or estimated clustering --------
+
+
+def normalised(clauses):
+    """The clauses as SATzilla reads them: repeated literals merged, tautologies dropped."""
+    out = []
+    for c in clauses:
+        s = set(c)
+        if not any(-lit in s for lit in s):
+            out.append(sorted(s))
+    return out
+
+
+@pytest.mark.parametrize("path", ["edge-list", "bits-exact", "bits-estimate"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dense_clause_graph_degrees_are_exact_on_every_path(seed, path, monkeypatch):
+    from asc.features.generators import dense_clause_graph_cnf
+
+    if path == "edge-list":
+        monkeypatch.setattr(satzilla, "_MAX_BITS_BYTES", 0)
+    else:
+        monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
+    if path == "bits-estimate":
+        monkeypatch.setattr(satzilla, "_EXACT_WORK", 0)
+        monkeypatch.setattr(satzilla, "_ESTIMATE_WORK", 0)
+        monkeypatch.setattr(satzilla, "_MIN_CG_SAMPLES", 8)
+    cnf = dense_clause_graph_cnf(160, nvars=60, seed=seed)
+    raw = cnf.to_lists()
+    clauses = normalised(raw)
+    assert len(clauses) < len(raw) and any(len(set(c)) < len(c) for c in raw)  # both kinds present
+    _, degrees, coeffs = brute_force(clauses)
+    v = compute_features(cnf, steps=("Pre", "CG")).values
+    m = len(clauses)
+    assert v["nclauses"] == m
+    assert v["CG_mean"] == pytest.approx(np.mean(degrees) / m, rel=1e-12)
+    assert v["CG_coeff_variation"] == pytest.approx(np.std(degrees) / np.mean(degrees), rel=1e-9)
+    assert (v["CG_min"], v["CG_max"]) == (min(degrees) / m, max(degrees) / m)
+    assert satzilla.cg_clustering_is_estimated(v["nclauses"], v["CG_mean"]) == (path == "bits-estimate")
+    if path == "bits-estimate":
+        assert max(degrees) > 8  # some clauses were sampled
+        assert v["cluster_coeff_mean"] == pytest.approx(np.mean(coeffs), rel=0.05)
+    else:
+        assert v["cluster_coeff_mean"] == pytest.approx(np.mean(coeffs), rel=1e-12)
+        assert (v["cluster_coeff_min"], v["cluster_coeff_max"]) == pytest.approx((min(coeffs), max(coeffs)))
+
+
+def test_estimated_clustering_is_within_one_percent_and_reproducible(monkeypatch):
+    from asc.features.generators import dense_clause_graph_cnf
+
+    cnf = dense_clause_graph_cnf(2500, seed=3)
+    exact = compute_features(cnf, steps=("Pre", "CG")).values
+    assert not satzilla.cg_clustering_is_estimated(exact["nclauses"], exact["CG_mean"])
+    monkeypatch.setattr(satzilla, "_MAX_ADJ_BYTES", 0)
+    monkeypatch.setattr(satzilla, "_EXACT_WORK", 1 << 24)
+    monkeypatch.setattr(satzilla, "_ESTIMATE_WORK", 1 << 24)  # about 180 neighbours per clause
+    first = compute_features(cnf, steps=("Pre", "CG")).values
+    again = compute_features(cnf, steps=("Pre", "CG")).values
+    assert satzilla.cg_clustering_is_estimated(first["nclauses"], first["CG_mean"])
+    assert first == again  # seeded
+    assert exact["CG_mean"] > 0.3  # dense: a third of all clause pairs are edges
+    for name in FEATURE_STEPS["CG"][0]:
+        if name.startswith("CG_"):
+            assert first[name] == exact[name], name
+    assert first["cluster_coeff_mean"] == pytest.approx(exact["cluster_coeff_mean"], rel=0.01)
+    assert first["cluster_coeff_mean"] != exact["cluster_coeff_mean"]  # it did estimate
+    # the coefficient of variation has the sampling noise's variance taken out
+    assert first["cluster_coeff_coeff_variation"] == pytest.approx(exact["cluster_coeff_coeff_variation"], rel=0.02)
+    # the entropy keeps it (the noise spreads values over more bins): a looser bound
+    assert first["cluster_coeff_entropy"] == pytest.approx(exact["cluster_coeff_entropy"], rel=0.25)
+
+
+# -- memory follows the body: huge variable numbers and headers ---------------------
+
+
+def test_sparse_variable_numbers_give_the_features_of_the_files_own_numbering(monkeypatch):
+    # Variables spread up to 3 million (some kept small, so SATzilla's window of
+    # variable numbers 1..nvars matters): the renumbered kernels must give exactly what
+    # the kernels give on the file's own numbers.
+    base = make_random_cnf(40, 150, k=3, seed=5).to_lists()
+    spread = {v: (v if v <= 12 else 3_000_000 - 997 * v) for v in range(1, 41)}
+    clauses = [[spread[abs(lit)] * (1 if lit > 0 else -1) for lit in c] for c in base] + [[1], [-1, 2, 3]]
+    cnf = make_cnf(clauses)
+    assert cnf.nvars > satzilla._SPARSE_FACTOR * cnf.nliterals + satzilla._SPARSE_SLACK
+    compact = compute_features(cnf)
+    monkeypatch.setattr(satzilla, "_SPARSE_SLACK", 1 << 40)  # the file's numbering, arrays of 3e6
+    plain = compute_features(cnf)
+    assert compact.values.keys() == plain.values.keys()
+    for name, value in plain.values.items():
+        assert compact.values[name] == pytest.approx(value, rel=1e-12, abs=1e-15, nan_ok=True), name
+    assert compact.values["nvarsOrig"] == 3_000_000 - 997 * 13
+
+
+@pytest.mark.parametrize("text", [
+    b"p cnf 2147483647 3\n1 -2 0\n2 3 0\n-1 -3 2 0\n",  # a header of 2^31-1 variables
+    b"p cnf 3 3\n1 -2147483647 0\n2147483647 3 0\n-1 -3 2147483647 0\n",  # variable 2^31-1
+    b"p cnf 200000000 2\n200000000 -199999999 0\n-200000000 199999999 0\n",  # 2 clauses over 2e8
+])
+def test_a_huge_variable_number_or_header_costs_what_the_body_costs(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CNFHeaderWarning)
+        cnf = parse_cnf(text)
+    # a memory budget far below what arrays of the largest index would take
+    res = compute_features(cnf, memory_budget=64 << 20)
+    assert {s.status for s in res.steps.values()} <= {"ok", "presolved"}
+    v = res.values
+    assert v["nvarsOrig"] == cnf.nvars and v["nvars"] <= 3 and v["nclauses"] == cnf.nclauses
+    assert v["reducedVars"] == pytest.approx((cnf.nvars - v["nvars"]) / v["nvars"])
+    assert v["VCG_CLAUSE_mean"] > 0 and not math.isnan(v["CG_mean"])
+
+
+def test_pre_in_clock_checked_chunks_gives_the_one_call_result(monkeypatch):
+    # Pre normalises and builds occurrence lists over clause ranges so that a time
+    # limit stops it between ranges; the ranges must not change any value.
+    from asc.features.generators import dense_clause_graph_cnf
+
+    cnf = dense_clause_graph_cnf(300, nvars=80, seed=4)  # repeated literals and tautologies
+    whole = compute_features(cnf).values
+    monkeypatch.setattr(satzilla, "_CHUNK_WORK", 50)
+    assert len(satzilla._clause_chunks(cnf.offsets)) > 20
+    chunked = compute_features(cnf).values
+    assert chunked == whole
