@@ -129,11 +129,13 @@ def instance_features(instances: Sequence[InstanceRecord], step_timeout: float =
         med = np.nanmedian(X, axis=0) if len(X) else np.zeros(len(columns))
     med = np.where(np.isfinite(med), med, 0.0)
     X = np.where(np.isnan(X), med, X)
-    keep = X.std(axis=0) > 0 if len(X) > 1 else np.zeros(X.shape[1], dtype=bool)
+    # (nearly) constant columns cannot split; a relative threshold, since a column of one
+    # value repeated can have a standard deviation of rounding noise, not 0
+    sd = X.std(axis=0) if len(X) > 1 else np.zeros(X.shape[1])
+    keep = sd > 1e-9 * (np.abs(X).max(axis=0, initial=0.0) + 1.0)
     if not keep.any():
         return None
-    X = X[:, keep]
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    X = (X[:, keep] - X[:, keep].mean(axis=0)) / sd[keep]
     k = min(components, X.shape[0] - 1, X.shape[1])
     if k < X.shape[1]:
         # SMAC 2.4.1's forest applies its own PCA when it trains but not when it

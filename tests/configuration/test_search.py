@@ -88,3 +88,23 @@ def test_a_resumed_search_replays_the_store_and_repeats_no_trial(tmp_path, make_
     assert after == before + second.ran  # a run asked for again would replace a key, not add one
     assert second.trials == second.replayed + second.ran + (second.trials - second.replayed - second.ran)
     assert second.ran > 0 and second.elapsed >= 10.0
+
+
+def test_instance_features_are_finite_components_even_with_columns_constant_up_to_rounding(tmp_path):
+    # same-size random 3-CNF: columns such as the clause/variable ratio are one value
+    # whose standard deviation is rounding noise (an SVD of NaNs failed on such a set)
+    import subprocess
+    import sys
+
+    from asc.configuration.search import instance_features
+
+    cnfgen = Path(sys.executable).with_name("cnfgen")
+    for s in range(1, 21):
+        text = subprocess.run([str(cnfgen), "-q", "-S", str(s), "randkcnf", "3", "250", "1065"], check=True,
+                              capture_output=True, text=True).stdout
+        (tmp_path / f"r{s}.cnf").write_text(text)
+    inst = cp.hash_instances(cp.find_instances(tmp_path))
+    feats = instance_features(inst, step_timeout=5)
+    assert feats is not None and set(feats) == {i.hash for i in inst}
+    rows = list(feats.values())
+    assert all(len(r) == len(rows[0]) <= 4 and all(math.isfinite(v) for v in r) for r in rows)
