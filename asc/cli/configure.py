@@ -40,8 +40,13 @@ def add_parser(subparsers: Any) -> None:
                    help="wall-clock seconds of search (over every resumed session)")
     add_cutoff_time_option(p, "CPU-time limit per run in seconds", required=True)
     add_mem_limit_option(p, "memory limit per run in MiB")
-    add_jobs_option(p, "trials run at once")
+    where = p.add_mutually_exclusive_group()
+    add_jobs_option(where, "trials run at once on this machine")
+    where.add_argument("--scheduler", metavar="ADDR",
+                       help="address of a Dask scheduler (tcp://host:8786) to run the trials and the validation on")
     p.add_argument("--seed", type=seed, default=0, metavar="N", help="seed of SMAC and of the runs (default 0)")
+    p.add_argument("--trials", type=at_least(1), metavar="N",
+                   help="also stop the search after N trials (stored ones included), whatever the budget left")
     p.add_argument("--repeats", type=at_least(1), metavar="K",
                    help="held-out runs per instance and configuration (default: 1 for a deterministic "
                         "solver, 3 for a randomized one)")
@@ -125,15 +130,21 @@ def run(args: argparse.Namespace) -> int:
             env = cp.environment(args.cutoff_time, args.mem_limit, command="configure", portfolio=str(args.portfolio),
                                  algorithm=algorithm.name, instances=str(args.instances),
                                  test_instances=args.test_instances, budget=args.budget, seed=args.seed,
-                                 jobs=args.jobs, search_key=key)
+                                 jobs=args.jobs, scheduler=args.scheduler or f"local:{args.jobs}", search_key=key)
             campaign = store.start_campaign(args.cutoff_time, args.mem_limit, env)
             features = None
             if not args.no_features:
                 features = sr.instance_features(train, step_timeout=min(10.0, args.cutoff_time), jobs=1)
             progress = None if args.no_progress else sr.stderr_progress()
-            result = sr.search(algorithm, train, store, budget=args.budget, cutoff=args.cutoff_time,
-                               mem_limit=args.mem_limit, seed=args.seed, deterministic=det, features=features,
-                               jobs=args.jobs, campaign_id=campaign.id, state=state, progress=progress)
+            client, executor, jobs = _dask(args.scheduler) if args.scheduler else (None, None, args.jobs)
+            try:
+                result = sr.search(algorithm, train, store, budget=args.budget, cutoff=args.cutoff_time,
+                                   mem_limit=args.mem_limit, seed=args.seed, deterministic=det, features=features,
+                                   jobs=jobs, campaign_id=campaign.id, state=state, progress=progress,
+                                   executor=executor, max_trials=args.trials)
+            finally:
+                if client is not None:
+                    client.close()
             configured = with_configuration(algorithm, result.incumbent)
             default = with_configuration(algorithm, result.default)
             validation = None
@@ -145,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
                 validation = validate(default, configured, test, store, cutoff=args.cutoff_time,
                                       mem_limit=args.mem_limit, repeats=repeats, seed=args.seed, jobs=args.jobs,
-                                      campaign_id=campaign.id)
+                                      campaign_id=campaign.id, scheduler=args.scheduler)
     finally:
         signal.signal(signal.SIGTERM, previous)
     summary = _summary(args, algorithm, result, validation, det, repeats, out, plot_path)
@@ -154,6 +165,20 @@ def run(args: argparse.Namespace) -> int:
     state.save(result=summary)
     _print(summary, args)
     return 0
+
+
+def _dask(address: str) -> tuple[Any, Any, int]:
+    """(client, executor, slots) of the Dask cluster at ``address``: trials go there as picklable run requests."""
+    from asc.errors import UsageError
+
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="30s")
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+    # pure=False: a trial asked again is a new measurement, never a cached result
+    return client, client.get_executor(pure=False), max(1, sum(client.nthreads().values()))
 
 
 def _hash(cp: Any, files: list, store: Any, spec: str) -> list:

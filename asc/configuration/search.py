@@ -41,7 +41,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -271,7 +271,8 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
            cutoff: float, mem_limit: float | None, seed: int = 0, deterministic: bool | None = None,
            features: dict[str, list[float]] | None = None, jobs: int = 1, campaign_id: int | None = None,
            state: SearchState | None = None, progress: Callable[[Mapping[str, Any]], None] | None = None,
-           execute: Callable[[Any], RunRecord] | None = None) -> SearchResult:
+           execute: Callable[[Any], RunRecord] | None = None, executor: Executor | None = None,
+           max_trials: int | None = None) -> SearchResult:
     """Configure ``algorithm`` on ``instances`` with SMAC within ``budget`` wall-clock seconds.
 
     Parameters
@@ -295,12 +296,20 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
         Instance features by hash for SMAC's model (:func:`instance_features`), or None.
     jobs
         Trials run at once (asked ahead of results, told as they end).
+    executor
+        Where trials run: a :class:`concurrent.futures.Executor` such as a Dask client's
+        ``get_executor(pure=False)`` (``--scheduler``); default a local thread pool of
+        ``jobs`` threads, each supervising one solver process. Runs are sent as picklable
+        :class:`asc.runs.runner.RunRequest` objects; only this process writes the store.
     state
         The resumable budget state; None keeps nothing between sessions.
     progress
         Called after each trial with ``{"trials", "ran", "incumbent_cost", "left", ...}``.
     execute
         The runner (default :func:`asc.runs.runner.execute`).
+    max_trials
+        Also stop once this many trials (replayed ones included) were told: a search
+        that ends on this cap does not depend on the machine's speed or load.
     """
     if not algorithm.space:
         raise UsageError(f"algorithm {algorithm.name!r} has no parameters to configure; give a parameterized "
@@ -375,12 +384,11 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
             replayed = len(trials)
 
             # -- search ----------------------------------------------------------------------
-            def run_one(info: Any, cfg: dict[str, Any], s: int) -> RunRecord:
+            def request(info: Any, cfg: dict[str, Any], s: int) -> Any:
                 inst = by_hash[info.instance]
-                req = RunRequest(instance=str(Path(inst.path).resolve()), instance_hash=inst.hash,
-                                 algorithm=with_configuration(algorithm, cfg), seed=s, repetition=1,
-                                 cutoff_time=float(cutoff), mem_limit_mb=mem_limit, expected=inst.expected)
-                return execute(req)
+                return RunRequest(instance=str(Path(inst.path).resolve()), instance_hash=inst.hash,
+                                  algorithm=with_configuration(algorithm, cfg), seed=s, repetition=1,
+                                  cutoff_time=float(cutoff), mem_limit_mb=mem_limit, expected=inst.expected)
 
             def finish(info: Any, cfg: dict[str, Any], s: int, record: RunRecord, reused: bool) -> None:
                 nonlocal overhead, ran
@@ -404,11 +412,13 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
                     progress({"trials": len(trials), "ran": ran, "incumbent_cost": inc_cost, "left": left(),
                               "cost": cost, "status": record.status.value})
 
-            pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-configure")
+            own = executor is None
+            pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-configure") if own else executor
             pending: dict[Future, tuple[Any, dict[str, Any], int]] = {}
             try:
                 while True:
-                    while len(pending) < jobs and left() > 0:
+                    while len(pending) < jobs and left() > 0 and (
+                            max_trials is None or len(trials) + len(pending) < max_trials):
                         t0 = time.monotonic()
                         info = facade.ask()
                         overhead += time.monotonic() - t0
@@ -419,7 +429,7 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
                         if known is not None:  # stored already (a resumed search): told, never run twice
                             finish(info, cfg, s, known, reused=True)
                             continue
-                        pending[pool.submit(run_one, info, cfg, s)] = (info, cfg, s)
+                        pending[pool.submit(execute, request(info, cfg, s))] = (info, cfg, s)
                     if not pending:
                         break
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -428,8 +438,22 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
                         record = fut.result()
                         stored[(with_configuration(algorithm, cfg).configuration, info.instance, s)] = record
                         finish(info, cfg, s, record, reused=False)
+            except BaseException:
+                if own and pending:
+                    # interrupted: kill the runs in flight rather than wait for their limits
+                    # (they are not stored, so they may be asked for again on resume)
+                    from asc.runs.limits import abandon_runs
+
+                    abandon_runs()
+                raise
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                for fut in pending:
+                    fut.cancel()
+                if own:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    from asc.runs.limits import resume_runs
+
+                    resume_runs()
             inc = facade.intensifier.get_incumbent()
             incumbent = default_cfg if inc is None else {k: plain(v) for k, v in dict(inc).items()}
             inc_cost = facade.runhistory.get_cost(inc) if inc is not None else math.nan

@@ -49,7 +49,7 @@ class Validation:
 
 def validate(default: Algorithm, configured: Algorithm, instances: Sequence[InstanceRecord], store: RunStore, *,
              cutoff: float, mem_limit: float, repeats: int = 1, seed: int = 0, jobs: int = 1,
-             campaign_id: int | None = None, progress: bool = False) -> Validation:
+             campaign_id: int | None = None, progress: bool = False, scheduler: str | None = None) -> Validation:
     """Run (or read from the store) both configurations on ``instances`` and compare them.
 
     Parameters
@@ -67,6 +67,8 @@ def validate(default: Algorithm, configured: Algorithm, instances: Sequence[Inst
         Runs per instance and configuration (seeds ``seed + k``), for randomized solvers.
     seed, jobs, campaign_id, progress
         As in :func:`asc.runs.campaign.run_campaign`.
+    scheduler
+        Address of a Dask scheduler to run on instead of ``jobs`` local threads.
     """
     from asc.configuration.search import par10
     from asc.runs import campaign as cp
@@ -74,11 +76,11 @@ def validate(default: Algorithm, configured: Algorithm, instances: Sequence[Inst
     algos = [default] if default.configuration == configured.configuration else [default, configured]
     requests = cp.plan_runs(instances, algos, cutoff_time=cutoff, mem_limit_mb=mem_limit, repetitions=repeats,
                             seed=seed)
-    scheduler = cp.LocalScheduler(jobs)
+    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
     try:
-        cp.run_campaign(store, requests, scheduler, campaign_id=campaign_id, progress=progress)
+        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=progress)
     finally:
-        scheduler.close()
+        where.close()
     wanted = {cp.request_key(r) for r in requests}
     costs: dict[tuple[str, str], list[float]] = {}
     solved: dict[tuple[str, str], list[bool]] = {}

@@ -158,3 +158,23 @@ def test_overlapping_train_and_test_sets_warn(tmp_path, run_cli, make_instances,
                              "--test-instances", train, "--no-progress"))
     assert res.code == 0, res.err
     assert "warning: 2 of the 2 test instances are also training instances" in res.err
+
+
+def test_scheduler_sends_trials_and_validation_to_a_dask_cluster(tmp_path, run_cli, make_instances,
+                                                                  make_fake_portfolio):
+    from distributed import Client, LocalCluster
+
+    port, train, test = make_fake_portfolio(), make_instances("train", 2), make_instances("test", 2, seed0=20)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        res = run_cli(*make_args(port, train, tmp_path / "R.toml", tmp_path / "runs.sqlite", "--budget", "4",
+                                 "--test-instances", test, "--scheduler", cluster.scheduler_address,
+                                 "--format", "json", "--no-progress"))
+        assert res.code == 0, res.err
+        # the cluster's worker ran every trial and every validation run
+        ran_there = client.run_on_scheduler(
+            lambda dask_scheduler: {name: sum(tp.state_counts.values())
+                                    for name, tp in dask_scheduler.task_prefixes.items()})
+    data = json.loads(res.out)
+    assert data["training"]["ran"] > 0 and data["validation"]["instances"] == 2
+    assert ran_there.get("execute", 0) >= data["training"]["ran"] + 2, ran_there
