@@ -26,6 +26,8 @@ The SMAC traps and what is done about each (all seen with SMAC 2.4.1):
 * The AC facade models raw costs (``log_y=False``) though runtimes are heavy-tailed:
   the surrogate is a random forest on log-scaled costs (SMAC's log-scaled encoder and
   ``log_y=True``), as SMAC's HPO facade does.
+* A small space tried in full makes ``ask()`` raise ``ConfigurationSpaceExhaustedException``:
+  the search ends there, with what it measured.
 * An exit other than 10/20 before the cutoff is a crash (the runner's status), never a
   timeout; both cost the same, but SMAC is told which.
 """
@@ -324,6 +326,7 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
         from asc.runs.runner import execute as _execute
 
         execute = _execute
+    from smac.main.exceptions import ConfigurationSpaceExhaustedException
     from smac.runhistory import TrialInfo, TrialValue
 
     from asc.runs.campaign import ContradictionTracker
@@ -415,13 +418,20 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
             own = executor is None
             pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-configure") if own else executor
             pending: dict[Future, tuple[Any, dict[str, Any], int]] = {}
+            exhausted = False
             try:
                 while True:
-                    while len(pending) < jobs and left() > 0 and (
+                    while not exhausted and len(pending) < jobs and left() > 0 and (
                             max_trials is None or len(trials) + len(pending) < max_trials):
                         t0 = time.monotonic()
-                        info = facade.ask()
-                        overhead += time.monotonic() - t0
+                        try:
+                            info = facade.ask()
+                        except (StopIteration, ConfigurationSpaceExhaustedException):
+                            # a small space tried in full: SMAC raises rather than proposing again
+                            exhausted = True
+                            break
+                        finally:
+                            overhead += time.monotonic() - t0
                         cfg = {k: plain(v) for k, v in dict(info.config).items()}
                         s = solver_seed(info.seed)
                         conf_text = with_configuration(algorithm, cfg).configuration

@@ -39,6 +39,12 @@ luby = {{ type = "categorical", choices = [false, true], default = false }}
 level = {{ type = "integer", lower = 1, upper = 10, default = 1 }}
 
 [[algorithm]]
+name = "tiny"
+command = ["{python}", "{solver}", "{{instance}}", "-mode={{mode}}"]
+[algorithm.parameters]
+mode = {{ type = "categorical", choices = ["a", "c"], default = "a" }}
+
+[[algorithm]]
 name = "plain"
 command = ["{python}", "{solver}", "{{instance}}"]
 '''

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,17 @@ def test_instance_features_are_finite_components_even_with_columns_constant_up_t
     assert feats is not None and set(feats) == {i.hash for i in inst}
     rows = list(feats.values())
     assert all(len(r) == len(rows[0]) <= 4 and all(math.isfinite(v) for v in r) for r in rows)
+
+
+def test_a_space_tried_in_full_ends_the_search_with_its_best(tmp_path, make_instances, make_fake_portfolio):
+    # two configurations: SMAC raises ConfigurationSpaceExhaustedException once both are known
+    store = RunStore(tmp_path / "runs.sqlite", write=True)
+    algo = load_portfolio(make_fake_portfolio())["tiny"]
+    inst = cp.hash_instances(cp.find_instances(make_instances("train", 2)), store)
+    store.add_instances(inst)
+    with store:
+        t0 = time.monotonic()
+        res = search(algo, inst, store, budget=120.0, cutoff=2.0, mem_limit=1024, seed=0)
+    assert time.monotonic() - t0 < 60  # ended by the exhausted space, not by the budget
+    assert res.incumbent == {"mode": "c"}
+    assert {tuple(h["config"].items()) for h in res.history} == {(("mode", "a"),), (("mode", "c"),)}
