@@ -46,7 +46,8 @@ def add_parser(subparsers: Any) -> None:
                        help="address of a Dask scheduler (tcp://host:8786) to run the trials and the validation on")
     p.add_argument("--seed", type=seed, default=0, metavar="N", help="seed of SMAC and of the runs (default 0)")
     p.add_argument("--trials", type=at_least(1), metavar="N",
-                   help="also stop the search after N trials (stored ones included), whatever the budget left")
+                   help="also stop the search after N trials (stored ones included; with --hydra, N run per "
+                        "iteration), whatever the budget left")
     p.add_argument("--repeats", type=at_least(1), metavar="K",
                    help="held-out runs per instance and configuration (default: 1 for a deterministic "
                         "solver, 3 for a randomized one)")
@@ -54,6 +55,9 @@ def add_parser(subparsers: Any) -> None:
                    help="whether runs ignore their seed (auto: python-sat backends without random phases or "
                         "shuffling, and command lines without {seed}, are deterministic)")
     p.add_argument("--no-features", action="store_true", help="no instance features for SMAC's model")
+    p.add_argument("--hydra", type=at_least(1), metavar="K",
+                   help="Hydra: build a portfolio of up to K configurations, each searched (for --budget/K "
+                        "seconds) to lower the training PAR10 of the ones before; written as K entries")
     p.add_argument("--db", default="runs.sqlite", metavar="FILE", help="run store (default runs.sqlite)")
     p.add_argument("-o", "--output", required=True, metavar="RESULT.toml",
                    help="portfolio file written with the default and the configured entry; the search's "
@@ -121,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"asc: warning: {len(overlap)} of the {len(test)} test instances are also training instances "
                       "(same content); their held-out figures are not held out", file=sys.stderr)
             key = sr.search_key(algorithm, train, args.cutoff_time, args.mem_limit, args.seed, det)
+            if args.hydra:
+                key = f"{key}-hydra{args.hydra}"
             state = sr.SearchState(state_path, key)
             done = state.result
             if done is not None and state.elapsed >= args.budget and out.is_file() and \
@@ -137,6 +143,13 @@ def run(args: argparse.Namespace) -> int:
                 features = sr.instance_features(train, step_timeout=min(10.0, args.cutoff_time), jobs=1)
             progress = None if args.no_progress else sr.stderr_progress()
             client, executor, jobs = _dask(args.scheduler) if args.scheduler else (None, None, args.jobs)
+            if args.hydra:
+                try:
+                    return _hydra(args, algorithm, train, test, store, state, key, det, repeats, features, progress,
+                                  executor, jobs, campaign.id, out, plot_path)
+                finally:
+                    if client is not None:
+                        client.close()
             try:
                 result = sr.search(algorithm, train, store, budget=args.budget, cutoff=args.cutoff_time,
                                    mem_limit=args.mem_limit, seed=args.seed, deterministic=det, features=features,
@@ -164,6 +177,75 @@ def run(args: argparse.Namespace) -> int:
     _write(args, algorithm, result, validation, summary, out, plot_path)
     state.save(result=summary)
     _print(summary, args)
+    return 0
+
+
+def _hydra(args: argparse.Namespace, algorithm: Any, train: list, test: list, store: Any, state: Any, key: str,
+           det: bool, repeats: int, features: Any, progress: Any, executor: Any, jobs: int, campaign_id: int,
+           out: Any, plot: Any) -> int:
+    """``--hydra K``: build the members, validate them, write them as one portfolio and print the result."""
+    from asc.configuration.configs import with_configuration
+    from asc.configuration.hydra import hydra
+    from asc.configuration.result import portfolio_text, write_result
+    from asc.configuration.validation import validate_members
+
+    res = hydra(algorithm, train, store, k=args.hydra, budget=args.budget, cutoff=args.cutoff_time,
+                mem_limit=args.mem_limit, seed=args.seed, deterministic=det, features=features, jobs=jobs,
+                campaign_id=campaign_id, state_prefix=str(out), key=key, executor=executor,
+                scheduler=args.scheduler, max_trials=args.trials, progress=progress)
+    names = [f"{algorithm.name}-hydra{i}" for i in range(1, len(res.members) + 1)]
+    train_par10 = [sum(c.values()) / len(c) for c in res.train_costs]
+    best = min(range(len(train_par10)), key=train_par10.__getitem__)
+    data: dict[str, Any] = {
+        "algorithm": algorithm.name, "output": str(out), "db": str(args.db), "deterministic": det,
+        "seed": args.seed, "budget": args.budget, "cutoff_time": args.cutoff_time,
+        "default": res.searches[0].default,
+        "hydra": {"k": args.hydra, "members": [{"name": n, "configuration": m, "train_par10": round(p, 6)}
+                                                for n, m, p in zip(names, res.members, train_par10)],
+                  "stopped_early": res.stopped_early, "train_vbs_par10": round(res.train_vbs, 6),
+                  "trials": sum(r.trials for r in res.searches), "ran": sum(r.ran for r in res.searches),
+                  "smac_overhead_per_trial": round(sum(r.overhead * r.ran for r in res.searches)
+                                                   / max(1, sum(r.ran for r in res.searches)), 4)},
+        "validation": None,
+    }
+    if test:
+        default = with_configuration(algorithm, res.searches[0].default)
+        members = [with_configuration(algorithm, m) for m in res.members]
+        v = validate_members(default, members, best, test, store, cutoff=args.cutoff_time, mem_limit=args.mem_limit,
+                             repeats=repeats, seed=args.seed, jobs=jobs, campaign_id=campaign_id,
+                             scheduler=args.scheduler)
+        data["validation"] = {k: (round(x, 6) if isinstance(x, float) and math.isfinite(x) else x)
+                              for k, x in v.items()}
+        data["validation"]["member_par10"] = [round(x, 6) for x in v["member_par10"]]
+    h = data["hydra"]
+    comments = [f"asc configure --hydra {args.hydra} --algorithm {algorithm.name} --portfolio {args.portfolio} "
+                f"--instances {args.instances} --budget {args.budget:g} --cutoff-time {args.cutoff_time:g} "
+                f"--seed {args.seed}",
+                f"{len(names)} members; training PAR10 of each {[m['train_par10'] for m in h['members']]}, "
+                f"of their virtual best {h['train_vbs_par10']}"]
+    if data["validation"]:
+        v = data["validation"]
+        comments.append(f"held-out ({v['instances']} instances): PAR10 default {v['default_par10']}, best single "
+                        f"member (hydra{v['best_single_member']}) {v['best_single_par10']}, members' virtual best "
+                        f"{v['members_vbs_par10']}")
+    desc = f"Hydra portfolio of {algorithm.name}: train a selector over it with asc collect + asc train"
+    write_result(out, portfolio_text(algorithm, {}, comments, desc, members=list(zip(names, res.members))))
+    state.save(result=None, elapsed=max(state.elapsed, args.budget))
+    if args.format == "json":
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print(f"{algorithm.name}: Hydra, {len(names)} of {args.hydra} members ({h['trials']} trials, SMAC "
+              f"{h['smac_overhead_per_trial']:.3f} s per trial); training PAR10 of the members' virtual best "
+              f"{h['train_vbs_par10']}")
+        for m in h["members"]:
+            conf = " ".join(f"{k}={json.dumps(x) if isinstance(x, bool) else x}" for k, x in sorted(
+                m["configuration"].items()))
+            print(f"  {m['name']}: {conf}  (training PAR10 {m['train_par10']})")
+        if data["validation"]:
+            v = data["validation"]
+            print(f"  held-out, {v['instances']} instances: PAR10 default {v['default_par10']}, best single member "
+                  f"{v['best_single_par10']}, members' virtual best {v['members_vbs_par10']}")
+        print(f"  wrote {out} (selector: asc collect --portfolio {out} ..., then asc train)")
     return 0
 
 

@@ -56,10 +56,15 @@ def configured_name(algorithm: Algorithm) -> str:
 
 
 def portfolio_text(algorithm: Algorithm, incumbent: Mapping[str, Any], comments: list[str],
-                   description: str = "") -> str:
-    """The RESULT.toml text: the base entry and the configured one (see the module docstring)."""
+                   description: str = "", members: list[tuple[str, Mapping[str, Any]]] | None = None) -> str:
+    """The RESULT.toml text: the base entry and the configured one (see the module docstring).
+
+    ``members`` (Hydra) replaces the one configured entry by several ``(name, configuration)``.
+    """
+    if members is None:
+        members = [(configured_name(algorithm), incumbent)]
     lines = [f"# {c}" for c in comments]
-    lines += [f"name = {toml_value(configured_name(algorithm))}",
+    lines += [f"name = {toml_value(members[0][0] if len(members) == 1 else algorithm.name + '-hydra')}",
               f"description = {toml_value(description)}", "", "[[algorithm]]",
               f"name = {toml_value(algorithm.name)}"]
     if algorithm.kind == "pysat":
@@ -75,9 +80,10 @@ def portfolio_text(algorithm: Algorithm, incumbent: Mapping[str, Any], comments:
     if changed:
         lines.append("[algorithm.configuration]")
         lines += [f"{k} = {toml_value(v)}" for k, v in sorted(changed.items())]
-    lines += ["", "[[algorithm]]", f"name = {toml_value(configured_name(algorithm))}",
-              f"base = {toml_value(algorithm.name)}", "[algorithm.configuration]"]
-    lines += [f"{k} = {toml_value(v)}" for k, v in sorted(incumbent.items())]
+    for name, config in members:
+        lines += ["", "[[algorithm]]", f"name = {toml_value(name)}", f"base = {toml_value(algorithm.name)}",
+                  "[algorithm.configuration]"]
+        lines += [f"{k} = {toml_value(v)}" for k, v in sorted(config.items())]
     return "\n".join(lines) + "\n"
 
 

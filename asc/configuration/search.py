@@ -274,7 +274,8 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
            features: dict[str, list[float]] | None = None, jobs: int = 1, campaign_id: int | None = None,
            state: SearchState | None = None, progress: Callable[[Mapping[str, Any]], None] | None = None,
            execute: Callable[[Any], RunRecord] | None = None, executor: Executor | None = None,
-           max_trials: int | None = None) -> SearchResult:
+           max_trials: int | None = None, cost_of: Callable[[RunRecord, str], float] | None = None,
+           smac_seed: int | None = None, max_new_trials: int | None = None) -> SearchResult:
     """Configure ``algorithm`` on ``instances`` with SMAC within ``budget`` wall-clock seconds.
 
     Parameters
@@ -312,6 +313,16 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
     max_trials
         Also stop once this many trials (replayed ones included) were told: a search
         that ends on this cap does not depend on the machine's speed or load.
+    cost_of
+        The cost SMAC is told of a run on an instance (by hash); default :func:`par10`.
+        Hydra tells the cost of the portfolio with the configuration added: the run's
+        PAR10 or the portfolio's best on that instance, whichever is lower.
+    smac_seed
+        SMAC's seed when it differs from the runs' (``seed``): Hydra's later searches
+        explore afresh while their runs keep the store's keys.
+    max_new_trials
+        Also stop once this many trials were run in this call (Hydra's per-iteration
+        cap: each iteration replays the earlier ones' trials).
     """
     if not algorithm.space:
         raise UsageError(f"algorithm {algorithm.name!r} has no parameters to configure; give a parameterized "
@@ -333,7 +344,11 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
     from asc.runs.runner import RunRequest
 
     det = is_deterministic(algorithm) if deterministic is None else bool(deterministic)
-    space = _space(algorithm, seed)
+    sseed = int(seed if smac_seed is None else smac_seed)
+    space = _space(algorithm, sseed)
+    if cost_of is None:
+        def cost_of(record: RunRecord, instance_hash: str) -> float:
+            return par10(record, cutoff)
     by_hash = {i.hash: i for i in instances}
     names = sorted(by_hash)
     default_cfg = default_values(algorithm)
@@ -362,7 +377,7 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
             from ConfigSpace import Configuration
 
             default = Configuration(space, values=default_cfg)
-            facade = _make_facade(space, names, features, cutoff, det, seed, Path(tmp), default)
+            facade = _make_facade(space, names, features, cutoff, det, sseed, Path(tmp), default)
 
             def solver_seed(smac_seed: int) -> int:
                 # deterministic: one seed for every run (asc's --seed), so runs of `asc collect` match;
@@ -381,7 +396,7 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
                 # told before the first ask: SMAC's intensifier takes the runhistory's seeds and
                 # configurations as its own then (deterministic: the one seed, asc's --seed)
                 info = TrialInfo(Configuration(space, values=cfg), instance=h, seed=s)
-                cost = par10(r, cutoff)
+                cost = cost_of(r, h)
                 facade.tell(info, TrialValue(cost=cost, time=r.wall_time or 0.0, status=smac_status(r)), save=False)
                 trials.append(Trial(cfg, h, s, r, cost, replayed=True))
             replayed = len(trials)
@@ -401,7 +416,7 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
                     if stale:
                         store.set_status(stale, "WRONG", "UNSAT contradicted by a checked model of another run")
                     ran += 1
-                cost = par10(record, cutoff)
+                cost = cost_of(record, info.instance)
                 t0 = time.monotonic()
                 facade.tell(info, TrialValue(cost=cost, time=record.wall_time or 0.0, status=smac_status(record)),
                             save=False)
@@ -418,16 +433,37 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
             own = executor is None
             pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="asc-configure") if own else executor
             pending: dict[Future, tuple[Any, dict[str, Any], int]] = {}
-            exhausted = False
+            exhausted = completing = False
+            completion: list[Any] = []
+
+            def complete() -> list[Any]:
+                """Trials that put every configuration tried on every training instance (one seed each)."""
+                told = {(with_configuration(algorithm, t.config).configuration, t.instance_hash) for t in trials}
+                told |= {(with_configuration(algorithm, c).configuration, i.instance)
+                         for i, c, _ in pending.values()}
+                seeds = [t.seed for t in trials if not t.replayed] or [t.seed for t in trials] or [int(seed)]
+                smac_seed0 = seeds[0]
+                out = []
+                for config in facade.runhistory.get_configs():
+                    text = with_configuration(algorithm, {k: plain(v) for k, v in dict(config).items()}).configuration
+                    out += [TrialInfo(config, instance=h, seed=smac_seed0) for h in names if (text, h) not in told]
+                return out
             try:
                 while True:
                     while not exhausted and len(pending) < jobs and left() > 0 and (
-                            max_trials is None or len(trials) + len(pending) < max_trials):
+                            max_trials is None or len(trials) + len(pending) < max_trials) and (
+                            max_new_trials is None or ran + len(pending) < max_new_trials):
                         t0 = time.monotonic()
                         try:
-                            info = facade.ask()
+                            info = completion.pop(0) if completing else facade.ask()
                         except (StopIteration, ConfigurationSpaceExhaustedException):
-                            # a small space tried in full: SMAC raises rather than proposing again
+                            # a small space tried in full: SMAC raises rather than proposing again,
+                            # before its intensifier has run the configurations on every instance;
+                            # asc runs each of them on the instances it has not seen (below)
+                            completing = True
+                            completion = complete()
+                            continue
+                        except IndexError:
                             exhausted = True
                             break
                         finally:
@@ -468,6 +504,18 @@ def search(algorithm: Algorithm, instances: Sequence[InstanceRecord], store: Run
             incumbent = default_cfg if inc is None else {k: plain(v) for k, v in dict(inc).items()}
             inc_cost = facade.runhistory.get_cost(inc) if inc is not None else math.nan
             inc_n = len(facade.runhistory.get_trials(inc)) if inc is not None else 0
+            if completing:
+                # every configuration was run on every instance: the lowest mean cost wins
+                per: dict[str, list[float]] = {}
+                configs: dict[str, dict[str, Any]] = {}
+                for t in trials:
+                    text = with_configuration(algorithm, t.config).configuration
+                    per.setdefault(text, []).append(t.cost)
+                    configs[text] = t.config
+                full = {c: v for c, v in per.items() if len(v) >= len(names)}
+                if full:
+                    best = min(sorted(full), key=lambda c: sum(full[c]) / len(full[c]))
+                    incumbent, inc_cost, inc_n = configs[best], sum(full[best]) / len(full[best]), len(full[best])
             def_trials = [t.cost for t in trials if t.config == default_cfg]
     finally:
         smac_logger.setLevel(level)

@@ -142,3 +142,62 @@ def scatter_plot(validation: Validation, path: Any, cutoff: float, title: str = 
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def validate_members(default: Algorithm, members: Sequence[Algorithm], best_single: int,
+                     instances: Sequence[InstanceRecord], store: RunStore, *, cutoff: float, mem_limit: float,
+                     repeats: int = 1, seed: int = 0, jobs: int = 1, campaign_id: int | None = None,
+                     scheduler: str | None = None) -> dict[str, Any]:
+    """Hydra's held-out report: the default, the best single member and the members' virtual best.
+
+    ``best_single`` indexes the member chosen on the training instances (lowest training
+    PAR10), so that the test set chooses nothing. PAR10 is the mean over instances of
+    the mean over repeats; the virtual best takes, per instance, the lowest member.
+    """
+    from asc.configuration.search import par10
+    from asc.runs import campaign as cp
+
+    algos = {a.configuration: a for a in (default, *members)}
+    requests = cp.plan_runs(instances, list(algos.values()), cutoff_time=cutoff, mem_limit_mb=mem_limit,
+                            repetitions=repeats, seed=seed)
+    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
+    try:
+        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=False)
+    finally:
+        where.close()
+    wanted = {cp.request_key(r) for r in requests}
+    costs: dict[tuple[str, str], list[float]] = {}
+    for h in {i.hash for i in instances}:
+        for r in store.runs(h):
+            if r.key in wanted:
+                costs.setdefault((r.configuration, h), []).append(par10(r, cutoff))
+
+    def mean(conf: str, h: str) -> float:
+        v = costs.get((conf, h), [])
+        return sum(v) / len(v) if v else math.nan
+
+    rows = []
+    for i in instances:
+        d = mean(default.configuration, i.hash)
+        m = [mean(a.configuration, i.hash) for a in members]
+        if math.isnan(d) or any(math.isnan(x) for x in m):
+            continue
+        rows.append({"instance": i.name, "default": d, "members": m})
+    n = len(rows)
+
+    def avg(values: list[float]) -> float:
+        return sum(values) / len(values) if values else math.nan
+
+    default_par10 = avg([r["default"] for r in rows])
+    single = avg([r["members"][best_single] for r in rows])
+    vbs = avg([min(r["members"]) for r in rows])
+    return {
+        "instances": n, "repeats": repeats, "default_par10": default_par10, "best_single_member": best_single + 1,
+        "best_single_par10": single, "members_vbs_par10": vbs,
+        "default_over_best_single": default_par10 / single if single else math.nan,
+        "best_single_over_vbs": single / vbs if vbs else math.nan,
+        "default_solved": sum(r["default"] < cutoff * 10 for r in rows),
+        "best_single_solved": sum(r["members"][best_single] < cutoff * 10 for r in rows),
+        "vbs_solved": sum(min(r["members"]) < cutoff * 10 for r in rows),
+        "member_par10": [avg([r["members"][j] for r in rows]) for j in range(len(members))],
+    }

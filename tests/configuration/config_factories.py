@@ -10,12 +10,17 @@ HERE = Path(__file__).resolve().parent
 PARAM_SOLVER = HERE / "param_solver.py"
 
 
-def write_planted_cnf(path: Path, nvars: int, nclauses: int, seed: int) -> Path:
-    """A random 3-SAT formula satisfied by a hidden assignment (so always SAT), written as plain DIMACS."""
+def write_planted_cnf(path: Path, nvars: int, nclauses: int, seed: int, best_mode: str | None = None) -> Path:
+    """A random 3-SAT formula satisfied by a hidden assignment (so always SAT), written as plain DIMACS.
+
+    ``best_mode`` writes ``c best-mode M``: the fake solver's fastest mode on this instance.
+    """
     rng = random.Random(seed)
     hidden = [rng.random() < 0.5 for _ in range(nvars)]
     lines = [f"p cnf {nvars} {nclauses}"]
-    while len(lines) <= nclauses:
+    if best_mode is not None:
+        lines.insert(0, f"c best-mode {best_mode}")
+    while len(lines) <= nclauses + (best_mode is not None):
         vs = rng.sample(range(1, nvars + 1), 3)
         clause = [v if rng.random() < 0.5 else -v for v in vs]
         if any((lit > 0) == hidden[abs(lit) - 1] for lit in clause):
@@ -43,6 +48,13 @@ name = "tiny"
 command = ["{python}", "{solver}", "{{instance}}", "-mode={{mode}}"]
 [algorithm.parameters]
 mode = {{ type = "categorical", choices = ["a", "c"], default = "a" }}
+
+[[algorithm]]
+name = "duo"
+command = ["{python}", "{solver}", "{{instance}}", "-mode={{mode}}", "-luby={{luby}}"]
+[algorithm.parameters]
+mode = {{ type = "categorical", choices = ["a", "b", "c"], default = "b" }}
+luby = {{ type = "categorical", choices = [false, true], default = false }}
 
 [[algorithm]]
 name = "plain"

@@ -12,7 +12,9 @@ SAT-competition format (exit 10; UNSAT: exit 20), after burning CPU time
 
 where ``size`` is nvars / 10. The optimum is alpha = 0.2, mode = c, luby = true,
 level = 7; the defaults (alpha 0.9, mode a, luby false, level 1) are about 15 times
-slower. ``alpha > 0.97`` exits 3 at once without an answer (a crash region);
+slower. An instance with a comment line ``c best-mode M`` moves the mode's optimum there
+(the chosen mode costs 0, any other 0.5): a family where no one configuration is best
+everywhere, for Hydra. ``alpha > 0.97`` exits 3 at once without an answer (a crash region);
 ``-luby`` takes exactly ``true`` or ``false`` (anything else, such as numpy's
 ``False``, is a usage error: exit 1), so a configuration rendered wrongly crashes.
 """
@@ -39,7 +41,10 @@ if alpha > 0.97:
     sys.exit(3)
 
 clauses, cur, nvars = [], [], 0
+best_mode = None
 for line in open(path):
+    if line.startswith("c best-mode "):
+        best_mode = line.split()[2]
     if line.startswith(("c", "p", "%")):
         if line.startswith("p"):
             nvars = int(line.split()[2])
@@ -52,7 +57,9 @@ for line in open(path):
         else:
             cur.append(lit)
 
-cost = (0.03 + 0.6 * (alpha - 0.2) ** 2 + {"a": 0.25, "b": 0.12, "c": 0.0}[params["mode"]]
+mode_cost = {"a": 0.25, "b": 0.12, "c": 0.0}[params["mode"]] if best_mode is None else (
+    0.0 if params["mode"] == best_mode else 0.5)
+cost = (0.03 + 0.6 * (alpha - 0.2) ** 2 + mode_cost
         + (0.0 if params["luby"] == "true" else 0.1) + 0.02 * abs(level - 7)) * max(nvars, 1) / 10
 end = time.process_time() + cost
 x = 0

@@ -178,3 +178,30 @@ def test_scheduler_sends_trials_and_validation_to_a_dask_cluster(tmp_path, run_c
     data = json.loads(res.out)
     assert data["training"]["ran"] > 0 and data["validation"]["instances"] == 2
     assert ran_there.get("execute", 0) >= data["training"]["ran"] + 2, ran_there
+
+
+def test_hydra_builds_complementary_members_whose_virtual_best_beats_the_best_single(
+        tmp_path, run_cli, make_instances, make_fake_portfolio):
+    # half the instances want mode a, half mode c: no one configuration is best on all
+    port = make_fake_portfolio()
+    train = make_instances("train", 4, nvars=5, modes=("a", "c"))
+    test = make_instances("test", 4, seed0=30, nvars=5, modes=("a", "c"))
+    out = tmp_path / "H.toml"
+    # a space of six configurations: each search ends when it has run all of them on every
+    # instance, so what Hydra picks does not depend on the machine's load
+    args = make_args(port, train, out, tmp_path / "runs.sqlite", "--budget", "600", "--hydra", "2",
+                     "--test-instances", test, "--format", "json", "--no-progress")
+    args[args.index("fake")] = "duo"
+    res = run_cli(*args)
+    assert res.code == 0, res.err
+    data = json.loads(res.out)
+    members = data["hydra"]["members"]
+    assert [m["name"] for m in members] == ["duo-hydra1", "duo-hydra2"]
+    assert {m["configuration"]["mode"] for m in members} == {"a", "c"}  # complements, not copies
+    assert all(m["configuration"]["luby"] is True for m in members)
+    assert data["hydra"]["train_vbs_par10"] < min(m["train_par10"] for m in members)
+    v = data["validation"]
+    assert v["members_vbs_par10"] < v["best_single_par10"] < v["default_par10"]
+    port2 = load_portfolio(out)
+    assert port2.names == ["duo", "duo-hydra1", "duo-hydra2"]
+    assert [port2[m["name"]].config for m in members] == [m["configuration"] for m in members]

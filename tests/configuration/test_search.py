@@ -116,7 +116,7 @@ def test_a_space_tried_in_full_ends_the_search_with_its_best(tmp_path, make_inst
     # two configurations: SMAC raises ConfigurationSpaceExhaustedException once both are known
     store = RunStore(tmp_path / "runs.sqlite", write=True)
     algo = load_portfolio(make_fake_portfolio())["tiny"]
-    inst = cp.hash_instances(cp.find_instances(make_instances("train", 2)), store)
+    inst = cp.hash_instances(cp.find_instances(make_instances("train", 5)), store)
     store.add_instances(inst)
     with store:
         t0 = time.monotonic()
@@ -124,3 +124,6 @@ def test_a_space_tried_in_full_ends_the_search_with_its_best(tmp_path, make_inst
     assert time.monotonic() - t0 < 60  # ended by the exhausted space, not by the budget
     assert res.incumbent == {"mode": "c"}
     assert {tuple(h["config"].items()) for h in res.history} == {(("mode", "a"),), (("mode", "c"),)}
+    # SMAC stops proposing before its intensifier has run both on every instance: asc completes them
+    pairs = {(h["config"]["mode"], h["instance"]) for h in res.history}
+    assert len(pairs) == 10 == len(res.history) and res.incumbent_instances == 5
