@@ -129,8 +129,9 @@ def run(args: argparse.Namespace) -> int:
                 key = f"{key}-hydra{args.hydra}"
             state = sr.SearchState(state_path, key)
             done = state.result
-            if done is not None and state.elapsed >= args.budget and out.is_file() and \
-                    done.get("test_key") == _test_key(test, repeats):
+            ended = done is not None and (state.elapsed >= args.budget or (
+                args.trials is not None and done["training"]["trials"] >= args.trials))
+            if ended and out.is_file() and done.get("test_key") == _test_key(test, repeats):
                 _print(done, args)
                 return 0
             env = cp.environment(args.cutoff_time, args.mem_limit, command="configure", portfolio=str(args.portfolio),

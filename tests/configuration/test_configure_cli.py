@@ -29,7 +29,9 @@ def test_configure_validates_writes_a_portfolio_and_a_finished_run_prints_its_re
         tmp_path, run_cli, make_instances, make_fake_portfolio):
     port, train, test = make_fake_portfolio(), make_instances("train", 3), make_instances("test", 3, seed0=10)
     out, db = tmp_path / "RESULT.toml", tmp_path / "runs.sqlite"
-    args = make_args(port, train, out, db, "--budget", "8", "--test-instances", test, "--format", "json")
+    # a trial cap ends the search (not the clock), so a loaded machine does not change the outcome
+    args = make_args(port, train, out, db, "--budget", "600", "--trials", "25", "--test-instances", test,
+                     "--format", "json")
     res = run_cli(*args)
     assert res.code == 0, res.err
     data = json.loads(res.out)
