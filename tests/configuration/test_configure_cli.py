@@ -207,3 +207,23 @@ def test_hydra_builds_complementary_members_whose_virtual_best_beats_the_best_si
     port2 = load_portfolio(out)
     assert port2.names == ["duo", "duo-hydra1", "duo-hydra2"]
     assert [port2[m["name"]].config for m in members] == [m["configuration"] for m in members]
+
+
+@pytest.mark.slow
+def test_result_toml_goes_through_collect_train_select_and_solve(tmp_path, run_cli, make_instances,
+                                                               make_fake_portfolio):
+    port, train = make_fake_portfolio(), make_instances("train", 3)
+    out = tmp_path / "R.toml"
+    res = run_cli(*make_args(port, train, out, tmp_path / "c.sqlite", "--budget", "600", "--trials", "15",
+                             "--no-progress"))
+    assert res.code == 0, res.err
+    db, model = tmp_path / "r.sqlite", tmp_path / "m.skops"
+    assert run_cli("collect", "--portfolio", out, "--instances", train, "--cutoff-time", "2", "--db", db,
+                   "--no-progress").code == 0
+    trained = run_cli("train", db, "-o", model, "--selector", "sbs")
+    assert trained.code == 0, trained.err
+    instance = sorted(train.iterdir())[0]
+    chosen = run_cli("select", "--model", model, instance, "--format", "json")
+    assert chosen.code == 0 and json.loads(chosen.out)["algorithm"] == "fake-configured"
+    solved = run_cli("solve", "--model", model, "--portfolio", out, instance, "--cutoff-time", "5")
+    assert solved.code == 10 and "s SATISFIABLE" in solved.out
