@@ -106,3 +106,14 @@ def test_check_value_is_the_one_rule():
     assert check_value("cadical195", "reducetarget", 50) is None
     assert "got 101" in check_value("cadical195", "reducetarget", 101)
     assert "got True" in check_value("cadical195", "elim", True)
+
+
+def test_configure_refuses_a_space_that_does_not_match_cadical_in_one_line(tmp_path, run_cli):
+    port = tmp_path / "space.toml"
+    port.write_text(make_cadical_text('restartint = { type = "integer", lower = 0, upper = 9, default = 2 }'))
+    res = run_cli("configure", "--portfolio", port, "--algorithm", "c", "--instances", SMALL, "--budget", "5",
+                  "--cutoff-time", "1", "-o", tmp_path / "R.toml", "--db", tmp_path / "runs.sqlite")
+    assert res.code == 2 and res.out == ""
+    line = res.err.strip()
+    assert len(line.splitlines()) == 1 and f"{port}:6:" in line and "'restartint'" in line
+    assert "[1, 2000000000]" in line and not (tmp_path / "runs.sqlite").exists()
