@@ -83,6 +83,7 @@ from pathlib import Path
 from typing import Any
 
 from asc.errors import InputError
+from asc.portfolios.cadical import CADICAL_NAMESPACES
 from asc.portfolios.algorithm import (DEFAULT_PARAM_FORMAT, QUOTE, RESERVED, Algorithm, Parameter, placeholders,
                                       shell_scripts, unquoted_placeholders)
 
@@ -422,7 +423,11 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
         fail(f"expected param_format to be a string containing {{name}}; got {param_format!r}", "param_format")
     space = _space(t.get("parameters", {}), base_space, fail)
     values = _configuration(t.get("configuration", {}), space, base_values, fail)
-    if algo.kind == "pysat":
+    if algo.kind == "pysat" and algo.backend in CADICAL_NAMESPACES:
+        for p in space:
+            if p.name not in PYSAT_PARAMETERS:
+                _cadical_parameter(p, algo.backend, fail)
+    elif algo.kind == "pysat":
         extra = sorted(p.name for p in space if p.name not in PYSAT_PARAMETERS)
         if extra:
             fail(f"python-sat backends take the parameters {', '.join(sorted(PYSAT_PARAMETERS))}; got {extra[0]!r}",
@@ -451,6 +456,40 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
         fail(f"expected every {{placeholder}} to format (name, !{QUOTE} and format spec): {exc}{hint}", "command")
     built[name] = algo
     return algo
+
+
+def _cadical_parameter(p: Parameter, backend: str, fail: Any) -> None:
+    """Check a CaDiCaL parameter against the solver's own option table (see :mod:`asc.portfolios.cadical`).
+
+    CaDiCaL ignores unknown names and clamps values out of range without a word, so
+    here the name must be one of its search options, the parameter an integer (or a
+    categorical of integers), its range within the option's and its default the
+    solver's default (the default configuration is the solver's own; a different
+    starting point goes in ``[algorithm.configuration]``).
+    """
+    from asc.portfolios.cadical import CADICAL_VERSIONS, NOT_SEARCH, OptionTableError, option_table
+
+    version = CADICAL_VERSIONS[backend]
+    try:
+        table = option_table(backend)
+    except (OptionTableError, OSError) as exc:
+        fail(f"parameter {p.name!r}: cannot read {version}'s option table to check it: {exc}", p.name)
+    opt = table.get(p.name)
+    if opt is None or p.name in NOT_SEARCH:
+        why = "is not a search option" if opt is not None else "is not an option"
+        fail(f"parameter {p.name!r} {why} of {version} (python-sat {backend}); expected one of its search options, "
+             f"such as restartint, reducetarget, stabilize, elim", p.name)
+    allowed = f"integers in [{opt.lower}, {opt.upper}]"
+    if p.type == "float":
+        fail(f"parameter {p.name!r}: {version}'s {p.name} takes {allowed}; expected type = \"integer\" "
+             "or a categorical of integers", p.name)
+    values = list(p.choices) if p.type == "categorical" else [p.lower, p.upper]
+    bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or not opt.lower <= v <= opt.upper]
+    if bad:
+        fail(f"parameter {p.name!r}: {version}'s {p.name} takes {allowed}; got {bad[0]!r}", p.name)
+    if p.default != opt.default:
+        fail(f"parameter {p.name!r}: the default must be {version}'s, {opt.default}; got {p.default!r} (set a "
+             "different starting configuration in [algorithm.configuration])", p.name)
 
 
 def _shell_safe(command: tuple[str, ...], fail: Any) -> None:

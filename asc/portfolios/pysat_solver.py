@@ -4,6 +4,7 @@ Usage::
 
     python -m asc.portfolios.pysat_solver INSTANCE --solver NAME [--seed S]
                                           [--phase solver|pos|neg|random] [--shuffle no|yes]
+                                          [--OPTION=INT ...]   (cadical195: CaDiCaL's options)
 
 Prints ``s SATISFIABLE`` with the model on ``v`` lines (exit 10), ``s UNSATISFIABLE``
 (exit 20) or ``s UNKNOWN`` (exit 0). The first line, ``c asc-startup cpu=C wall=W``,
@@ -56,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--phase", choices=("solver", "pos", "neg", "random"), default="solver")
     parser.add_argument("--shuffle", choices=("no", "yes"), default="no")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    options = _solver_options(args.solver, rest, parser)
+    if isinstance(options, str):
+        print(f"asc: error: {options}", file=sys.stderr)  # one line: the runner records it as the CRASH message
+        return 2
 
     aliases = getattr(SolverNames, args.solver, None)
     name = aliases[0] if isinstance(aliases, tuple) else args.solver
@@ -84,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
         rng = random.Random(args.seed)
     with Solver(name=name) as solver:
+        if options:
+            solver.solver.configure(options)  # before any clause: CaDiCaL takes options only then
         if formula.nclauses and (offs[1:] == offs[:-1]).any():
             answer = False  # some backends reject the empty clause: it is UNSAT by definition
         else:
@@ -126,6 +133,36 @@ def main(argv: list[str] | None = None) -> int:
     out.write("v 0\n")
     out.flush()
     return 10
+
+
+def _solver_options(solver: str, rest: list[str], parser: argparse.ArgumentParser) -> dict[str, int] | str:
+    """CaDiCaL options given as ``--name=value`` (backends of :data:`asc.portfolios.cadical.CADICAL_NAMESPACES`).
+
+    Each is checked against the solver's own option table, because python-sat's
+    ``configure`` ignores unknown names and CaDiCaL clamps values out of range silently;
+    a bad one is returned as its one-line error (the run ends with exit 2: a crash).
+    Other backends take no options: anything left over is a usage error, as before.
+    """
+    if not rest:
+        return {}
+    from asc.portfolios.cadical import CADICAL_NAMESPACES, check_value
+
+    if solver not in CADICAL_NAMESPACES:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    options: dict[str, int] = {}
+    for arg in rest:
+        name, eq, text = arg.removeprefix("--").partition("=")
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if not (arg.startswith("--") and eq):
+            return f"expected --name=value; got {arg!r}"
+        problem = check_value(solver, name, value)
+        if problem:
+            return problem
+        options[name] = value  # type: ignore[assignment]
+    return options
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def test_one_jobs_default_and_mem_limit_in_mib():
     from asc.cli.main import build_parser
 
     assert set(commands_with("--jobs")) == {("evaluate",), ("train",), ("features",), ("portfolio", "check"),
-                                           ("collect",)}
+                                           ("collect",), ("configure",)}
     for words, p in all_commands():
         jobs = option(p, "--jobs")
         if jobs is not None:
@@ -154,6 +154,9 @@ def inputs(tmp_path_factory):
     scenario = write_scenario(make_scenario(n_instances=30), root / "tiny")
     portfolio = root / "p.toml"
     portfolio.write_text('[[algorithm]]\nname = "minisat22"\npysat = "minisat22"\n')
+    parameterized = root / "param.toml"
+    parameterized.write_text('[[algorithm]]\nname = "g"\npysat = "glucose4"\n[algorithm.parameters]\n'
+                             'phase = { type = "categorical", choices = ["solver", "pos", "neg"] }\n')
     listing = root / "instances.txt"
     listing.write_text(f"{SMALL}\n")
     db = root / "runs.sqlite"
@@ -161,7 +164,8 @@ def inputs(tmp_path_factory):
     code = main(["collect", "--portfolio", str(portfolio), "--instances", str(listing), "--cutoff-time", "10",
                  "--db", str(db), "--no-progress"])
     assert code == 0
-    return {"scenario": scenario, "portfolio": portfolio, "db": db, "instances": listing}
+    return {"scenario": scenario, "portfolio": portfolio, "db": db, "instances": listing,
+            "parameterized": parameterized, "root": root}
 
 
 def command_line(name: str, inputs: dict) -> list:
@@ -178,11 +182,15 @@ def command_line(name: str, inputs: dict) -> list:
                     "--cutoff-time", "10",
                     "--db", inputs["db"], "--no-progress"],
         "runs summary": ["runs", "summary", "--db", inputs["db"]],
+        # the first run searches (a 1 s budget), the second prints the finished search's result
+        "configure": ["configure", "--portfolio", inputs["parameterized"], "--algorithm", "g", "--instances",
+                      inputs["instances"], "--budget", "1", "--cutoff-time", "10", "--no-features",
+                      "--db", inputs["root"] / "configure.sqlite", "-o", inputs["root"] / "R.toml", "--no-progress"],
     }[name]
 
 
 FORMATTED = ["select", "evaluate", "aslib info", "aslib validate", "features", "portfolio show",
-             "portfolio check", "collect", "runs summary"]
+             "portfolio check", "collect", "runs summary", "configure"]
 
 
 def test_the_list_covers_every_command_with_a_format():
@@ -260,7 +268,9 @@ def limited(words: tuple[str, ...]) -> list[str]:
             ("evaluate",): ["evaluate", "DIR"],
             ("train",): ["train", "DIR", "-o", "m.skops"],
             ("features",): ["features", "x.cnf"],
-            ("aslib", "from-csv"): ["aslib", "from-csv", "--performance", "p", "--features", "f", "-o", "o"]}[words]
+            ("aslib", "from-csv"): ["aslib", "from-csv", "--performance", "p", "--features", "f", "-o", "o"],
+            ("configure",): ["configure", "--portfolio", "p.toml", "--algorithm", "a", "--instances", "i",
+                             "--budget", "5", "--cutoff-time", "1", "-o", "r.toml"]}[words]
 
 
 BAD_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "lots", ""]
@@ -269,7 +279,8 @@ BAD_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "lots", ""]
 @pytest.mark.parametrize("value", BAD_NUMBERS)
 def test_bad_mem_limit_is_a_usage_error(run_cli, value):
     words_list = commands_with("--mem-limit")
-    assert set(words_list) == {("collect",), ("portfolio", "check"), ("solve",), ("runs", "import")}
+    assert set(words_list) == {("collect",), ("portfolio", "check"), ("solve",), ("runs", "import"),
+                               ("configure",)}
     for words in words_list:
         res = run_cli(*limited(words), "--mem-limit", value)
         assert res.code == 2 and res.out == "", (words, res.err)
@@ -280,7 +291,7 @@ def test_bad_mem_limit_is_a_usage_error(run_cli, value):
 def test_bad_cutoff_time_is_a_usage_error(run_cli, value):
     words_list = commands_with("--cutoff-time")
     assert set(words_list) == {("collect",), ("portfolio", "check"), ("solve",), ("runs", "import"),
-                               ("aslib", "from-csv")}
+                               ("aslib", "from-csv"), ("configure",)}
     for words in words_list:
         args = [a for a in limited(words)]
         if "--cutoff-time" in args:  # collect: replace the valid one
