@@ -18,9 +18,12 @@ everywhere, for Hydra. ``alpha > 0.97`` exits 3 at once without an answer (a cra
 ``-luby`` takes exactly ``true`` or ``false`` (anything else, such as numpy's
 ``False``, is a usage error: exit 1), so a configuration rendered wrongly crashes.
 """
-import itertools
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runs" / "fault_solvers"))
+from tiny_dimacs import model, read  # noqa: E402 - the fault solvers' tiny DIMACS reader
 
 params = {"alpha": "0.9", "mode": "a", "luby": "false", "level": "1", "seed": "0"}
 path = None
@@ -40,22 +43,8 @@ alpha, level = float(params["alpha"]), int(params["level"])
 if alpha > 0.97:
     sys.exit(3)
 
-clauses, cur, nvars = [], [], 0
-best_mode = None
-for line in open(path):
-    if line.startswith("c best-mode "):
-        best_mode = line.split()[2]
-    if line.startswith(("c", "p", "%")):
-        if line.startswith("p"):
-            nvars = int(line.split()[2])
-        continue
-    for tok in line.split():
-        lit = int(tok)
-        if lit == 0:
-            clauses.append(cur)
-            cur = []
-        else:
-            cur.append(lit)
+nvars, clauses, comments = read(path)
+best_mode = next((line.split()[2] for line in comments if line.startswith("c best-mode ")), None)
 
 mode_cost = {"a": 0.25, "b": 0.12, "c": 0.0}[params["mode"]] if best_mode is None else (
     0.0 if params["mode"] == best_mode else 0.5)
@@ -65,10 +54,10 @@ end = time.process_time() + cost
 x = 0
 while time.process_time() < end:
     x += 1
-for bits in itertools.product((False, True), repeat=nvars):
-    if all(any(bits[abs(lit) - 1] == (lit > 0) for lit in c) for c in clauses):
-        print("s SATISFIABLE")
-        print("v " + " ".join(str(v if b else -v) for v, b in enumerate(bits, 1)) + " 0", flush=True)
-        sys.exit(10)
+found = model(nvars, clauses)
+if found is not None:
+    print("s SATISFIABLE")
+    print("v " + found, flush=True)
+    sys.exit(10)
 print("s UNSATISFIABLE", flush=True)
 sys.exit(20)

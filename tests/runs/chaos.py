@@ -122,7 +122,7 @@ def make_instances(folder: Path, count: int, rng: random.Random) -> dict[Path, s
 def write_portfolio(workdir: Path, algorithms: dict) -> Path:
     solvers = workdir / "solvers"
     solvers.mkdir(parents=True, exist_ok=True)
-    for name in {s for s, *_ in algorithms.values()}:
+    for name in {s for s, *_ in algorithms.values()} | {"tiny_dimacs.py"}:  # and what they import
         shutil.copy(FAULTS / name, solvers / name)
     (workdir / "pids").mkdir(exist_ok=True)
     text = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from asc.portfolios.qsar_learners import cross_validate  # noqa: E402
 from asc.runs.runner import RunRequest, execute  # noqa: E402
 from asc.runs.status import RunStatus  # noqa: E402
 from asc.runs.store import RunStore  # noqa: E402
+from store_factories import make_schema_1_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "instances" / "qsar"
@@ -49,31 +49,11 @@ def test_failed_quality_runs_have_no_quality(tmp_path):
 
 
 #: A store as schema version 1 wrote it (no quality column), two runs.
-V1_RUNS_TABLE = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE campaigns (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL NOT NULL, host TEXT NOT NULL,
-    cutoff_time REAL NOT NULL, mem_limit_mb REAL NOT NULL, environment TEXT NOT NULL);
-CREATE TABLE instances (hash TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL, expected TEXT);
-CREATE TABLE runs (instance_hash TEXT NOT NULL, algorithm TEXT NOT NULL, configuration TEXT NOT NULL,
-    seed INTEGER NOT NULL, repetition INTEGER NOT NULL, status TEXT NOT NULL, cpu_time REAL, wall_time REAL,
-    peak_memory_mb REAL, model_checked INTEGER NOT NULL, message TEXT NOT NULL, started_at REAL, ended_at REAL,
-    host TEXT NOT NULL, campaign_id INTEGER REFERENCES campaigns(id), exit_code INTEGER, kill_latency REAL,
-    PRIMARY KEY (instance_hash, algorithm, configuration, seed, repetition)) WITHOUT ROWID;
-CREATE TABLE path_hashes (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL);
-INSERT INTO meta VALUES ('schema_version', '1');
-INSERT INTO campaigns VALUES (1, 1.0, 'h', 10.0, 2048.0, '{}');
-INSERT INTO runs VALUES ('h0', 'minisat22', '', 1, 1, 'UNSAT', 0.5, 0.6, 12.0, 0, '', 1.0, 1.6, 'h', 1, 20, NULL);
-INSERT INTO runs VALUES ('h1', 'minisat22', '', 1, 1, 'TIMEOUT', 10.1, 10.2, 12.0, 0, 'CPU-time limit', 1.0, 11.0,
-    'h', 1, -9, 0.01);
-"""
 
 
 def test_a_schema_1_store_read_only_reads_no_quality_and_written_gains_the_column(tmp_path):
     db = tmp_path / "old.sqlite"
-    con = sqlite3.connect(db)
-    con.executescript(V1_RUNS_TABLE)
-    con.close()
+    make_schema_1_store(db)
     with RunStore(db) as store:
         assert [r.quality for r in store.runs()] == [None, None] and store.schema_version() == 1
     with RunStore(db, write=True) as store:

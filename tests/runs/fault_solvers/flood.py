@@ -5,8 +5,9 @@ formulas only), as echo_sat.py, exit 10. MODE v: the flood is ``v 1 1 1 ...`` li
 model that never ends) instead of comments. MODE oneline: the flood is a single
 comment line with no newline.
 """
-import itertools
 import sys
+
+from tiny_dimacs import model, read
 
 instance, amount = sys.argv[1], sys.argv[2]
 mode = sys.argv[3] if len(sys.argv) > 3 else "comments"
@@ -23,25 +24,11 @@ while written < limit:
     out.write(block)
     written += len(block)
 out.write(b"\n")
-clauses, cur, nvars = [], [], 0
-for line in open(instance):
-    if line.startswith(("c", "p", "%")):
-        if line.startswith("p"):
-            nvars = int(line.split()[2])
-        continue
-    for tok in line.split():
-        lit = int(tok)
-        if lit == 0:
-            clauses.append(cur)
-            cur = []
-        else:
-            cur.append(lit)
-for bits in itertools.product((False, True), repeat=nvars):
-    if all(any(bits[abs(l) - 1] == (l > 0) for l in c) for c in clauses):
-        out.write(b"s SATISFIABLE\nv " + " ".join(str(v if b else -v) for v, b in enumerate(bits, 1)).encode()
-                  + b" 0\n")
-        out.flush()
-        sys.exit(10)
+found = model(*read(instance)[:2])
+if found is not None:
+    out.write(b"s SATISFIABLE\nv " + found.encode() + b"\n")
+    out.flush()
+    sys.exit(10)
 out.write(b"s UNSATISFIABLE\n")
 out.flush()
 sys.exit(20)
