@@ -87,16 +87,21 @@ def _print_quality_table(data: dict[str, Any], show_instances: bool) -> None:
     vbs, sbs = data["vbs"], data["sbs"]
     print(f"\nVBS (oracle): RMSE {vbs['rmse']:.4f} over {vbs['instances']} instances")
     print(f"SBS: {sbs['algorithm']}, RMSE {sbs['rmse']:.4f} over {sbs['instances']} instances")
-    wins: dict[str, int] = {}
-    for inst in data["instances"]:
-        if inst["best"]:
-            wins[inst["best"]] = wins.get(inst["best"], 0) + 1
-    print("VBS picks: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+    _print_vbs_picks(data["instances"])
     if show_instances:
         print()
         _table(("instance", "best", "rmse"), [(i["instance"], i["best"] or "-",
                                                "-" if i["best_cost"] is None else f"{i['best_cost']:.4f}")
                                               for i in data["instances"]])
+
+
+def _print_vbs_picks(instances: list[dict[str, Any]]) -> None:
+    """How often each algorithm is the virtual best's pick, most often first."""
+    wins: dict[str, int] = {}
+    for inst in instances:
+        if inst["best"]:
+            wins[inst["best"]] = wins.get(inst["best"], 0) + 1
+    print("VBS picks: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
 
 
 def _print_table(data: dict[str, Any], show_instances: bool) -> None:
@@ -122,11 +127,7 @@ def _print_table(data: dict[str, Any], show_instances: bool) -> None:
     if data.get("missing_pairs"):
         print(f"incomplete: {data['missing_pairs']} instance x algorithm pairs have no run yet; "
               f"SBS compared on the {sbs['instances']} instances every algorithm has run on")
-    wins: dict[str, int] = {}
-    for inst in data["instances"]:
-        if inst["best"]:
-            wins[inst["best"]] = wins.get(inst["best"], 0) + 1
-    print("VBS picks: " + ", ".join(f"{k} {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])))
+    _print_vbs_picks(data["instances"])
     if show_instances:
         print()
         _table(("instance", "best", "cost", "solved_by"),
