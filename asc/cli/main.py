@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "portfolio",
     "collect",
     "runs",
+    "experiment",
 )
 
 #: Exit status -> meaning, as documented by ``asc --help`` and README.md.

@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0
+    print_table(rows)
+    return 0
+
+
+def print_table(rows: list[dict]) -> None:
+    """The Markdown table of ``evaluate`` (shared with ``asc experiment evaluate``)."""
     print("| selector | PAR10 | PAR1 | solved | gap closed | sd of fold PAR10 | sd of fold gap closed | "
           "fold gap closed min / median / max | misclassification penalty |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -65,7 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rows:
         print(f"\nsingle best {rows[0]['sbs']} PAR10 {rows[0]['sbs_cost']:.3f}; "
               f"virtual best PAR10 {rows[0]['vbs_cost']:.3f}")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

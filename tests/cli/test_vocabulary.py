@@ -76,7 +76,7 @@ def test_one_jobs_default_and_mem_limit_in_mib():
     from asc.cli.main import build_parser
 
     assert set(commands_with("--jobs")) == {("evaluate",), ("train",), ("features",), ("portfolio", "check"),
-                                           ("collect",)}
+                                           ("collect",), ("experiment", "run"), ("experiment", "evaluate")}
     for words, p in all_commands():
         jobs = option(p, "--jobs")
         if jobs is not None:
@@ -178,11 +178,13 @@ def command_line(name: str, inputs: dict) -> list:
                     "--cutoff-time", "10",
                     "--db", inputs["db"], "--no-progress"],
         "runs summary": ["runs", "summary", "--db", inputs["db"]],
+        "experiment evaluate": ["experiment", "evaluate", ROOT / "experiments" / "default-model" / "spec.toml",
+                                "--selector", "sbs"],
     }[name]
 
 
 FORMATTED = ["select", "evaluate", "aslib info", "aslib validate", "features", "portfolio show",
-             "portfolio check", "collect", "runs summary"]
+             "portfolio check", "collect", "runs summary", "experiment evaluate"]
 
 
 def test_the_list_covers_every_command_with_a_format():
@@ -260,6 +262,8 @@ def limited(words: tuple[str, ...]) -> list[str]:
             ("evaluate",): ["evaluate", "DIR"],
             ("train",): ["train", "DIR", "-o", "m.skops"],
             ("features",): ["features", "x.cnf"],
+            ("experiment", "run"): ["experiment", "run", "spec.toml"],
+            ("experiment", "evaluate"): ["experiment", "evaluate", "spec.toml"],
             ("aslib", "from-csv"): ["aslib", "from-csv", "--performance", "p", "--features", "f", "-o", "o"]}[words]
 
 
