@@ -32,6 +32,9 @@ def add_parser(subparsers: Any) -> None:
     add_jobs_option(where, "parallel runs on this machine")
     where.add_argument("--scheduler", metavar="ADDR", help="address of a Dask scheduler (tcp://host:8786) to run on")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    r.add_argument("--interim", action="store_true",
+                   help="run nothing: report on the datasets whose runs are all stored (results-interim/), "
+                        "e.g. while the study collects in another process")
     r.set_defaults(func=run)
     t = sub.add_parser("train", help="fit a selector spec's selector and write its model file")
     t.add_argument("spec", metavar="SPEC", help="selector experiment spec (TOML with a [train] table)")
@@ -68,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
                     raise InputError("[grid]: expected a study spec with a [grid] table (a selector spec "
                                      "runs with 'asc experiment train' or 'evaluate')", args.spec)
         spec = load_study_spec(args.spec)
-        print(run_study(spec, jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress))
+        print(run_study(spec, jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress,
+                        stored_only=args.interim))
         return 0
     from asc.experiments.spec import evaluate_candidates, load_spec, train_from_spec
 

@@ -84,8 +84,12 @@ def _algorithms(spec: StudySpec, protocol: str) -> list[Any]:
     return [qsar_algorithm(p.name, p.learner, p.representation, {**dict(p.params), **cv}) for p in spec.pairs]
 
 
-def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progress: bool = True) -> Matrix:
+def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progress: bool = True,
+            run: bool = True) -> Matrix:
     """Collect the runs the study needs (skipping those stored) and read the matrix back.
+
+    With ``run=False`` nothing runs: the matrix holds what the store has (NaN elsewhere),
+    read without writing, so it can be looked at while another process collects.
 
     Raises
     ------
@@ -107,7 +111,7 @@ def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progre
     previous_cache = os.environ.get("ASC_QSAR_CACHE")
     os.environ["ASC_QSAR_CACHE"] = str(spec.work / "cache")
     try:
-        return _collect(spec, files, jobs, scheduler, progress)
+        return _collect(spec, files, jobs, scheduler, progress, run)
     finally:
         if previous_cache is None:
             os.environ.pop("ASC_QSAR_CACHE", None)
@@ -115,18 +119,23 @@ def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progre
             os.environ["ASC_QSAR_CACHE"] = previous_cache
 
 
-def _collect(spec: StudySpec, files: list[Any], jobs: int, scheduler: str | None, progress: bool) -> Matrix:
+def _collect(spec: StudySpec, files: list[Any], jobs: int, scheduler: str | None, progress: bool,
+             run: bool) -> Matrix:
     from asc.runs import campaign as cp
     from asc.runs.campaign import request_key
     from asc.runs.store import RunStore
 
-    with RunStore(spec.work / "runs.sqlite", write=True) as store:
+    db = spec.work / "runs.sqlite"
+    if not run and not db.exists():
+        raise InputError("expected a run store from an earlier run of the study; found none", db)
+    with RunStore(db, write=run) as store:
         cp.check_limits(store, spec.cutoff_time, spec.mem_limit)
         bad: list[str] = []
         instances = cp.hash_instances(files, store, on_error=lambda f, exc: bad.append(str(exc)), problem="qsar")
         if bad:
             raise InputError(f"a dataset of the study cannot be read: {bad[0]}", spec.path)
-        store.add_instances(instances)
+        if run:
+            store.add_instances(instances)
         kfold = cp.plan_runs(instances, _algorithms(spec, "kfold"), cutoff_time=spec.cutoff_time,
                              mem_limit_mb=spec.mem_limit, repetitions=spec.repetitions, seed=spec.cv_seed)
         # repetition-major: a study stopped midway has whole CV repetitions
@@ -137,6 +146,9 @@ def _collect(spec: StudySpec, files: list[Any], jobs: int, scheduler: str | None
             split_requests = cp.plan_runs(instances, _algorithms(spec, "split"), cutoff_time=spec.cutoff_time,
                                           mem_limit_mb=spec.mem_limit, repetitions=1, seed=spec.cv_seed)
             requests += split_requests
+        if not run:
+            stored = {r.key: r for r in store.runs()}
+            return _matrix(spec, instances, kfold, split_requests, stored)
         env = cp.environment(spec.cutoff_time, spec.mem_limit, experiment=str(spec.path), jobs=jobs,
                              scheduler=scheduler or "local:thread", planned_runs=len(requests))
         campaign = store.start_campaign(spec.cutoff_time, spec.mem_limit, env)
@@ -151,6 +163,14 @@ def _collect(spec: StudySpec, files: list[Any], jobs: int, scheduler: str | None
             raise InputError(f"{len(report.errors)} runs failed in the harness (first: {report.errors[0]}); "
                              "run the study again to retry them", spec.path)
         stored = {r.key: r for r in store.runs()}
+    return _matrix(spec, instances, kfold, split_requests, stored)
+
+
+def _matrix(spec: StudySpec, instances: list[Any], kfold: list[Any], split_requests: list[Any],
+            stored: dict[Any, Any]) -> Matrix:
+    """The stored RMSEs of the planned runs as a :class:`Matrix` (NaN where a run is missing or failed)."""
+    from asc.runs.campaign import request_key
+
     # the content of one file per hash, in dataset order
     seen: dict[str, Any] = {}
     for inst in instances:
@@ -353,20 +373,59 @@ def check_complete(spec: StudySpec, matrix: Matrix) -> None:
                          spec.path)
 
 
-def run_study(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progress: bool = True) -> Path:
-    """The whole study: collect, meta-features, meta-level CV, tables, report. Returns ``report.md``."""
+def completed_part(matrix: Matrix) -> Matrix:
+    """The datasets with every pair's first repetition stored, and the repetitions complete for all of them.
+
+    What an interim report of an unfinished study may look at: whole datasets (a
+    dataset with some pairs missing would bias its oracle and its choices) and whole
+    repetitions; the time split is kept only where it is complete for those datasets.
+
+    Raises
+    ------
+    InputError
+        No dataset is complete yet.
+    """
+    keep = np.all(np.isfinite(matrix.rmse[:, :, 0]), axis=1)
+    if keep.sum() == 0:
+        raise InputError("no dataset has all its runs of CV repetition 1 stored yet")
+    rm = matrix.rmse[keep]
+    reps = 1
+    while reps < rm.shape[2] and np.all(np.isfinite(rm[:, :, reps])):
+        reps += 1
+    split = matrix.split_rmse
+    if split is not None:
+        split = split[keep]
+    pick = [i for i in range(len(keep)) if keep[i]]
+    return Matrix([matrix.datasets[i] for i in pick], [matrix.targets[i] for i in pick],
+                  [matrix.hashes[i] for i in pick], matrix.pairs, rm[:, :, :reps], split)
+
+
+def run_study(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progress: bool = True,
+              stored_only: bool = False) -> Path:
+    """The whole study: collect, meta-features, meta-level CV, tables, report. Returns ``report.md``.
+
+    With ``stored_only``, nothing runs: an interim report on the completed part of the
+    store (:func:`completed_part`) goes to ``results-interim/``, never over ``results/``.
+    """
     from asc.experiments.metaqsar_report import write_results
 
     _log(f"{spec.name}: {len(spec.datasets)} datasets x {len(spec.pairs)} pairs x {spec.repetitions} CV "
          f"repetitions{' + time split' if spec.time_split else ''}")
-    matrix = collect(spec, jobs=jobs, scheduler=scheduler, progress=progress)
+    matrix = collect(spec, jobs=jobs, scheduler=scheduler, progress=progress, run=not stored_only)
+    out = spec.results
+    if stored_only:
+        matrix = completed_part(matrix)
+        out = spec.folder / "results-interim"
+        _log(f"interim: {len(matrix.datasets)} of {len(spec.datasets)} datasets complete, "
+             f"{matrix.rmse.shape[2]} of {spec.repetitions} CV repetitions")
     check_complete(spec, matrix)
     _log("meta-features")
     names, X, has_split = meta_features(spec, matrix)
     _log("meta-level cross-validation")
     folds, choices = meta_cv(spec, matrix, X)
     imp = importance(names, X, np.nanmean(matrix.rmse, axis=2), spec.meta_seed)
-    return write_results(spec, matrix, names, X, has_split, folds, choices, imp)
+    return write_results(spec, matrix, names, X, has_split, folds, choices, imp, out=out,
+                         interim=len(spec.datasets) if stored_only else None)
 
 
 __all__ = ["Matrix", "Pair", "RankingKNN", "collect", "group_folds", "meta_cv", "meta_features", "run_study"]

@@ -114,6 +114,22 @@ def test_rerun_recomputes_nothing_and_gives_identical_tables(fast_run):
     assert first[2] == second[2]
 
 
+def test_interim_report_runs_nothing_and_keeps_results(fast_run, run_cli):
+    spec, _, outs = fast_run
+    db = spec.parent / "work" / "runs.sqlite"
+    before = db.stat().st_mtime_ns, (spec.parent / "results" / "summary.csv").read_bytes()
+    res = run_cli("experiment", "run", spec, "--interim", "--no-progress")
+    assert res.code == 0, res.err
+    interim = spec.parent / "results-interim"
+    assert res.out.strip() == str(interim / "report.md")
+    assert "4 of 4 datasets complete, 2 of 2 CV repetitions" in res.err
+    assert "(INTERIM)" in (interim / "report.md").read_text(encoding="utf-8")
+    # the complete study's interim tables are its tables; results/ and the store are untouched
+    assert (interim / "matrix.csv").read_bytes() == outs[1][2]["matrix.csv"]
+    assert (interim / "summary.csv").read_bytes() == before[1]
+    assert (db.stat().st_mtime_ns, (spec.parent / "results" / "summary.csv").read_bytes()) == before
+
+
 @pytest.mark.parametrize("replace, key", [
     ({'"ranking-knn"]': '"ranking-knn", "no-such-learner"]'}, "meta.learners"),
     ({'learner = "ridge"': 'learner = "lasso"'}, "grid.pairs[1]"),
