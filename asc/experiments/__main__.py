@@ -1,4 +1,7 @@
-"""``python -m asc.experiments train|evaluate SPEC``: run an experiment spec.
+"""``python -m asc.experiments train|evaluate SPEC``: run an experiment spec (kept for old scripts).
+
+The command is ``asc experiment train|evaluate|run SPEC`` (:mod:`asc.cli.experiment`); this
+entry point stays for scripts written before it and shares its table (:func:`print_table`).
 
 ``train`` fits the spec's selector on its scenario and writes the model file (the
 path on stdout); ``evaluate`` cross-validates the spec's candidate selectors under its

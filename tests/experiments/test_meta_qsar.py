@@ -23,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ROOT / "experiments" / "meta-qsar-fast" / "spec.toml"
+# a run's key (the same pair runs under k-fold CV and the time split: the configuration tells them apart)
+KEYED = "select instance_hash, algorithm, configuration, seed, repetition, started_at from runs"
 TABLES = ("matrix.csv", "pairs.csv", "summary.csv", "per_dataset.csv", "choices.csv", "importance.csv",
           "meta_features.csv", "time_split.csv")
 
@@ -231,12 +233,12 @@ def test_kill_midway_and_rerun_keeps_finished_runs(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     with sqlite3.connect(db) as con:
-        before = dict(con.execute("select algorithm || repetition || instance_hash, started_at from runs"))
+        before = {row[:-1]: row[-1] for row in con.execute(KEYED)}
     assert 5 <= len(before) < 36
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     m = re.search(r"(\d+) runs done, (\d+) already stored", res.stderr)
     assert m and int(m.group(2)) == len(before) and int(m.group(1)) == 36 - len(before)
     with sqlite3.connect(db) as con:
-        after = dict(con.execute("select algorithm || repetition || instance_hash, started_at from runs"))
+        after = {row[:-1]: row[-1] for row in con.execute(KEYED)}
     assert all(after[k] == v for k, v in before.items())  # finished runs were not run again
