@@ -242,3 +242,26 @@ def test_kill_midway_and_rerun_keeps_finished_runs(tmp_path):
     with sqlite3.connect(db) as con:
         after = {row[:-1]: row[-1] for row in con.execute(KEYED)}
     assert all(after[k] == v for k, v in before.items())  # finished runs were not run again
+
+
+def test_compare_follows_its_definitions():
+    from scipy.stats import wilcoxon
+
+    from asc.experiments.metaqsar_report import compare
+
+    rng = np.random.default_rng(3)
+    ref = 1 + rng.random(20)
+    oracle = ref - 0.2 - 0.1 * rng.random(20)
+    sel = ref - 0.15 + 0.05 * rng.standard_normal(20)
+    ref_r = ref[:, None] + 0.03 * rng.standard_normal((20, 3))
+    sel_r = sel[:, None] + 0.03 * rng.standard_normal((20, 3))
+    got = compare(sel, ref, oracle, sel_r, ref_r, n_boot=500, seed=1)
+    assert got["gain"] == pytest.approx(np.mean((ref - sel) / ref))
+    assert got["ci_lo"] < got["gain"] < got["ci_hi"]
+    assert got["recovered"] == pytest.approx((ref.mean() - sel.mean()) / (ref.mean() - oracle.mean()))
+    assert got["p"] == pytest.approx(wilcoxon(ref, sel).pvalue)
+    per_rep = [np.mean((ref_r[:, r] - sel_r[:, r]) / ref_r[:, r]) for r in range(3)]
+    assert got["noise"] == pytest.approx(np.std(per_rep, ddof=1))
+    assert got["wins"] + got["ties"] + got["losses"] == 20
+    same = compare(ref, ref, oracle, None, None, n_boot=500, seed=1)
+    assert same["gain"] == 0 and same["p"] == 1.0 and np.isnan(same["noise"]) and same["recovered"] == 0
