@@ -21,8 +21,12 @@ def add_parser(subparsers: Any) -> None:
     """Register ``asc experiment run|train|evaluate``."""
     from asc.cli.options import OneLineParser, add_format_option, add_jobs_option
 
-    p = subparsers.add_parser("experiment", help="run a reproducible experiment spec (experiments/*/spec.toml)",
-                              description=__doc__.split("\n\n")[1])
+    p = subparsers.add_parser(
+        "experiment", help="run a reproducible experiment spec (experiments/*/spec.toml)",
+        description=("run: a whole Meta-QSAR-style study from one seeded spec (runs into work/runs.sqlite beside "
+                     "the spec, resumable; meta-features; meta-learners cross-validated by ChEMBL target; "
+                     "results/ with CSV tables, report.md and plots). train/evaluate: a selector spec such as "
+                     "experiments/default-model/spec.toml."))
     sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=OneLineParser)
     sub.required = True
     r = sub.add_parser("run", help="run a study spec end to end: runs, meta-features, meta-learners, report",
