@@ -171,7 +171,8 @@ def write_results(spec: StudySpec, matrix: Any, names: list[str], X: np.ndarray,
     _plots(spec, out, matrix, base, psel, noise_b, oracle_col, pch, 100 * (base - psel) / base,
            100 * (sb - psel) / sb, noise_s)
     report = out / "report.md"
-    text = _report(spec, matrix, summary, cv_sd, imp, oracle_col, pch, split_text)
+    per_text = _per_dataset_text(spec, matrix, base, sb_col, sb, oracle_col, oracle, pch, psel, noise_b, noise_s)
+    text = _report(spec, matrix, summary, cv_sd, imp, oracle_col, pch, per_text + split_text)
     if interim is not None:
         title, rest = text.split("\n", 1)
         text = (f"{title} (INTERIM)\n\n**Interim report of an unfinished study**: {nd} of the spec's {interim} "
@@ -179,6 +180,22 @@ def write_results(spec: StudySpec, matrix: Any, names: list[str], X: np.ndarray,
                 "describe those datasets only.\n" + rest)
     report.write_text(text, encoding="utf-8")
     return report
+
+
+def _per_dataset_text(spec: StudySpec, matrix: Any, base: np.ndarray, sb_col: np.ndarray, sb: np.ndarray,
+                      oracle_col: np.ndarray, oracle: np.ndarray, pch: np.ndarray, psel: np.ndarray,
+                      noise_b: np.ndarray, noise_s: np.ndarray) -> str:
+    """The per-dataset table of the report (the primary meta-learner; gains in %, ± the CV noise)."""
+    pairs = matrix.pairs
+    rows = [f"\n## Per dataset ({spec.primary}; gains in %, ± their sd over CV repetitions)\n",
+            "| dataset | target | baseline | single best | oracle | selected | gain vs baseline | "
+            "gain vs single best |", "|---|---|---|---|---|---|---|---|"]
+    for i, d in enumerate(matrix.datasets):
+        rows.append(f"| {d} | {matrix.targets[i]} | {base[i]:.3f} | {pairs[sb_col[i]]} {sb[i]:.3f} | "
+                    f"{pairs[oracle_col[i]]} {oracle[i]:.3f} | {pairs[pch[i]]} {psel[i]:.3f} | "
+                    f"{100 * (base[i] - psel[i]) / base[i]:+.2f} ± {_num(100 * noise_b[i])} | "
+                    f"{100 * (sb[i] - psel[i]) / sb[i]:+.2f} ± {_num(100 * noise_s[i])} |")
+    return "\n".join(rows) + "\n"
 
 
 def _ranks(R: np.ndarray) -> np.ndarray:
