@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "collect",
     "runs",
     "configure",
+    "experiment",
 )
 
 #: Exit status -> meaning, as documented by ``asc --help`` and README.md.

@@ -1,4 +1,7 @@
-"""``python -m asc.experiments train|evaluate SPEC``: run an experiment spec.
+"""``python -m asc.experiments train|evaluate SPEC``: run an experiment spec (kept for old scripts).
+
+The command is ``asc experiment train|evaluate|run SPEC`` (:mod:`asc.cli.experiment`); this
+entry point stays for scripts written before it and shares its table (:func:`print_table`).
 
 ``train`` fits the spec's selector on its scenario and writes the model file (the
 path on stdout); ``evaluate`` cross-validates the spec's candidate selectors under its
@@ -53,6 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0
+    print_table(rows)
+    return 0
+
+
+def print_table(rows: list[dict]) -> None:
+    """The Markdown table of ``evaluate`` (shared with ``asc experiment evaluate``)."""
     print("| selector | PAR10 | PAR1 | solved | gap closed | sd of fold PAR10 | sd of fold gap closed | "
           "fold gap closed min / median / max | misclassification penalty |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -65,7 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rows:
         print(f"\nsingle best {rows[0]['sbs']} PAR10 {rows[0]['sbs_cost']:.3f}; "
               f"virtual best PAR10 {rows[0]['vbs_cost']:.3f}")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

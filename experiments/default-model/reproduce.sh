@@ -11,9 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SPEC=experiments/default-model/spec.toml
 if [[ "${1:-}" == "--evaluate" ]]; then
-    python -m asc.experiments evaluate "$SPEC" --jobs 1
+    python -m asc experiment evaluate "$SPEC" --jobs 1
 elif [[ -n "${1:-}" ]]; then
     echo "usage: $0 [--evaluate]" >&2
     exit 2
 fi
-python -m asc.experiments train "$SPEC"
+python -m asc experiment train "$SPEC"

@@ -76,7 +76,8 @@ def test_one_jobs_default_and_mem_limit_in_mib():
     from asc.cli.main import build_parser
 
     assert set(commands_with("--jobs")) == {("evaluate",), ("train",), ("features",), ("portfolio", "check"),
-                                           ("collect",), ("configure",)}
+                                           ("collect",), ("configure",), ("experiment", "run"),
+                                           ("experiment", "evaluate")}
     for words, p in all_commands():
         jobs = option(p, "--jobs")
         if jobs is not None:
@@ -186,11 +187,13 @@ def command_line(name: str, inputs: dict) -> list:
         "configure": ["configure", "--portfolio", inputs["parameterized"], "--algorithm", "g", "--instances",
                       inputs["instances"], "--budget", "1", "--cutoff-time", "10", "--no-features",
                       "--db", inputs["root"] / "configure.sqlite", "-o", inputs["root"] / "R.toml", "--no-progress"],
+        "experiment evaluate": ["experiment", "evaluate", ROOT / "experiments" / "default-model" / "spec.toml",
+                                "--selector", "sbs"],
     }[name]
 
 
 FORMATTED = ["select", "evaluate", "aslib info", "aslib validate", "features", "portfolio show",
-             "portfolio check", "collect", "runs summary", "configure"]
+             "portfolio check", "collect", "runs summary", "configure", "experiment evaluate"]
 
 
 def test_the_list_covers_every_command_with_a_format():
@@ -268,6 +271,8 @@ def limited(words: tuple[str, ...]) -> list[str]:
             ("evaluate",): ["evaluate", "DIR"],
             ("train",): ["train", "DIR", "-o", "m.skops"],
             ("features",): ["features", "x.cnf"],
+            ("experiment", "run"): ["experiment", "run", "spec.toml"],
+            ("experiment", "evaluate"): ["experiment", "evaluate", "spec.toml"],
             ("aslib", "from-csv"): ["aslib", "from-csv", "--performance", "p", "--features", "f", "-o", "o"],
             ("configure",): ["configure", "--portfolio", "p.toml", "--algorithm", "a", "--instances", "i",
                              "--budget", "5", "--cutoff-time", "1", "-o", "r.toml"]}[words]
