@@ -20,7 +20,7 @@ Conventions shared by all kernels:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from asc.instances._jit import njit
 
 RESERVED = -512.0
 EPSILON = 1e-10  # SATzilla's global.h; used where it compares doubles
@@ -33,6 +33,37 @@ IRRELEVANT = 3
 
 
 # -- reading: duplicate literals and tautologies ------------------------------------
+
+
+@njit(cache=True)
+def _heap_sort(keys, k):
+    """Sort ``keys[:k]`` in place, in O(k log k) whatever the order.
+
+    Not ``np.sort``: Numba's sort and the slice assignment it needs compile for about
+    2.5 CPU-s on the first run after an install, this loop in a few hundredths.
+    """
+    for start in range(k // 2 - 1, -1, -1):
+        _sift_down(keys, start, k)
+    for end in range(k - 1, 0, -1):
+        keys[0], keys[end] = keys[end], keys[0]
+        _sift_down(keys, 0, end)
+
+
+@njit(cache=True)
+def _sift_down(keys, root, end):
+    """Move ``keys[root]`` down the max-heap ``keys[:end]`` to its place."""
+    v = keys[root]
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            break
+        if child + 1 < end and keys[child + 1] > keys[child]:
+            child += 1
+        if keys[child] <= v:
+            break
+        keys[root] = keys[child]
+        root = child
+    keys[root] = v
 
 
 @njit(cache=True)
@@ -73,7 +104,7 @@ def normalise_clauses(literals, offsets):
                     j -= 1
                 keys[j + 1] = v
         else:
-            keys[:k] = np.sort(keys[:k])
+            _heap_sort(keys, k)
         tautology = False
         n = 0
         last = np.int64(-1)
