@@ -34,7 +34,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain", action="store_true",
                    help="also show the features that mattered (model importance, this instance's values)")
     p.add_argument("--top", type=at_least(1), default=10, metavar="N", help="features shown by --explain (default 10)")
+    p.add_argument("--feature-budget", type=budget_seconds, default="model", metavar="S",
+                   help="CPU seconds all feature steps together may take; a step that would exceed what is "
+                        "left is cut and the model decides without it (default: a tenth of the model's "
+                        "training cutoff, 1 s for the shipped model; 'none': no limit)")
     p.set_defaults(func=run)
+
+
+def budget_seconds(text: str) -> float | str | None:
+    """``--feature-budget``: seconds (0 or more), ``none`` (no limit) or ``model`` (the model's default)."""
+    if text.strip().lower() in ("none", "model"):
+        return None if text.strip().lower() == "none" else "model"
+    from asc.cli.options import step_seconds
+
+    return step_seconds(text)
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
@@ -130,12 +143,16 @@ def run(args: argparse.Namespace) -> int:
     cnf = read_instance(args.instance)
     check_model_steps(model, cnf, args.model)
     read = time.perf_counter()
+    from asc.models.deploy import default_feature_budget
+
+    budget = default_feature_budget(model) if args.feature_budget == "model" else args.feature_budget
     selection = select_instance(model, cnf, step_timeout=args.step_timeout,
-                                explain_top=args.top if args.explain else None)
+                                explain_top=args.top if args.explain else None, budget=budget)
     end = time.perf_counter()
     timing = {"model_load": loaded - start, "read": read - loaded, "features": selection.feature_seconds,
               "total": end - start}
     report = to_dict(args.instance, model_path_arg(args.model), model, selection, timing)
+    report["feature_budget"] = budget  # CPU seconds for every step together (None: no limit)
     if args.format == "json":
         from asc.cli.output import print_json
 

@@ -677,7 +677,7 @@ def warm_up(steps: tuple[str, ...] | list[str] = STEP_NAMES) -> None:
 
 def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
                      step_timeout: float | None = None,
-                     memory_budget: int | None = None) -> FeatureResult:
+                     memory_budget: int | None = None, budget: float | None = None) -> FeatureResult:
     """Compute SATzilla's base feature steps of ``cnf``.
 
     Parameters
@@ -692,6 +692,13 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     memory_budget
         Bytes a step may allocate for its largest structure (the clause graph);
         default: half the memory available. A step that would need more gets ``memout``.
+    budget
+        CPU seconds all steps together may take (``None``: no limit; ``asc select``'s
+        ``--feature-budget``). Each step is limited to what the steps before it left
+        (and to ``step_timeout``): a step that would exceed it is cut (``timeout``, its
+        cost the time it ran), and the steps after a spent budget are not started
+        (``timeout``, cost 0). The evaluation charges a step that did not finish the
+        same way (its recorded cost), and the model decides without its values.
 
     Returns
     -------
@@ -702,10 +709,18 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     unknown = [s for s in steps if s not in FEATURE_STEPS]
     if unknown:
         raise ValueError(f"unknown feature steps {unknown}; expected some of {list(FEATURE_STEPS)}")
-    budget = default_memory_budget() if memory_budget is None else int(memory_budget)
+    mem_budget = default_memory_budget() if memory_budget is None else int(memory_budget)
     results: dict[str, StepResult] = {}
 
-    clock = _Clock(step_timeout)
+    spent = 0.0
+
+    def limit() -> float | None:
+        if budget is None:
+            return step_timeout
+        left = max(0.0, float(budget) - spent)
+        return left if step_timeout is None else min(step_timeout, left)
+
+    clock = _Clock(limit())
     try:
         pre_values, reduced, answer = _pre(cnf, clock)
         solved = answer is not None
@@ -713,17 +728,21 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     except _Timeout:
         pre_values, answer, pre_status = {}, None, "timeout"
     results["Pre"] = StepResult(pre_status, clock.elapsed(), pre_values if pre_status != "timeout" else {})
+    spent += results["Pre"].cost
     if pre_status == "timeout":
         for step in steps:
             if step != "Pre":
                 results[step] = StepResult("timeout", 0.0, {})
         return FeatureResult(results, answer)
 
-    groups: dict[str, Any] = {"Basic": _basic, "KLB": _klb, "CG": lambda r, c: _cg(r, c, budget)}
+    groups: dict[str, Any] = {"Basic": _basic, "KLB": _klb, "CG": lambda r, c: _cg(r, c, mem_budget)}
     for step in STEP_NAMES[1:]:
         if step not in steps:
             continue
-        clock = _Clock(step_timeout)
+        if budget is not None and spent >= budget:
+            results[step] = StepResult("timeout", 0.0, {})  # the budget is spent: not started
+            continue
+        clock = _Clock(limit())
         try:
             values = groups[step](reduced, clock)
             status = "presolved" if solved else "ok"
@@ -733,6 +752,7 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
             values, status = {}, "memout"
         results[step] = StepResult(status, clock.elapsed(),
                                    {k: _none_if_reserved(v) for k, v in values.items()})
+        spent += results[step].cost
     return FeatureResult(results, answer)
 
 

@@ -112,3 +112,52 @@ def test_the_fast_exit_commands_flush_everything_they_print(tmp_path, asc_exe, c
     bad = subprocess.run([*asc_exe, command, str(tmp_path / "missing.cnf")], capture_output=True, text=True,
                          timeout=600)
     assert bad.returncode == 2 and "asc: error:" in bad.stderr
+
+
+# -- the feature budget of asc select (issue 25, item 6) ------------------------------
+
+
+def test_a_spent_budget_cuts_the_step_running_and_starts_no_other() -> None:
+    from asc.features import compute_features
+    from asc.instances import parse_cnf
+
+    cnf = parse_cnf(b"p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
+    res = compute_features(cnf, budget=0.0)
+    assert res.steps["Pre"].status == "timeout"
+    assert {s: (r.status, r.cost, r.values) for s, r in res.steps.items() if s != "Pre"} == \
+        {s: ("timeout", 0.0, {}) for s in ("Basic", "KLB", "CG")}
+    assert {r.status for r in compute_features(cnf, budget=60.0).steps.values()} == {"ok"}
+
+
+def test_a_budget_too_small_for_cg_keeps_the_steps_before_it() -> None:
+    # the dense kconfig-like input: Pre, Basic and KLB take milliseconds, CG seconds
+    from asc.features import compute_features
+    from asc.features.generators import dense_clause_graph_cnf
+
+    res = compute_features(dense_clause_graph_cnf(8000, seed=1), budget=0.05)
+    before = [res.steps[s] for s in ("Pre", "Basic", "KLB")]
+    if any(r.status != "ok" for r in before):  # a machine this loaded cut earlier: the rule still holds
+        assert res.steps["CG"].status == "timeout"
+        return
+    assert res.steps["CG"].status == "timeout" and res.steps["CG"].values == {}
+    assert sum(r.cost for r in res.steps.values()) <= 0.05 + 0.5  # stopped at the next clock check
+
+
+def test_select_with_no_feature_budget_left_chooses_the_backup(run_cli) -> None:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "instances").rglob("*.cnf*"))
+    assert files, "no bundled instance"
+    result = run_cli("select", str(files[0]), "--feature-budget", "0", "--format", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["feature_budget"] == 0.0
+    if report["reason"] != "presolved":
+        assert report["reason"] == "backup" and report["feature_steps"]["Pre"]["status"] == "timeout"
+    unlimited = json.loads(run_cli("select", str(files[0]), "--feature-budget", "none", "--format", "json").out)
+    assert unlimited["feature_budget"] is None
+    assert {s["status"] for s in unlimited["feature_steps"].values()} <= {"ok", "presolved"}
+    default = json.loads(run_cli("select", str(files[0]), "--format", "json").out)
+    assert default["feature_budget"] == 1.0  # a tenth of the shipped model's 10 s cutoff
