@@ -475,20 +475,22 @@ def oriented_work(out_offsets, out, out_len, work):
 
 
 @njit(cache=True)
-def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out, out_len, fill):
-    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph.
+def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out):
+    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph, in one pass.
 
     Straight from the occurrence lists, once the degrees are known: a neighbour ``e``
     of ``c`` is kept when ``(degree[e], e) > (degree[c], c)``,
     so each edge is stored once and the two-way edge list is never built (a third of
     its memory). The usual orientation for triangle counting: every node keeps at most
-    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5). Without ``fill`` the count goes to ``out_len[c]``; with it the
-    neighbours go to ``out[out_offsets[c]:out_offsets[c+1]]``. ``stamp`` as in
-    :func:`clause_graph_degrees`.
+    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5).
+    ``out`` holds exactly one entry per edge (the degree pass counted them), so the
+    lists are written in clause order as found: ``out_offsets[lo]`` must be set (by
+    the previous range), and ``out_offsets[c + 1]`` is written for each clause; a
+    separate counting pass (a third scan of every neighbourhood) is not needed.
+    ``stamp`` as in :func:`clause_graph_degrees`.
     """
+    k = out_offsets[lo]
     for c in range(lo, hi):
-        k = out_offsets[c] if fill else 0
-        d = 0
         dc = degree[c]
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -497,12 +499,11 @@ def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree,
                 e = occ[j]
                 if stamp[e] != c:
                     stamp[e] = c
-                    if degree[e] > dc or (degree[e] == dc and e > c):
-                        if fill:
-                            out[k + d] = e
-                        d += 1
-        if not fill:
-            out_len[c] = d
+                    de = degree[e]
+                    if de > dc or (de == dc and e > c):
+                        out[k] = e
+                        k += 1
+        out_offsets[c + 1] = k
 
 
 @njit(cache=True)

@@ -353,12 +353,21 @@ def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | Non
     clock.check()
     occ_offsets, occ = _occurrence_lists(lits, offs, nvars, clock)
     var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars, occ_offsets, occ)
-    del occ_offsets, occ
     clock.check()
     n_vars, n_clauses = int(n_vars), int(n_clauses)
-    rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
-    del lits, offs, clause_active
-    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
+    assigned = (var_state == K.TRUE_VAL) | (var_state == K.FALSE_VAL)
+    if bool(clause_active.all()) and not bool(assigned.any()):
+        # Nothing propagated (most formulas): the reduced formula is the normalised one,
+        # clause for clause, and so are its occurrence lists. Keep both instead of a
+        # copy of each (memory at the peak) and a second build (time).
+        reduced = _Reduced(nvars, lits, offs, var_state, n_vars, n_clauses, occ_offsets=occ_offsets, occ=occ,
+                           used=used)
+    else:
+        del occ_offsets, occ
+        rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
+        reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
+    del lits, offs, clause_active, assigned
+    rlits, roffs = reduced.rlits, reduced.roffs
 
     # The original counts are the header's, unless the body has more (a header that
     # undercounts is a reader's warning; the body wins there as everywhere): a removed
@@ -585,20 +594,16 @@ def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degr
     occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     stamp.fill(-1)
-    out_len = np.zeros(n, dtype=np.int64)
     out_offsets = np.zeros(n + 1, dtype=np.int64)
-    no_out = np.zeros(0, dtype=np.int32)
+    # one entry per edge: the degree pass counted them, so the lists fill in one pass
+    out = np.empty(int(degree.sum()) // 2, dtype=np.int32)
+    # the orientation compares degrees of random clauses: int32 halves that array's cache footprint
+    degree32 = degree.astype(np.int32)
     for lo, hi in chunks:
-        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, no_out,
-                                out_len, False)
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree32, out_offsets, out)
         clock.check()
-    np.cumsum(out_len, out=out_offsets[1:])
-    out = np.empty(int(out_offsets[-1]), dtype=np.int32)
-    stamp.fill(-1)
-    for lo, hi in chunks:
-        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out,
-                                out_len, True)
-        clock.check()
+    del degree32
+    out_len = np.diff(out_offsets)
     # Work of node u in the oriented count: the out-lists of its out-neighbours.
     tri_work = np.empty(n, dtype=np.int64)
     K.oriented_work(out_offsets, out, out_len, tri_work)
