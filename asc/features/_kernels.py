@@ -72,6 +72,7 @@ def normalise_clauses(literals, offsets):
 
     SATzilla's reader does the same (a selection sort by ``|lit|`` that removes
     duplicates and flags a clause containing ``x`` and ``-x``). Duplicate clauses stay.
+    The whole formula at once; :func:`normalise_into` does it range by range.
 
     Returns
     -------
@@ -79,14 +80,24 @@ def normalise_clauses(literals, offsets):
         int32 literals and int64 offsets of the kept clauses, in file order.
     """
     nclauses = offsets.size - 1
-    # ``offsets`` may be a slice of a formula's offsets (the driver normalises in chunks)
     out = np.empty(offsets[nclauses] - offsets[0], dtype=np.int32)
     offs = np.empty(nclauses + 1, dtype=np.int64)
     offs[0] = 0
+    pos, kept = normalise_into(literals, offsets, 0, nclauses, out, offs, 0, 0)
+    return out[:pos].copy(), offs[:kept + 1].copy()
+
+
+@njit(cache=True)
+def normalise_into(literals, offsets, lo, hi, out, offs, pos, kept):
+    """:func:`normalise_clauses` of clauses lo..hi-1, appended to ``out``/``offs``.
+
+    ``out`` has room for every literal and ``offs`` for every clause (plus one), so the
+    driver normalises in clock-checked ranges into one pair of arrays, with no parts to
+    concatenate (which held the formula twice). ``pos``/``kept``: literals and clauses
+    written so far (``offs[kept] == pos``); returns the new pair.
+    """
     keys = np.empty(0, dtype=np.int64)
-    kept = 0
-    pos = 0
-    for c in range(nclauses):
+    for c in range(lo, hi):
         start = offsets[c]
         end = offsets[c + 1]
         k = end - start
@@ -124,7 +135,7 @@ def normalise_clauses(literals, offsets):
         pos += n
         kept += 1
         offs[kept] = pos
-    return out[:pos].copy(), offs[:kept + 1].copy()
+    return pos, kept
 
 
 @njit(cache=True)

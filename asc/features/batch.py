@@ -162,8 +162,10 @@ def extract_one(instance_id: str, path: str, steps: tuple[str, ...],
     notes = [str(w.message) for w in caught]
     digest = instance_hash(cnf)
     row = InstanceFeatures(instance_id, path, None, tuple(notes), digest, read_seconds)
+    holder = [cnf]
+    del cnf  # compute_features frees the file's arrays once Pre has normalised them
     try:
-        result = compute_features(cnf, steps=steps, step_timeout=step_timeout)
+        result = compute_features(holder.pop(), steps=steps, step_timeout=step_timeout)
     except MemoryError:
         return replace(row, steps={s: ("memout", math.nan, {}) for s in steps})
     except Exception as exc:  # a bug of ours must not lose the batch: record it as a crash
