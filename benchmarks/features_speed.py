@@ -17,6 +17,12 @@ time is what other load disturbs least), best of ``--repeat`` runs for the reade
   count CG used before (up to ``--dense-exact-up-to`` clauses), the relative error of
   the clustering columns, and how soon ``--step-timeout`` stops the largest.
 
+* whole processes against gbdc (``--whole-only`` for just these): ``asc features`` with
+  Pre+Basic+KLB and with all four groups against gbdc's ``extract_base_features``, on a
+  3-clause file (start-up) and random 3-CNF at 1e5, 3e5 and 1e6 variables, CPU and peak
+  RSS ratios printed, and the first ``asc select`` after a fresh install (an empty
+  ``NUMBA_CACHE_DIR``).
+
 Numba compilation is excluded from every figure (kernels are loaded before timing)
 and reported separately: compiling from scratch in a subprocess with an empty cache,
 and loading from the on-disk cache.

@@ -18,7 +18,7 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_format_option, at_least
+    from asc.cli.options import add_format_option, at_least, budget_seconds
 
     p = sub.add_parser(
         "select", help="choose the algorithm for a CNF instance with a trained model",
@@ -40,14 +40,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "training cutoff, 1 s for the shipped model; 'none': no limit)")
     p.set_defaults(func=run)
 
-
-def budget_seconds(text: str) -> float | str | None:
-    """``--feature-budget``: seconds (0 or more), ``none`` (no limit) or ``model`` (the model's default)."""
-    if text.strip().lower() in ("none", "model"):
-        return None if text.strip().lower() == "none" else "model"
-    from asc.cli.options import step_seconds
-
-    return step_seconds(text)
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
