@@ -1,7 +1,5 @@
 """``python -m asc`` runs the command line."""
 
-import sys
+from asc.cli.main import console
 
-from asc.cli.main import main
-
-sys.exit(main())
+console()

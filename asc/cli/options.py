@@ -83,6 +83,14 @@ def step_seconds(text: str) -> float:
     return value
 
 
+def budget_seconds(text: str) -> float | str | None:
+    """A feature budget: seconds (finite, 0 or more), ``none`` (no limit) or ``model`` (the model's default)."""
+    word = text.strip().lower()
+    if word in ("none", "model"):
+        return None if word == "none" else "model"
+    return step_seconds(text)
+
+
 def par_factor(text: str) -> float:
     """A PAR penalty factor: a finite number, at least 1 (PAR1, PAR10...)."""
     value = _finite(text)

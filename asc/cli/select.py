@@ -18,7 +18,7 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from asc.cli.options import add_format_option, at_least
+    from asc.cli.options import add_format_option, at_least, budget_seconds
 
     p = sub.add_parser(
         "select", help="choose the algorithm for a CNF instance with a trained model",
@@ -34,7 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain", action="store_true",
                    help="also show the features that mattered (model importance, this instance's values)")
     p.add_argument("--top", type=at_least(1), default=10, metavar="N", help="features shown by --explain (default 10)")
+    p.add_argument("--feature-budget", type=budget_seconds, default="model", metavar="S",
+                   help="CPU seconds all feature steps together may take; a step that would exceed what is "
+                        "left is cut and the model decides without it (default: a tenth of the model's "
+                        "training cutoff, 1 s for the shipped model; 'none': no limit)")
     p.set_defaults(func=run)
+
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:
@@ -130,12 +135,16 @@ def run(args: argparse.Namespace) -> int:
     cnf = read_instance(args.instance)
     check_model_steps(model, cnf, args.model)
     read = time.perf_counter()
+    from asc.models.deploy import default_feature_budget
+
+    budget = default_feature_budget(model) if args.feature_budget == "model" else args.feature_budget
     selection = select_instance(model, cnf, step_timeout=args.step_timeout,
-                                explain_top=args.top if args.explain else None)
+                                explain_top=args.top if args.explain else None, budget=budget)
     end = time.perf_counter()
     timing = {"model_load": loaded - start, "read": read - loaded, "features": selection.feature_seconds,
               "total": end - start}
     report = to_dict(args.instance, model_path_arg(args.model), model, selection, timing)
+    report["feature_budget"] = budget  # CPU seconds for every step together (None: no limit)
     if args.format == "json":
         from asc.cli.output import print_json
 

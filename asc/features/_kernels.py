@@ -20,7 +20,7 @@ Conventions shared by all kernels:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from asc.instances._jit import njit
 
 RESERVED = -512.0
 EPSILON = 1e-10  # SATzilla's global.h; used where it compares doubles
@@ -36,11 +36,43 @@ IRRELEVANT = 3
 
 
 @njit(cache=True)
+def _heap_sort(keys, k):
+    """Sort ``keys[:k]`` in place, in O(k log k) whatever the order.
+
+    Not ``np.sort``: Numba's sort and the slice assignment it needs compile for about
+    2.5 CPU-s on the first run after an install, this loop in a few hundredths.
+    """
+    for start in range(k // 2 - 1, -1, -1):
+        _sift_down(keys, start, k)
+    for end in range(k - 1, 0, -1):
+        keys[0], keys[end] = keys[end], keys[0]
+        _sift_down(keys, 0, end)
+
+
+@njit(cache=True)
+def _sift_down(keys, root, end):
+    """Move ``keys[root]`` down the max-heap ``keys[:end]`` to its place."""
+    v = keys[root]
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            break
+        if child + 1 < end and keys[child + 1] > keys[child]:
+            child += 1
+        if keys[child] <= v:
+            break
+        keys[root] = keys[child]
+        root = child
+    keys[root] = v
+
+
+@njit(cache=True)
 def normalise_clauses(literals, offsets):
     """Sort each clause by variable, drop repeated literals, drop tautologies.
 
     SATzilla's reader does the same (a selection sort by ``|lit|`` that removes
     duplicates and flags a clause containing ``x`` and ``-x``). Duplicate clauses stay.
+    The whole formula at once; :func:`normalise_into` does it range by range.
 
     Returns
     -------
@@ -48,14 +80,24 @@ def normalise_clauses(literals, offsets):
         int32 literals and int64 offsets of the kept clauses, in file order.
     """
     nclauses = offsets.size - 1
-    # ``offsets`` may be a slice of a formula's offsets (the driver normalises in chunks)
     out = np.empty(offsets[nclauses] - offsets[0], dtype=np.int32)
     offs = np.empty(nclauses + 1, dtype=np.int64)
     offs[0] = 0
+    pos, kept = normalise_into(literals, offsets, 0, nclauses, out, offs, 0, 0)
+    return out[:pos].copy(), offs[:kept + 1].copy()
+
+
+@njit(cache=True)
+def normalise_into(literals, offsets, lo, hi, out, offs, pos, kept):
+    """:func:`normalise_clauses` of clauses lo..hi-1, appended to ``out``/``offs``.
+
+    ``out`` has room for every literal and ``offs`` for every clause (plus one), so the
+    driver normalises in clock-checked ranges into one pair of arrays, with no parts to
+    concatenate (which held the formula twice). ``pos``/``kept``: literals and clauses
+    written so far (``offs[kept] == pos``); returns the new pair.
+    """
     keys = np.empty(0, dtype=np.int64)
-    kept = 0
-    pos = 0
-    for c in range(nclauses):
+    for c in range(lo, hi):
         start = offsets[c]
         end = offsets[c + 1]
         k = end - start
@@ -73,7 +115,7 @@ def normalise_clauses(literals, offsets):
                     j -= 1
                 keys[j + 1] = v
         else:
-            keys[:k] = np.sort(keys[:k])
+            _heap_sort(keys, k)
         tautology = False
         n = 0
         last = np.int64(-1)
@@ -93,7 +135,7 @@ def normalise_clauses(literals, offsets):
         pos += n
         kept += 1
         offs[kept] = pos
-    return out[:pos].copy(), offs[:kept + 1].copy()
+    return pos, kept
 
 
 @njit(cache=True)
@@ -444,20 +486,22 @@ def oriented_work(out_offsets, out, out_len, work):
 
 
 @njit(cache=True)
-def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out, out_len, fill):
-    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph.
+def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out):
+    """The out-neighbours of clauses lo..hi-1 in the degree-oriented clause graph, in one pass.
 
     Straight from the occurrence lists, once the degrees are known: a neighbour ``e``
     of ``c`` is kept when ``(degree[e], e) > (degree[c], c)``,
     so each edge is stored once and the two-way edge list is never built (a third of
     its memory). The usual orientation for triangle counting: every node keeps at most
-    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5). Without ``fill`` the count goes to ``out_len[c]``; with it the
-    neighbours go to ``out[out_offsets[c]:out_offsets[c+1]]``. ``stamp`` as in
-    :func:`clause_graph_degrees`.
+    O(sqrt(edges)) out-neighbours, which bounds the count's work by O(edges ** 1.5).
+    ``out`` holds exactly one entry per edge (the degree pass counted them), so the
+    lists are written in clause order as found: ``out_offsets[lo]`` must be set (by
+    the previous range), and ``out_offsets[c + 1]`` is written for each clause; a
+    separate counting pass (a third scan of every neighbourhood) is not needed.
+    ``stamp`` as in :func:`clause_graph_degrees`.
     """
+    k = out_offsets[lo]
     for c in range(lo, hi):
-        k = out_offsets[c] if fill else 0
-        d = 0
         dc = degree[c]
         for i in range(roffs[c], roffs[c + 1]):
             lit = rlits[i]
@@ -466,12 +510,11 @@ def clause_graph_oriented(rlits, roffs, occ_offsets, occ, lo, hi, stamp, degree,
                 e = occ[j]
                 if stamp[e] != c:
                     stamp[e] = c
-                    if degree[e] > dc or (degree[e] == dc and e > c):
-                        if fill:
-                            out[k + d] = e
-                        d += 1
-        if not fill:
-            out_len[c] = d
+                    de = degree[e]
+                    if de > dc or (de == dc and e > c):
+                        out[k] = e
+                        k += 1
+        out_offsets[c + 1] = k
 
 
 @njit(cache=True)

@@ -10,7 +10,8 @@ Two empty fingerprints have similarity 0, as in RDKit.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from asc.instances._jit import njit  # noqa: I001 - loads Numba the asc way first
+from numba import types
 from numba.extending import intrinsic
 
 

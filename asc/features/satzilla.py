@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 
 from asc.features import _kernels as K
+from asc.instances._jit import compile_seconds
 from asc.instances.cnf import CNF
 
 STEP_NAMES = ("Pre", "Basic", "KLB", "CG")
@@ -242,14 +243,21 @@ class _Reduced:
 
 
 class _Clock:
-    """CPU-time budget of one group."""
+    """CPU-time budget of one group, compilation of kernels excluded.
+
+    A kernel compiles once per installation (then it loads from Numba's cache): the
+    first run after an install must neither report that as the step's cost nor time
+    the step out for it, so the CPU time spent compiling while the clock runs
+    (:func:`asc.instances._jit.compile_seconds`) is not counted.
+    """
 
     def __init__(self, limit: float | None) -> None:
         self.start = time.process_time()
+        self.compiled = compile_seconds()
         self.limit = limit
 
     def elapsed(self) -> float:
-        return time.process_time() - self.start
+        return max(0.0, time.process_time() - self.start - (compile_seconds() - self.compiled))
 
     def check(self) -> None:
         if self.limit is not None and self.elapsed() > self.limit:
@@ -289,18 +297,25 @@ def _clause_chunks(offs: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _normalise(cnf: CNF, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`K.normalise_clauses` over clause ranges, with the clock checked between them."""
-    chunks = _clause_chunks(cnf.offsets)
-    if len(chunks) <= 1:
-        return K.normalise_clauses(cnf.literals, cnf.offsets)
-    lit_parts, off_parts, shift = [], [np.zeros(1, np.int64)], 0
-    for lo, hi in chunks:
-        lits, offs = K.normalise_clauses(cnf.literals, cnf.offsets[lo:hi + 1])
-        lit_parts.append(lits)
-        off_parts.append(offs[1:] + shift)
-        shift += int(offs[-1])
+    """:func:`K.normalise_into` over clause ranges into one pair of arrays, the clock checked between.
+
+    The arrays are trimmed (a copy) only when clauses or literals were dropped: most
+    formulas have no tautology and no repeated literal, and then the formula is never
+    held twice here.
+    """
+    ncl = cnf.offsets.size - 1
+    out = np.empty(int(cnf.offsets[-1] - cnf.offsets[0]), dtype=np.int32)
+    offs = np.empty(ncl + 1, dtype=np.int64)
+    offs[0] = 0
+    pos, kept = 0, 0
+    for lo, hi in _clause_chunks(cnf.offsets):
+        pos, kept = (int(x) for x in K.normalise_into(cnf.literals, cnf.offsets, lo, hi, out, offs, pos, kept))
         clock.check()
-    return np.concatenate(lit_parts), np.concatenate(off_parts)
+    if pos < out.size:
+        out = out[:pos].copy()
+    if kept < ncl:
+        offs = offs[:kept + 1].copy()
+    return out, offs
 
 
 def _occurrence_lists(lits: np.ndarray, offs: np.ndarray, nvars: int,
@@ -345,12 +360,21 @@ def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | Non
     clock.check()
     occ_offsets, occ = _occurrence_lists(lits, offs, nvars, clock)
     var_state, clause_active, n_vars, n_clauses, consistent = K.unit_propagate(lits, offs, nvars, occ_offsets, occ)
-    del occ_offsets, occ
     clock.check()
     n_vars, n_clauses = int(n_vars), int(n_clauses)
-    rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
-    del lits, offs, clause_active
-    reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
+    assigned = (var_state == K.TRUE_VAL) | (var_state == K.FALSE_VAL)
+    if bool(clause_active.all()) and not bool(assigned.any()):
+        # Nothing propagated (most formulas): the reduced formula is the normalised one,
+        # clause for clause, and so are its occurrence lists. Keep both instead of a
+        # copy of each (memory at the peak) and a second build (time).
+        reduced = _Reduced(nvars, lits, offs, var_state, n_vars, n_clauses, occ_offsets=occ_offsets, occ=occ,
+                           used=used)
+    else:
+        del occ_offsets, occ
+        rlits, roffs = K.reduced_formula(lits, offs, var_state, clause_active)
+        reduced = _Reduced(nvars, rlits, roffs, var_state, n_vars, n_clauses, used=used)
+    del lits, offs, clause_active, assigned
+    rlits, roffs = reduced.rlits, reduced.roffs
 
     # The original counts are the header's, unless the body has more (a header that
     # undercounts is a reader's warning; the body wins there as everywhere): a removed
@@ -378,15 +402,26 @@ def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | Non
 def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
     size, pos, *_ = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
+    # In place, one float array per clause at a time (not the five temporaries of the
+    # expression): on 4 million clauses that is 35 MB at the peak instead of 170 MB.
+    sizef = size.astype(np.float64)
+    balance = pos.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        balance = np.where(size > 0, 2.0 * np.abs(0.5 - pos / (pos.astype(np.float64) + (size - pos))),
-                           K.RESERVED)
-        size_norm = size / np.float64(nv)
+        np.divide(balance, sizef, out=balance)  # pos / (pos + neg)
+        np.subtract(0.5, balance, out=balance)
+        np.abs(balance, out=balance)
+        balance *= 2.0
+    balance[size == 0] = K.RESERVED
     values: dict[str, float] = {"vars_clauses_ratio": math.nan if nv == 0 else _ratio(nv, nc)}
     _write_stats(values, "POSNEG_RATIO_CLAUSE", balance)
     values["POSNEG_RATIO_CLAUSE_entropy"] = float(K.entropy_binned(balance, 100, 1))
-    _write_stats(values, "VCG_CLAUSE", size_norm)
-    values["VCG_CLAUSE_entropy"] = float(K.entropy_counts(size.astype(np.float64), nv + 1))
+    del balance
+    size_entropy = float(K.entropy_counts(sizef, nv + 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sizef /= np.float64(nv)  # the clause side of the variable-clause graph
+    _write_stats(values, "VCG_CLAUSE", sizef)
+    del sizef
+    values["VCG_CLAUSE_entropy"] = size_entropy
     if nv == 0:
         values["UNARY"] = values["BINARYp"] = values["TRINARYp"] = math.nan
     else:
@@ -577,20 +612,16 @@ def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degr
     occ_offsets, occ = r.occurrences(clock)
     n = r.n_active_clauses
     stamp.fill(-1)
-    out_len = np.zeros(n, dtype=np.int64)
     out_offsets = np.zeros(n + 1, dtype=np.int64)
-    no_out = np.zeros(0, dtype=np.int32)
+    # one entry per edge: the degree pass counted them, so the lists fill in one pass
+    out = np.empty(int(degree.sum()) // 2, dtype=np.int32)
+    # the orientation compares degrees of random clauses: int32 halves that array's cache footprint
+    degree32 = degree.astype(np.int32)
     for lo, hi in chunks:
-        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, no_out,
-                                out_len, False)
+        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree32, out_offsets, out)
         clock.check()
-    np.cumsum(out_len, out=out_offsets[1:])
-    out = np.empty(int(out_offsets[-1]), dtype=np.int32)
-    stamp.fill(-1)
-    for lo, hi in chunks:
-        K.clause_graph_oriented(r.rlits, r.roffs, occ_offsets, occ, lo, hi, stamp, degree, out_offsets, out,
-                                out_len, True)
-        clock.check()
+    del degree32
+    out_len = np.diff(out_offsets)
     # Work of node u in the oriented count: the out-lists of its out-neighbours.
     tri_work = np.empty(n, dtype=np.int64)
     K.oriented_work(out_offsets, out, out_len, tri_work)
@@ -626,19 +657,50 @@ def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray) -> No
 
 
 def default_memory_budget() -> int:
-    """Bytes a group may hold at once: half the memory available now (at least 256 MiB)."""
-    try:
-        import psutil
+    """Bytes a group may hold at once: half the memory available now (at least 256 MiB).
 
-        available = int(psutil.virtual_memory().available)
-    except Exception:  # no psutil or no /proc: assume a small machine
-        available = 2 << 30
+    Read from ``/proc/meminfo`` where there is one (importing psutil costs 0.04 CPU-s
+    on every start-up), else from psutil; a small machine is assumed without either.
+    """
+    available = None
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            import psutil
+
+            available = int(psutil.virtual_memory().available)
+        except Exception:  # no psutil either: assume a small machine
+            available = 2 << 30
     return max(256 << 20, available // 2)
+
+
+#: The formula every warm-up computes on: three clauses, no unit, not decided by Pre.
+_WARM_UP_DIMACS = b"p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n"
+
+
+def warm_up(steps: tuple[str, ...] | list[str] = STEP_NAMES) -> None:
+    """Load (or, after an install, compile) the kernels of ``steps`` before anything is timed.
+
+    Only the kernels the steps run on a small formula are touched, so a caller that
+    needs ``Pre`` alone does not load CG's. Kernels of rarer paths (dense clause graphs)
+    load when first used; their compilation, if any, is never counted (``_Clock``).
+    """
+    from asc.instances import parse_cnf
+
+    cnf = parse_cnf(_WARM_UP_DIMACS, "<warm-up>")
+    compute_features(cnf, [s for s in steps if s in FEATURE_STEPS], memory_budget=256 << 20)
 
 
 def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
                      step_timeout: float | None = None,
-                     memory_budget: int | None = None) -> FeatureResult:
+                     memory_budget: int | None = None, budget: float | None = None) -> FeatureResult:
     """Compute SATzilla's base feature steps of ``cnf``.
 
     Parameters
@@ -653,6 +715,13 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     memory_budget
         Bytes a step may allocate for its largest structure (the clause graph);
         default: half the memory available. A step that would need more gets ``memout``.
+    budget
+        CPU seconds all steps together may take (``None``: no limit; ``asc select``'s
+        ``--feature-budget``). Each step is limited to what the steps before it left
+        (and to ``step_timeout``): a step that would exceed it is cut (``timeout``, its
+        cost the time it ran), and the steps after a spent budget are not started
+        (``timeout``, cost 0). The evaluation charges a step that did not finish the
+        same way (its recorded cost), and the model decides without its values.
 
     Returns
     -------
@@ -663,10 +732,18 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     unknown = [s for s in steps if s not in FEATURE_STEPS]
     if unknown:
         raise ValueError(f"unknown feature steps {unknown}; expected some of {list(FEATURE_STEPS)}")
-    budget = default_memory_budget() if memory_budget is None else int(memory_budget)
+    mem_budget = default_memory_budget() if memory_budget is None else int(memory_budget)
     results: dict[str, StepResult] = {}
 
-    clock = _Clock(step_timeout)
+    spent = 0.0
+
+    def limit() -> float | None:
+        if budget is None:
+            return step_timeout
+        left = max(0.0, float(budget) - spent)
+        return left if step_timeout is None else min(step_timeout, left)
+
+    clock = _Clock(limit())
     try:
         pre_values, reduced, answer = _pre(cnf, clock)
         solved = answer is not None
@@ -674,17 +751,24 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
     except _Timeout:
         pre_values, answer, pre_status = {}, None, "timeout"
     results["Pre"] = StepResult(pre_status, clock.elapsed(), pre_values if pre_status != "timeout" else {})
+    spent += results["Pre"].cost
+    # Pre normalised the formula into its own arrays: a caller that kept no reference
+    # to ``cnf`` (the batch extractor) gets the file's arrays freed here.
+    del cnf
     if pre_status == "timeout":
         for step in steps:
             if step != "Pre":
                 results[step] = StepResult("timeout", 0.0, {})
         return FeatureResult(results, answer)
 
-    groups: dict[str, Any] = {"Basic": _basic, "KLB": _klb, "CG": lambda r, c: _cg(r, c, budget)}
+    groups: dict[str, Any] = {"Basic": _basic, "KLB": _klb, "CG": lambda r, c: _cg(r, c, mem_budget)}
     for step in STEP_NAMES[1:]:
         if step not in steps:
             continue
-        clock = _Clock(step_timeout)
+        if budget is not None and spent >= budget:
+            results[step] = StepResult("timeout", 0.0, {})  # the budget is spent: not started
+            continue
+        clock = _Clock(limit())
         try:
             values = groups[step](reduced, clock)
             status = "presolved" if solved else "ok"
@@ -694,6 +778,7 @@ def compute_features(cnf: CNF, steps: tuple[str, ...] | list[str] = STEP_NAMES,
             values, status = {}, "memout"
         results[step] = StepResult(status, clock.elapsed(),
                                    {k: _none_if_reserved(v) for k, v in values.items()})
+        spent += results[step].cost
     return FeatureResult(results, answer)
 
 

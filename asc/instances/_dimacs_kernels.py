@@ -8,7 +8,7 @@ a file:line message. Keeping them free of strings keeps them fast and cacheable.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from asc.instances._jit import njit
 
 # Error codes returned by the kernels (0 = fine), shared with the NumPy engine.
 from asc.instances._dimacs_codes import (  # noqa: E402,F401

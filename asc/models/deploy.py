@@ -96,7 +96,8 @@ class Selection:
     steps
         Step name -> :class:`StepOutcome`, in computation order.
     feature_seconds
-        Wall-clock seconds spent computing the features (reading excluded).
+        Wall-clock seconds spent computing the features (reading, loading the kernels
+        and compiling them after an install excluded).
     features
         The model's features -> this instance's values (NaN where missing).
     plan
@@ -154,6 +155,25 @@ def feature_steps_of(model: SelectionModel, instance: Any = None) -> tuple[str, 
     return steps
 
 
+#: The share of a model's training cutoff ``asc select`` spends on features by default.
+FEATURE_BUDGET_SHARE = 0.1
+
+
+def default_feature_budget(model: SelectionModel) -> float | None:
+    """CPU seconds ``asc select`` spends on features unless told: a tenth of the training cutoff.
+
+    Why a share of the cutoff: the evaluation charges feature time against the same
+    cutoff the solvers run under, so a selection that spends more than a small part of
+    it on features loses what the better choice gains (the default model's cutoff is
+    10 s: 1 s of features). ``None`` (no limit) for models without a cutoff (quality
+    scenarios), whose costs are not times.
+    """
+    cutoff = model.info.cutoff
+    if cutoff is None or not math.isfinite(cutoff) or cutoff <= 0:
+        return None
+    return FEATURE_BUDGET_SHARE * float(cutoff)
+
+
 def _failed_result(steps: tuple[str, ...], status: str) -> Any:
     """A feature result in which every step ended with ``status`` and gave no values."""
     from types import SimpleNamespace
@@ -163,7 +183,7 @@ def _failed_result(steps: tuple[str, ...], status: str) -> Any:
 
 
 def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None = None,
-                    explain_top: int | None = None) -> Selection:
+                    explain_top: int | None = None, budget: float | None = None) -> Selection:
     """Compute ``model``'s feature steps on ``cnf`` and decide (see the module docstring).
 
     Parameters
@@ -178,6 +198,11 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
         Seconds each feature step may take (None: no limit).
     explain_top
         If given, attach an :class:`Explanation` with this many features.
+    budget
+        CPU seconds all feature steps together may take (None: no limit; CNF steps
+        only): a step that would exceed what is left is cut and counts as failed, so
+        the policy's rule decides without it (the backup when ``Pre`` was cut, else the
+        selector with the cut step's features imputed), as the evaluation charges it.
     """
     import numpy as np
 
@@ -194,20 +219,26 @@ def select_instance(model: SelectionModel, cnf: Any, step_timeout: float | None 
             from asc.features.qsar_meta import FEATURE_STEPS
             from asc.features.qsar_meta import compute_qsar_features as compute
 
-            def compute_features(dataset, steps, step_timeout):  # noqa: ARG001 - QSAR steps have no time limit
+            def compute_features(dataset, steps, step_timeout, budget=None):  # noqa: ARG001 - no time limit
                 return compute(dataset, steps)
         else:
             from asc.features import FEATURE_STEPS, compute_features
+            from asc.features.satzilla import warm_up
 
-        start = time.perf_counter()
+            # the kernels of these steps only, loaded (compiled after an install) before any timing
+            warm_up(steps)
+        from asc.instances._jit import compile_seconds
+
+        start, compiled = time.perf_counter(), compile_seconds()
         try:
-            result = compute_features(cnf, steps=steps, step_timeout=step_timeout)
+            result = compute_features(cnf, steps=steps, step_timeout=step_timeout, budget=budget)
         except MemoryError:
             result = _failed_result(steps, "memout")
         except Exception as exc:  # noqa: BLE001 - a failure of ours must still give an answer: the backup
             log.warning("feature computation crashed (%s: %s); using the backup solver", type(exc).__name__, exc)
             result = _failed_result(steps, "crash")
-        seconds = time.perf_counter() - start
+        # compiling a kernel of a rarer path (once per install) is not feature cost either
+        seconds = max(0.0, time.perf_counter() - start - (compile_seconds() - compiled))
         for name, step in result.steps.items():
             outcomes[name] = StepOutcome(str(step.status), float(step.cost))
             if step.status in policy.FINISHED:
