@@ -15,6 +15,15 @@ Families (generated with cnfgen, seeded, into ``--work``):
   within a 5 s cutoff, and because random formulas are known to prefer settings far
   from an industrial solver's defaults (less inprocessing, other restart and
   mode-switching policies); it is the family of the issue's hand-made measurement.
+* ``h2-nN``: random 3-CNF with a *2-hidden* planted assignment at the threshold ratio
+  (n = N, m = round(4.26 N)): every clause is satisfied by a seeded random assignment
+  and by its complement (Achlioptas, Jia and Moore, "Hiding satisfying assignments",
+  AAAI 2005), so every formula is satisfiable without a solver's pre-screen (which
+  would bias the family towards what that solver finds fast) and without the
+  majority-vote bias of plainly planted formulas. CaDiCaL 1.9.5 with the same space.
+  Chosen because the default's runtime grows steeply with n here while a solver run as
+  a local-search engine (stable mode only, long random-walk phases: options of the
+  space) stays fast: at n = 650 the default times out at 5 s on part of the family.
 * ``rand3-n250-minisat``: the same instances, MiniSat 2.2 through python-sat with the
   wrapper's ``phase`` parameter only: a one-parameter space, a floor to compare with.
 
@@ -62,10 +71,40 @@ def generate(folder: Path, n: int, m: int, seeds: range) -> Path:
     return folder
 
 
+def planted_2hidden(n: int, m: int, seed: int) -> str:
+    """A 2-hidden planted 3-CNF (DIMACS text): uniform clauses kept when the hidden assignment
+    satisfies one or two of their literals (so its complement satisfies them too)."""
+    import random
+
+    rng = random.Random(seed)
+    hidden = [rng.random() < 0.5 for _ in range(n)]
+    clauses: list[list[int]] = []
+    while len(clauses) < m:
+        vs = rng.sample(range(1, n + 1), 3)
+        clause = [v if rng.random() < 0.5 else -v for v in vs]
+        true = sum((lit > 0) == hidden[abs(lit) - 1] for lit in clause)
+        if 0 < true < 3:
+            clauses.append(clause)
+    return f"c 2-hidden planted 3-SAT n={n} m={m} seed={seed}\np cnf {n} {m}\n" + "".join(
+        " ".join(map(str, c)) + " 0\n" for c in clauses)
+
+
+def generate_planted(folder: Path, n: int, seeds: range) -> Path:
+    """2-hidden planted formulas at ratio 4.26, one file per seed, written once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    m = round(4.26 * n)
+    for s in seeds:
+        path = folder / f"h2-n{n}-m{m}-s{s}.cnf"
+        if not path.exists():
+            path.write_text(planted_2hidden(n, m, s))
+    return folder
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--budgets", default="300,900,1800", help="seconds of search, comma-separated")
-    ap.add_argument("--families", default="rand3-n250,rand3-n250-minisat")
+    ap.add_argument("--families", default="rand3-n250,rand3-n250-minisat,h2-n650",
+                    help="comma-separated; h2-nN for any N (planted family of that size)")
     ap.add_argument("--train", type=int, default=20)
     ap.add_argument("--test", type=int, default=20)
     ap.add_argument("--cutoff", type=float, default=5.0)
@@ -74,13 +113,16 @@ def main() -> int:
     ap.add_argument("--work", default=str(ROOT / ".bench-configuration"))
     args = ap.parse_args()
     work = Path(args.work)
-    train = generate(work / "rand3-n250" / "train", 250, 1065, range(1, 1 + args.train))
-    test = generate(work / "rand3-n250" / "test", 250, 1065, range(1001, 1001 + args.test))
+    rand = (generate(work / "rand3-n250" / "train", 250, 1065, range(1, 1 + args.train)),
+            generate(work / "rand3-n250" / "test", 250, 1065, range(1001, 1001 + args.test)))
     (work / "minisat.toml").write_text(MINISAT)
-    families = {
-        "rand3-n250": (ROOT / "portfolios" / "cadical195-space.toml", "cadical195-space"),
-        "rand3-n250-minisat": (work / "minisat.toml", "minisat22-phase"),
-    }
+    cadical = (ROOT / "portfolios" / "cadical195-space.toml", "cadical195-space")
+    families = {"rand3-n250": (*cadical, *rand), "rand3-n250-minisat": (work / "minisat.toml", "minisat22-phase", *rand)}
+    for family in args.families.split(","):
+        if family.startswith("h2-n"):
+            n = int(family[4:])
+            families[family] = (*cadical, generate_planted(work / family / "train", n, range(1, 1 + args.train)),
+                                generate_planted(work / family / "test", n, range(1001, 1001 + args.test)))
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     print(f"# configuration benchmark: cutoff {args.cutoff:g} s, {args.train} training / {args.test} test instances, "
           f"jobs {args.jobs}, load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
@@ -88,7 +130,7 @@ def main() -> int:
           "speedup geomean | median | faster | solved default / configured |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for family in args.families.split(","):
-        portfolio, algorithm = families[family]
+        portfolio, algorithm, train, test = families[family]
         for budget in (float(b) for b in args.budgets.split(",")):
             out = work / family / f"{budget:g}"
             out.mkdir(parents=True, exist_ok=True)

@@ -218,6 +218,8 @@ def _hydra(args: argparse.Namespace, algorithm: Any, train: list, test: list, st
         data["validation"] = {k: (round(x, 6) if isinstance(x, float) and math.isfinite(x) else x)
                               for k, x in v.items()}
         data["validation"]["member_par10"] = [round(x, 6) for x in v["member_par10"]]
+    data["selector"] = _hydra_selector(args, algorithm, res, names, train, test, store, repeats, jobs, out,
+                                       data["validation"])
     h = data["hydra"]
     comments = [f"asc configure --hydra {args.hydra} --algorithm {algorithm.name} --portfolio {args.portfolio} "
                 f"--instances {args.instances} --budget {args.budget:g} --cutoff-time {args.cutoff_time:g} "
@@ -229,7 +231,15 @@ def _hydra(args: argparse.Namespace, algorithm: Any, train: list, test: list, st
         comments.append(f"held-out ({v['instances']} instances): PAR10 default {v['default_par10']}, best single "
                         f"member (hydra{v['best_single_member']}) {v['best_single_par10']}, members' virtual best "
                         f"{v['members_vbs_par10']}")
-    desc = f"Hydra portfolio of {algorithm.name}: train a selector over it with asc collect + asc train"
+    sel = data["selector"]
+    if sel is not None:
+        comments.append(f"selector {sel['selector']} (chosen by cross-validation on the training instances), "
+                        f"model {sel['model']}" + (f"; held-out PAR10 {sel['held_out_par10']} charged its feature "
+                                                   f"cost, solved {sel['held_out_solved']}"
+                                                   if sel.get("held_out_par10") is not None else ""))
+    desc = (f"Hydra portfolio of {algorithm.name}, with a selector over it beside this file"
+            if sel is not None else f"Hydra portfolio of {algorithm.name}: train a selector over it with asc "
+            "collect + asc train")
     write_result(out, portfolio_text(algorithm, {}, comments, desc, members=list(zip(names, res.members))))
     state.save(result=None, elapsed=max(state.elapsed, args.budget))
     if args.format == "json":
@@ -246,8 +256,57 @@ def _hydra(args: argparse.Namespace, algorithm: Any, train: list, test: list, st
             v = data["validation"]
             print(f"  held-out, {v['instances']} instances: PAR10 default {v['default_par10']}, best single member "
                   f"{v['best_single_par10']}, members' virtual best {v['members_vbs_par10']}")
-        print(f"  wrote {out} (selector: asc collect --portfolio {out} ..., then asc train)")
+        sel = data["selector"]
+        if sel is not None:
+            print(f"  selector {sel['selector']} (cross-validated training PAR10 "
+                  f"{sel['cv_par10'][sel['selector']]}), model {sel['model']}")
+            if sel.get("held_out_par10") is not None:
+                print(f"  held-out: selector PAR10 {sel['held_out_par10']} (feature cost "
+                      f"{sel['held_out_feature_cost']} s per instance included), solved {sel['held_out_solved']}; "
+                      f"choices {sel['held_out_choices']}")
+        print(f"  wrote {out}")
     return 0
+
+
+def _hydra_selector(args: argparse.Namespace, algorithm: Any, res: Any, names: list[str], train: list,
+                    test: list, store: Any, repeats: int, jobs: int, out: Any,
+                    validation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Choose, fit and save a selector over Hydra's members, and charge it on the held-out instances.
+
+    See :mod:`asc.configuration.hydra_selector`. One member leaves nothing to select
+    (``None``). The model is saved beside the result (``RESULT.selector.skops``).
+    """
+    if len(names) < 2:
+        return None
+    from asc.configuration.configs import with_configuration
+    from asc.configuration.hydra_selector import choose_selector, features_of, held_out, members_scenario
+    from asc.models.files import save_model, train_model
+
+    say = (lambda m: None) if args.no_progress else (lambda m: print(f"asc: configure: {m}", file=sys.stderr))
+    members = [with_configuration(algorithm, m) for m in res.members]
+    say(f"features of {len(train) + len(test)} instances for the selector over {len(names)} members")
+    common = dict(cutoff=args.cutoff_time, mem_limit=args.mem_limit, seed=args.seed)
+    scenario = members_scenario(store, train, members, names, features_of(train, jobs), repeats=1,
+                                scenario_id=f"{algorithm.name}-hydra-train", **common)
+    chosen, scores, errors = choose_selector(scenario, seed=args.seed, progress=say)
+    model = train_model(scenario, chosen, seed=args.seed)
+    path = save_model(model, out.with_name(out.stem + ".selector.skops"))
+    report: dict[str, Any] = {
+        "selector": chosen, "model": str(path),
+        "cv_par10": {k: (round(v, 6) if math.isfinite(v) else None) for k, v in scores.items()},
+        "cv_errors": errors, "held_out_par10": None,
+    }
+    if test and validation is not None:
+        test_scenario = members_scenario(store, test, members, names, features_of(test, jobs), repeats=repeats,
+                                         scenario_id=f"{algorithm.name}-hydra-test", **common)
+        h = held_out(model, test_scenario)
+        report.update(held_out_par10=round(h["par10"], 6), held_out_solved=h["solved"],
+                      held_out_feature_cost=round(h["feature_cost_mean"], 6), held_out_choices=h["choices"],
+                      held_out_per_instance=h["per_instance"],
+                      selector_beats_best_single=h["par10"] < validation["best_single_par10"],
+                      best_single_over_selector=round(validation["best_single_par10"] / h["par10"], 6)
+                      if h["par10"] else None)
+    return report
 
 
 def _dask(address: str) -> tuple[Any, Any, int]:

@@ -10,7 +10,7 @@ WRONG, UNKNOWN) costs ``par`` times the cutoff in PAR scores.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +266,7 @@ def to_scenario(
     n_folds: int = 10,
     fold_seed: int = 0,
     measure: str = "cpu_time",
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Any:
     """The store as an ASlib :class:`~asc.aslib.Scenario`.
 
@@ -285,6 +286,12 @@ def to_scenario(
         would have written, without the file).
     n_folds, fold_seed
         Cross-validation folds written to ``cv.arff``.
+    select
+        Given the runs frame (:func:`runs_frame`), returns the runs to export: a
+        subset of its rows, with a ``label`` column naming each run's algorithm if it
+        sets one (``asc configure --hydra`` exports only its members' runs on the
+        training instances, one label per member, from a store that holds every
+        configuration SMAC tried).
     """
     from asc.aslib import AlgorithmInfo, Description, FeatureStep, Scenario
     from asc.aslib.folds import make_folds
@@ -295,7 +302,12 @@ def to_scenario(
     frame = runs_frame(store)
     if frame.empty:
         raise InputError("expected stored runs to export; the run store has none", store.path)
-    frame["label"] = algorithm_labels(frame)
+    if select is not None:
+        frame = select(frame)
+        if frame.empty:
+            raise InputError("expected stored runs to export; none were selected", store.path)
+    if "label" not in frame.columns:
+        frame["label"] = algorithm_labels(frame)
     solved = frame["status"].isin(SOLVED)
     quality = bool(frame["status"].eq("OK").any())
     if quality and solved.any():

@@ -227,3 +227,40 @@ def test_result_toml_goes_through_collect_train_select_and_solve(tmp_path, run_c
     assert chosen.code == 0 and json.loads(chosen.out)["algorithm"] == "fake-configured"
     solved = run_cli("solve", "--model", model, "--portfolio", out, instance, "--cutoff-time", "5")
     assert solved.code == 10 and "s SATISFIABLE" in solved.out
+
+
+@pytest.mark.slow  # about 5 minutes on a loaded 2-core machine: two full Hydra iterations on 10 instances
+def test_hydra_trains_a_selector_over_its_members_that_beats_the_best_single_held_out(
+        tmp_path, run_cli, make_fake_portfolio):
+    from config_factories import write_planted_cnf
+
+    from asc.models.files import load_model
+
+    # instances that want mode a have 5 variables, those that want mode c have 8: the
+    # features tell them apart, so a selector can do what no single member does
+    def family(folder: str, n: int, seed0: int) -> Path:
+        d = tmp_path / folder
+        d.mkdir()
+        for i in range(n):
+            nvars, mode = (5, "a") if i % 2 else (8, "c")
+            write_planted_cnf(d / f"p{seed0 + i}.cnf", nvars, 4 * nvars, seed0 + i, best_mode=mode)
+        return d
+
+    port, train, test = make_fake_portfolio(), family("train", 10, 0), family("test", 4, 50)
+    out = tmp_path / "H.toml"
+    args = make_args(port, train, out, tmp_path / "runs.sqlite", "--budget", "900", "--hydra", "2",
+                     "--test-instances", test, "--format", "json", "--no-progress")
+    args[args.index("fake")] = "duo"
+    res = run_cli(*args)
+    assert res.code == 0, res.err
+    data = json.loads(res.out)
+    assert {m["configuration"]["mode"] for m in data["hydra"]["members"]} == {"a", "c"}
+    sel, v = data["selector"], data["validation"]
+    assert sel["selector"] != "sbs" and sel["cv_par10"][sel["selector"]] < sel["cv_par10"]["sbs"]
+    # held out, charged its feature cost: below the best single member, not below the oracle
+    assert v["members_vbs_par10"] <= sel["held_out_par10"] < v["best_single_par10"]
+    assert sel["selector_beats_best_single"] is True
+    assert sum(sel["held_out_choices"].values()) == 4 and len(sel["held_out_choices"]) == 2
+    model = load_model(sel["model"])
+    assert Path(sel["model"]).parent == tmp_path and set(model.info.algorithms) == {"duo-hydra1", "duo-hydra2"}
+    assert "selector" in out.read_text()

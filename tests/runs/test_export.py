@@ -150,3 +150,18 @@ def test_sbs_of_an_incomplete_store_uses_instances_with_every_run(tmp_path):
         s = summarize(store)
     assert s["missing_pairs"] == 1
     assert s["sbs"]["algorithm"] == "slow" and s["sbs"]["instances"] == 1
+
+
+def test_select_exports_only_the_runs_it_keeps_under_its_labels(tmp_path):
+    # what asc configure --hydra does: one algorithm's runs, on some instances, renamed
+    with make_store(tmp_path / "r.sqlite", ROWS) as store:
+        def select(frame):
+            keep = frame[(frame["algorithm"] == "slow") & frame["instance_id"].isin(["a.cnf.xz", "b.cnf.xz"])].copy()
+            keep["label"] = "member1"
+            return keep
+
+        sc = to_scenario(store, n_folds=2, select=select)
+        assert list(sc.algorithms) == ["member1"] and sorted(sc.instances) == ["a.cnf.xz", "b.cnf.xz"]
+        assert sorted(sc.runs["runtime"]) == [4.0, 5.0]
+        with pytest.raises(InputError, match="none were selected"):
+            to_scenario(store, select=lambda frame: frame.iloc[:0])
