@@ -68,8 +68,9 @@ def test_kill_9_then_the_same_command_continues_with_no_trial_lost_or_repeated(
         tmp_path, make_instances, make_fake_portfolio):
     port, train = make_fake_portfolio(), make_instances("train", 3)
     out, db = tmp_path / "RESULT.toml", tmp_path / "runs.sqlite"
-    cmd = [sys.executable, "-m", "asc", *make_args(port, train, out, db, "--budget", "12", "--format", "json",
-                                                   "--no-progress")]
+    # a trial cap, not the clock, ends the search: under load a 12 s budget could end before the kill
+    cmd = [sys.executable, "-m", "asc", *make_args(port, train, out, db, "--budget", "600", "--trials", "12",
+                                                   "--format", "json", "--no-progress")]
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -93,7 +94,7 @@ def test_kill_9_then_the_same_command_continues_with_no_trial_lost_or_repeated(
         before = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     state = json.loads((tmp_path / "RESULT.toml.state.json").read_text())
-    assert 0 < state["elapsed"] < 12 and state["result"] is None
+    assert 0 < state["elapsed"] < 600 and state["result"] is None
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -102,7 +103,7 @@ def test_kill_9_then_the_same_command_continues_with_no_trial_lost_or_repeated(
         after = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     assert t["replayed"] >= before  # every stored trial was told to SMAC: none lost
     assert after == before + t["ran"]  # every new trial is a new key: none repeated
-    assert t["seconds"] >= 12 and t["ran"] > 0
+    assert t["ran"] > 0
     assert "Overwrite" not in done.stdout + done.stderr  # no SMAC prompt
 
 
