@@ -99,8 +99,6 @@ def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progre
     import os
 
     from asc.runs import campaign as cp
-    from asc.runs.campaign import request_key
-    from asc.runs.store import RunStore
 
     spec.work.mkdir(parents=True, exist_ok=True)
     listing = spec.work / "datasets.txt"
@@ -122,7 +120,6 @@ def collect(spec: StudySpec, jobs: int = 1, scheduler: str | None = None, progre
 def _collect(spec: StudySpec, files: list[Any], jobs: int, scheduler: str | None, progress: bool,
              run: bool) -> Matrix:
     from asc.runs import campaign as cp
-    from asc.runs.campaign import request_key
     from asc.runs.store import RunStore
 
     db = spec.work / "runs.sqlite"

@@ -392,9 +392,9 @@ def _report(spec: StudySpec, matrix: Any, summary: dict[str, Any], cv_sd: np.nda
               "| meta-feature | importance |", "|---|---|"]
     lines += [f"| {n} | {v:.3f} |" for n, v in imp[:12]]
     lines += ["", "## Plots", "",
-              f"![gain per dataset against its CV noise](gain_vs_noise.png)", "",
-              f"![selected vs baseline RMSE](selected_vs_baseline.png)", "",
-              f"![how often each pair is chosen vs best](chosen_vs_best.png)", ""]
+              "![gain per dataset against its CV noise](gain_vs_noise.png)", "",
+              "![selected vs baseline RMSE](selected_vs_baseline.png)", "",
+              "![how often each pair is chosen vs best](chosen_vs_best.png)", ""]
     lines.append(split_text)
     lines += ["## Tables", "",
               "`matrix.csv` (every RMSE), `pairs.csv`, `summary.csv`, `per_dataset.csv` (primary learner), "

@@ -136,15 +136,10 @@ def load_study_spec(path: str | Path) -> StudySpec:
         wrong type, a dataset path that matches nothing, an unknown pair, learner,
         meta-learner or feature step, a bad protocol value.
     """
+    from asc.experiments.spec import read_spec_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("expected an experiment spec (TOML); not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"expected a readable TOML file: {exc}", path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"expected TOML: {exc}", path) from None
+    data = read_spec_toml(path)
     base = path.resolve().parent
 
     def fail(key: str, expected: str, found: Any = ...) -> None:

@@ -89,6 +89,25 @@ class ExperimentSpec:
     protocol: dict[str, Any] = field(default_factory=dict)
 
 
+def read_spec_toml(path: Path) -> dict[str, Any]:
+    """The TOML document of an experiment spec (every kind of spec reads its file here).
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable or not TOML (tomllib's message keeps its
+        "(at line N, column M)").
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("expected an experiment spec (TOML); not found", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"expected a readable TOML file: {exc}", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"expected TOML: {exc}", path) from None
+
+
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read and check a spec file.
 
@@ -98,15 +117,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         The file is missing, is not TOML, or a key is missing, unknown or of the wrong type.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("expected an experiment spec (TOML); not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"expected a readable TOML file: {exc}", path) from None
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib puts "(at line N, column M)" in the message; keep it as it is.
-        raise InputError(f"expected TOML: {exc}", path) from None
+    data = read_spec_toml(path)
     base = path.resolve().parent
 
     def unknown(table: dict[str, Any], allowed: set[str], where: str) -> None:
