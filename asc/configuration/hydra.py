@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from asc.configuration.configs import with_configuration
-from asc.configuration.search import SearchResult, SearchState, par10, search
+from asc.configuration.search import SearchResult, SearchState, par10, run_and_read, search
 from asc.portfolios.algorithm import Algorithm
 from asc.runs.record import RunRecord
 from asc.runs.store import InstanceRecord, RunStore
@@ -50,22 +50,11 @@ def member_costs(algorithm: Algorithm, config: Mapping[str, Any], instances: Seq
                  store: RunStore, *, cutoff: float, mem_limit: float, seed: int, repeats: int = 1, jobs: int = 1,
                  campaign_id: int | None = None, scheduler: str | None = None) -> dict[str, float]:
     """Mean PAR10 per instance of one configuration (runs made, or read from the store)."""
-    from asc.runs import campaign as cp
-
     algo = with_configuration(algorithm, config)
-    requests = cp.plan_runs(instances, [algo], cutoff_time=cutoff, mem_limit_mb=mem_limit, repetitions=repeats,
-                            seed=seed)
-    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
-    try:
-        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=False)
-    finally:
-        where.close()
-    wanted = {cp.request_key(r) for r in requests}
     costs: dict[str, list[float]] = {}
-    for h in {i.hash for i in instances}:
-        for r in store.runs(h):
-            if r.key in wanted:
-                costs.setdefault(h, []).append(par10(r, cutoff))
+    for r in run_and_read([algo], instances, store, cutoff=cutoff, mem_limit=mem_limit, seed=seed, repeats=repeats,
+                          jobs=jobs, campaign_id=campaign_id, scheduler=scheduler):
+        costs.setdefault(r.instance_hash, []).append(par10(r, cutoff))
     return {h: sum(v) / len(v) for h, v in costs.items()}
 
 

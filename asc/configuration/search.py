@@ -66,6 +66,30 @@ PAR = 10
 MIN_COST = 1e-3
 
 
+def run_and_read(algorithms: Sequence[Algorithm], instances: Sequence[InstanceRecord], store: RunStore, *,
+                 cutoff: float, mem_limit: float, seed: int, repeats: int = 1, jobs: int = 1,
+                 campaign_id: int | None = None, scheduler: str | None = None,
+                 progress: bool = False) -> list[RunRecord]:
+    """Every run of ``algorithms`` x ``instances`` x ``repeats``, made now or found in the store.
+
+    The one way validation and Hydra measure a configuration: planned as a campaign
+    (seeds ``seed + k``), run on ``jobs`` local threads or a Dask ``scheduler``, skipped
+    when stored, and read back from the store, which is the truth (a run that failed
+    in the harness is not stored, so it is simply missing from the result).
+    """
+    from asc.runs import campaign as cp
+
+    requests = cp.plan_runs(instances, list(algorithms), cutoff_time=cutoff, mem_limit_mb=mem_limit,
+                            repetitions=repeats, seed=seed)
+    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
+    try:
+        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=progress)
+    finally:
+        where.close()
+    wanted = {cp.request_key(r) for r in requests}
+    return [r for h in {i.hash for i in instances} for r in store.runs(h) if r.key in wanted]
+
+
 def par10(record: RunRecord, cutoff: float) -> float:
     """A run's cost: its CPU time when it answered correctly within the cutoff, else ``10 * cutoff``.
 

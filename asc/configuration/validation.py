@@ -70,25 +70,16 @@ def validate(default: Algorithm, configured: Algorithm, instances: Sequence[Inst
     scheduler
         Address of a Dask scheduler to run on instead of ``jobs`` local threads.
     """
-    from asc.configuration.search import par10
-    from asc.runs import campaign as cp
+    from asc.configuration.search import par10, run_and_read
 
     algos = [default] if default.configuration == configured.configuration else [default, configured]
-    requests = cp.plan_runs(instances, algos, cutoff_time=cutoff, mem_limit_mb=mem_limit, repetitions=repeats,
-                            seed=seed)
-    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
-    try:
-        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=progress)
-    finally:
-        where.close()
-    wanted = {cp.request_key(r) for r in requests}
     costs: dict[tuple[str, str], list[float]] = {}
     solved: dict[tuple[str, str], list[bool]] = {}
-    for h in {i.hash for i in instances}:
-        for r in store.runs(h):
-            if r.key in wanted:
-                costs.setdefault((r.configuration, h), []).append(par10(r, cutoff))
-                solved.setdefault((r.configuration, h), []).append(r.status.solved and (r.cpu_time or 0) <= cutoff)
+    for r in run_and_read(algos, instances, store, cutoff=cutoff, mem_limit=mem_limit, seed=seed, repeats=repeats,
+                          jobs=jobs, campaign_id=campaign_id, scheduler=scheduler, progress=progress):
+        costs.setdefault((r.configuration, r.instance_hash), []).append(par10(r, cutoff))
+        solved.setdefault((r.configuration, r.instance_hash), []).append(
+            r.status.solved and (r.cpu_time or 0) <= cutoff)
     names = {i.hash: i.name for i in instances}
     rows = []
     for h in sorted(names, key=names.get):  # type: ignore[arg-type]
