@@ -145,23 +145,13 @@ def validate_members(default: Algorithm, members: Sequence[Algorithm], best_sing
     PAR10), so that the test set chooses nothing. PAR10 is the mean over instances of
     the mean over repeats; the virtual best takes, per instance, the lowest member.
     """
-    from asc.configuration.search import par10
-    from asc.runs import campaign as cp
+    from asc.configuration.search import par10, run_and_read
 
     algos = {a.configuration: a for a in (default, *members)}
-    requests = cp.plan_runs(instances, list(algos.values()), cutoff_time=cutoff, mem_limit_mb=mem_limit,
-                            repetitions=repeats, seed=seed)
-    where: Any = cp.DaskScheduler(scheduler) if scheduler else cp.LocalScheduler(jobs)
-    try:
-        cp.run_campaign(store, requests, where, campaign_id=campaign_id, progress=False)
-    finally:
-        where.close()
-    wanted = {cp.request_key(r) for r in requests}
     costs: dict[tuple[str, str], list[float]] = {}
-    for h in {i.hash for i in instances}:
-        for r in store.runs(h):
-            if r.key in wanted:
-                costs.setdefault((r.configuration, h), []).append(par10(r, cutoff))
+    for r in run_and_read(list(algos.values()), instances, store, cutoff=cutoff, mem_limit=mem_limit, seed=seed,
+                          repeats=repeats, jobs=jobs, campaign_id=campaign_id, scheduler=scheduler):
+        costs.setdefault((r.configuration, r.instance_hash), []).append(par10(r, cutoff))
 
     def mean(conf: str, h: str) -> float:
         v = costs.get((conf, h), [])

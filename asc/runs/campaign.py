@@ -169,20 +169,20 @@ def hash_instances(
     InputError
         A file cannot be read and ``on_error`` is None.
     """
-    from asc.instances import instance_hash
-
     if problem == "qsar":
         from asc.instances.qsar import read_qsar
 
-        def instance_hash(path):  # noqa: F811 - the QSAR dataset's content hash
+        def digest_of(path: Path) -> str:
             return read_qsar(path).content_hash
+    else:
+        from asc.instances import instance_hash as digest_of
 
     records, fresh = [], []
     for f in files:
         digest = store.cached_hash(f.path) if store is not None else None
         if digest is None:
             try:
-                digest = instance_hash(f.path)
+                digest = digest_of(f.path)
             except InputError as exc:
                 if on_error is None:
                     raise
