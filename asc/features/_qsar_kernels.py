@@ -101,6 +101,45 @@ def minmax_matrix(a, b):
     return out
 
 
+@njit(cache=True)
+def minmax_sparse(a_ptr, a_idx, a_val, a_sum, b_ptr, b_idx, b_val, b_sum):
+    """Min-max similarity of sparse count rows (CSR, sorted indices): the same values as :func:`minmax_matrix`.
+
+    ``sum max = sum_a + sum_b - sum min`` and ``sum min`` is nonzero only where both rows
+    are, so one merge of the two index lists per pair replaces a pass over every dimension:
+    a count fingerprint sets about 50 of its 2,048 entries, which makes this about 20 times
+    less work. For integer counts every partial sum is exact in float64, so the values are
+    bit-identical to the dense kernel's (a test checks it).
+    """
+    na = a_ptr.shape[0] - 1
+    nb = b_ptr.shape[0] - 1
+    out = np.empty((na, nb), np.float64)
+    for i in range(na):
+        i0 = a_ptr[i]
+        i1 = a_ptr[i + 1]
+        for j in range(nb):
+            p = i0
+            q = b_ptr[j]
+            q1 = b_ptr[j + 1]
+            lo = 0.0
+            while p < i1 and q < q1:
+                u = a_idx[p]
+                v = b_idx[q]
+                if u == v:
+                    x = a_val[p]
+                    y = b_val[q]
+                    lo += x if x < y else y
+                    p += 1
+                    q += 1
+                elif u < v:
+                    p += 1
+                else:
+                    q += 1
+            hi = a_sum[i] + b_sum[j] - lo
+            out[i, j] = lo / hi if hi > 0 else 0.0
+    return out
+
+
 # -- meta-feature loops --------------------------------------------------------------
 
 

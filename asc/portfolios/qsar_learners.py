@@ -103,7 +103,17 @@ def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     if a.dtype == np.uint8:
         return K.tanimoto_matrix(pack_bits(a), pack_bits(b))
-    return K.minmax_matrix(np.ascontiguousarray(a, np.float64), np.ascontiguousarray(b, np.float64))
+    return K.minmax_sparse(*_csr(a), *_csr(b))
+
+
+def _csr(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row pointers, sorted column indices, values and row sums of a dense count matrix (for the sparse kernel)."""
+    rows, cols = np.nonzero(counts)  # row-major order: indices sorted within each row
+    ptr = np.zeros(counts.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=counts.shape[0]), out=ptr[1:])
+    values = np.ascontiguousarray(counts[rows, cols], np.float64)
+    sums = np.asarray(counts, np.float64).sum(axis=1)
+    return ptr, cols.astype(np.int64), values, sums
 
 
 class _KernelModel:

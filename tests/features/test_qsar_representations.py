@@ -162,3 +162,17 @@ def test_minmax_similarity_of_counts_reduces_to_tanimoto_on_bits():
     assert mm[i, j] == pytest.approx(np.minimum(counts[i], counts[j]).sum() / np.maximum(counts[i], counts[j]).sum())
     bits = (counts > 0).astype(np.float64)
     assert np.abs(K.minmax_matrix(bits, bits) - tanimoto(bits.astype(np.uint8))).max() <= 1e-12
+
+
+def test_sparse_minmax_kernel_gives_the_dense_kernels_values_bit_for_bit():
+    from asc.portfolios.qsar_learners import similarity
+
+    rng = np.random.default_rng(5)
+    counts = rng.integers(0, 5, (40, 300)) * (rng.random((40, 300)) < 0.05)
+    counts[7] = 0  # an empty fingerprint: similarity 0, as the dense kernel says
+    counts[8] = 0
+    dense = K.minmax_matrix(counts.astype(np.float64), counts[:25].astype(np.float64))
+    got = similarity(counts.astype(np.int32), counts[:25].astype(np.int32))
+    assert got.shape == (40, 25)
+    assert np.array_equal(got, dense)
+    assert got[7, 8] == 0.0 and got[3, 3] == 1.0
