@@ -27,7 +27,7 @@ The family of an instance (:func:`instance_families`) is, in this order: the ``f
 column of a manifest (``--families FILE``, or for a run store the ``MANIFEST.csv`` found
 beside an instance file or in a folder above it, as ``asc collect`` finds expected
 answers); else the innermost folder of the instance id (``shared/dimacs-aim/x.cnf`` ->
-``dimacs-aim``); else the leading letters of the file name (``uf250-01.cnf`` -> ``uf``).
+``dimacs-aim``; a folder named by an answer, ``SAT/`` or ``unsat/``, is skipped for the one above); else the leading letters of the file name (``uf250-01.cnf`` -> ``uf``).
 
 Runtime data only: a solution-quality scenario (QSAR) has no cactus to draw.
 """
@@ -37,6 +37,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import logging
 import math
 import os
 import re
@@ -54,6 +55,8 @@ from asc.policy import Outcome, runtime_outcome
 if TYPE_CHECKING:
     from asc.aslib.scenario import Scenario
     from asc.evaluation.saved import SavedEvaluation
+
+log = logging.getLogger(__name__)
 
 #: The files a report writes into its folder.
 INDEX, NUMBERS = "index.html", "report.json"
@@ -209,11 +212,22 @@ def _manifests_above(files: Sequence[str]) -> dict[str, str]:
     return table
 
 
+#: Folder names that sort instances by their answer, not by kind: the family is the folder above.
+ANSWER_FOLDERS = frozenset({"sat", "unsat", "satisfiable", "unsatisfiable", "unknown", "yes", "no"})
+
+
 def family_of_name(instance_id: str) -> str:
-    """The family by name alone: the innermost folder of the id, else the file name's leading letters."""
+    """The family by name alone: the innermost folder of the id, else the file name's leading letters.
+
+    A folder named by an answer (``SAT``, ``unsat``, ...; :data:`ANSWER_FOLDERS`) sorts a
+    family's instances by result, so the folder above it names the family.
+    """
+    folders = [p for p in instance_id.replace("\\", "/").split("/")[:-1] if p not in ("", ".")]
+    while folders and folders[-1].lower() in ANSWER_FOLDERS:
+        folders.pop()
+    if folders:
+        return folders[-1]
     parts = instance_id.replace("\\", "/").split("/")
-    if len(parts) > 1 and parts[-2]:
-        return parts[-2]
     letters = re.match(r"[A-Za-z]+", parts[-1])
     return letters.group(0) if letters else "other"
 
@@ -291,6 +305,10 @@ def report_numbers(src: ReportSource, par: float | None = None, families: Mappin
     runtime = scenario.cost_matrix(par=1.0, aggregate=aggregate).to_numpy(dtype=float)
     solved = scenario.solved_matrix(aggregate=aggregate).to_numpy(dtype=float)
     n = len(instances)
+    # a campaign still running has pairs without a run: the scenario views count them unsolved
+    missing = n * len(algorithms) - len(scenario.runs[["instance_id", "algorithm"]].drop_duplicates())
+    if missing:
+        log.warning("%s: %d instance x algorithm pairs have no run; they are drawn as unsolved", src.path, missing)
 
     def outcome(choice: np.ndarray) -> Outcome:
         return runtime_outcome(choice, runtime, solved, cutoff, par)
@@ -339,6 +357,7 @@ def report_numbers(src: ReportSource, par: float | None = None, families: Mappin
         "par": par,
         "cutoff": cutoff,
         "instances": n,
+        "missing_pairs": int(missing),
         "algorithms": [{"algorithm": a, **figures(o, everything)} for a, o in per_algorithm.items()],
         "single_best": sbs_name,
         "vbs": figures(vbs, everything),

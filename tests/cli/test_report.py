@@ -224,6 +224,7 @@ def test_without_a_manifest_a_family_is_the_instance_folder_then_the_leading_let
 
     assert family_of_name("shared/dimacs-aim/aim-200-1_6-yes1-3.cnf.xz") == "dimacs-aim"
     assert family_of_name("uf250-01.cnf") == "uf"
+    assert family_of_name("./SAT03/handmade/anton/UNSAT/SGI_30_70.cnf") == "anton"  # sorted by answer: one up
     assert family_of_name("0001.cnf") == "other"
     assert instance_families(["generated/php-8-7.cnf.xz", "a/b.cnf"], manifest=MANIFEST) == {
         "generated/php-8-7.cnf.xz": "gen-php", "a/b.cnf": "a"}
