@@ -507,7 +507,7 @@ def render_html(data: Mapping[str, Any]) -> str:
     parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{e(data['title'])}</title>\n"
              "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}"
              "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;"
-             "text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>\n",
+             "text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}</style></head><body>\n",
              f"<h1>{e(data['title'])}</h1>\n",
              f"<p>{data['instances']} instances, cutoff {data['cutoff']:g} s, {m} (an unsolved run costs "
              f"{data['par']:g} x the cutoff); source: {e(data['source']['kind'])} <code>{e(data['source']['path'])}"
