@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--par", type=par_factor, default=10.0, help="PAR factor for unsolved runs (default: 10)")
     p.add_argument("--cv-repetition", type=at_least(1), default=1, help="cv.arff repetition giving the folds (default: 1)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the selector and of drawn folds (default: 0)")
+    p.add_argument("--save", metavar="FILE.json",
+                   help="also write the whole evaluation (summary, per fold, and per instance: fold, choice, cost, "
+                        "time, solved) as JSON to FILE.json, the input of `asc report`")
     add_jobs_option(p, "folds fitted in parallel")
     add_search_options(p, "per outer fold: each fold's search sees only that fold's training instances")
     add_format_option(p)
@@ -59,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
 
     from asc.selectors.registry import check_selector_fits, default_selector
 
+    if args.save:
+        from asc.cli.options import check_outputs
+
+        check_outputs({"--save": args.save}, {"DIR": args.scenario}, files=("--save",))
     started = time.perf_counter()
     scenario = read_scenario(args.scenario)
     if args.selector is None:
@@ -78,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     result = cross_validate(scenario, selector, protocol, name=args.selector, n_jobs=args.jobs)
     elapsed = time.perf_counter() - started
     s = result.summary
+    if args.save:
+        from asc.evaluation.saved import write_evaluation
+
+        print(f"asc: evaluation written to {write_evaluation(result, args.save, args.scenario)}", file=sys.stderr)
     if args.format == "json":
         data = result.to_dict()
         data["seconds"] = elapsed

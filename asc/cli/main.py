@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "select",
     "solve",
     "evaluate",
+    "report",
     "train",
     "aslib",
     "features",

@@ -24,7 +24,7 @@ from asc.aslib.scenario import Scenario
 from asc.aslib.views import cutoff_of, feature_steps
 from asc import policy
 from asc.errors import UsageError
-from asc.evaluation.metrics import gap_closed, misclassification_penalty
+from asc.evaluation.metrics import gap_closed, misclassification_penalty, single_best, virtual_best
 from asc.evaluation.protocol import Protocol
 from asc.policy import Decision, Outcome, runtime_outcome
 from asc.selectors.base import fill_unset
@@ -44,7 +44,8 @@ class EvaluationResult:
         The protocol used.
     per_instance
         One row per instance: ``fold``, ``choice``, ``cost`` (PAR-k or quality cost),
-        ``solved``, ``feature_cost``, ``presolved``, ``vbs``, ``sbs_global``,
+        ``time`` (runtime scenarios: seconds the selector's decision took, features
+        included; the cutoff when unsolved; NaN for quality), ``solved``, ``feature_cost``, ``presolved``, ``vbs``, ``sbs_global``,
         ``sbs_per_fold``, ``penalty`` (misclassification penalty).
     per_fold
         One row per fold: ``n``, ``cost``, ``par1``, ``solved``, ``sbs``, ``vbs``,
@@ -189,10 +190,10 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
             fold_choice[failed[test]] = index[decided.backup]
             used_backup[test] = failed[test]
         choice[test] = fold_choice
-        sbs_fold_choice[test] = int(np.argmin(C[train].mean(axis=0)))
+        sbs_fold_choice[test] = single_best(C[train])
 
-    sbs_global = int(np.argmin(C.mean(axis=0)))
-    vbs_choice = C.argmin(axis=1)
+    sbs_global = single_best(C)
+    vbs_choice = virtual_best(C)
     sel = Outcome(np.zeros(len(instances)), np.zeros(len(instances), dtype=bool), np.zeros(len(instances)))
     if is_runtime:
         runtime = scenario.cost_matrix(par=1.0, aggregate=protocol.aggregate).to_numpy(dtype=float)
@@ -229,6 +230,7 @@ def cross_validate(scenario: Scenario, selector: BaseEstimator, protocol: Protoc
         "fold": folds,
         "choice": [algorithms[i] for i in choice],
         "cost": sel.cost,
+        "time": sel.time,
         "solved": sel.solved,
         "feature_cost": feature_cost if feature_cost is not None else 0.0,
         "presolved": presolved if presolved is not None else False,

@@ -30,6 +30,25 @@ def gap_closed(selector: float, sbs: float, vbs: float) -> float:
     return float((sbs - selector) / gap)
 
 
+def single_best(costs: np.ndarray) -> int:
+    """Column of the single best algorithm: the lowest mean cost over the rows of ``costs``.
+
+    LLAMA's ``singleBestByPar``: one algorithm for every instance, the one a user who
+    does not select would run. Cross-validation, ``asc report`` and the per-fold SBS
+    all take it by this rule (given the rows they may see).
+    """
+    return int(np.argmin(np.asarray(costs, dtype=float).mean(axis=0)))
+
+
+def virtual_best(costs: np.ndarray) -> np.ndarray:
+    """Column of the virtual best (oracle) per row: the lowest-cost algorithm of each instance.
+
+    Ties go to the first column, as ``argmin`` breaks them, so every caller picks the
+    same algorithm and the same runtime for the oracle.
+    """
+    return np.asarray(costs, dtype=float).argmin(axis=1)
+
+
 def misclassification_penalty(choice: np.ndarray, costs: np.ndarray) -> np.ndarray:
     """Per instance, how much worse the chosen algorithm is than the best one (no feature costs)."""
     rows = np.arange(len(choice))

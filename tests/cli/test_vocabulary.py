@@ -137,7 +137,7 @@ def test_help_starts_without_heavy_libraries():
     import sys
 
     code = ("import sys; from asc.cli.main import build_parser; build_parser(); "
-            "print(sorted(m for m in ('sklearn', 'numpy', 'pandas', 'numba', 'smac') if m in sys.modules))")
+            "print(sorted(m for m in ('sklearn', 'numpy', 'pandas', 'numba', 'smac', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -173,6 +173,7 @@ def command_line(name: str, inputs: dict) -> list:
     return {
         "select": ["select", SMALL],
         "evaluate": ["evaluate", inputs["scenario"], "--selector", "sbs"],
+        "report": ["report", inputs["scenario"], "-o", inputs["root"] / "report"],
         "aslib info": ["aslib", "info", inputs["scenario"]],
         "aslib validate": ["aslib", "validate", inputs["scenario"]],
         "features": ["features", SMALL],
@@ -192,7 +193,7 @@ def command_line(name: str, inputs: dict) -> list:
     }[name]
 
 
-FORMATTED = ["select", "evaluate", "aslib info", "aslib validate", "features", "portfolio show",
+FORMATTED = ["select", "evaluate", "report", "aslib info", "aslib validate", "features", "portfolio show",
              "portfolio check", "collect", "runs summary", "configure", "experiment evaluate"]
 
 
