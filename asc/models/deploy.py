@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING, Any
 from asc.errors import ModelError
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from asc.models.files import SelectionModel
 
 log = logging.getLogger(__name__)

@@ -55,7 +55,6 @@ def test_sigkill_mid_campaign_loses_and_repeats_nothing(asc_exe, tmp_path):
     import sqlite3
     import subprocess
     import time
-    from pathlib import Path
 
     import pytest
 

@@ -8,7 +8,6 @@ no number, never 0.
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pandas as pd

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from asc.runs.check import parse_output
 from asc.runs.limits import OUTPUT_LIMIT_MB
