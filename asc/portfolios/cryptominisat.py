@@ -17,13 +17,13 @@ nor the defaults. So the table here is read from that binary in three parts:
   the largest and smallest accepted integers are found by bisection, which also
   finds limits such as ``maxxorsize <= 12``;
 - defaults: the solver's live ``SolverConf`` is read through ``ctypes``: a member is
-  located by setting it to two values and comparing the bytes, and decoded from a
-  fresh solver's bytes. Each default is then confirmed the only way that matters:
-  setting the option to it leaves the configuration byte-for-byte as a fresh
-  solver's. This reads process memory through a pointer chain that is specific to
-  the build (pycryptosat's ``Solver`` object holds a ``SATSolver*`` whose private
-  data's first solver holds the ``SolverConf`` at byte 0x88), so it runs in a child
-  process: another build can only make the read fail (:class:`OptionTableError`),
+  located where setting the option to two values changes the bytes, accepted only if
+  both values decode from that location (a string: the text set reads back), and the
+  default is decoded from a fresh solver's bytes there. This reads process memory
+  through a pointer chain that is specific to the build (pycryptosat's ``Solver``
+  object holds a ``SATSolver*`` whose private data's first solver holds the
+  ``SolverConf`` at byte 0x88), so it runs in a child process (:func:`main`): another
+  build can only make the read fail (:class:`OptionTableError`),
   never crash ``asc``.
 
 Options that are not search parameters (:data:`NOT_SEARCH`) are refused: ``seed`` is
@@ -37,9 +37,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 #: python-sat's canonical name of CryptoMiniSat (aliases: cryptominisat5, cms, ...).
@@ -194,9 +196,12 @@ def option_table() -> dict[str, CmsOption]:
         pycryptosat is missing, or its defaults could not be read from this build.
     """
     names = list(_module().get_option_names())
+    # this very package in the child, whatever the installed one is
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     try:
-        res = subprocess.run([sys.executable, "-m", "asc.portfolios.cryptominisat"], capture_output=True,
-                             text=True, timeout=120)
+        res = subprocess.run([sys.executable, "-c", "from asc.portfolios.cryptominisat import main; main()"],
+                             capture_output=True, text=True, timeout=120, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise OptionTableError(f"could not start the reader of {version()}'s defaults: {exc}") from None
     if res.returncode != 0:
@@ -224,65 +229,87 @@ def _conf_bytes(solver: Any) -> bytes:
 
 
 def _read_defaults() -> dict[str, Any]:
-    """Every option's default, read from a fresh solver and confirmed (see the module docstring)."""
+    """Every option's default, read from a fresh solver's configuration (see the module docstring).
+
+    A member is located where setting the option to two values changes the bytes, and
+    the location is accepted only if it decodes both values set there (a string: the
+    text set); the default is decoded from a fresh solver at that location. Bytes that
+    no constructor writes (padding) may differ between solvers at random, so only the
+    located member is ever compared.
+    """
     import ctypes
 
     cms = _module()
     fresh = [cms.Solver() for _ in range(8)]
     base = _conf_bytes(fresh[0])
-    # bytes that differ between fresh solvers, alive at once or made one after the other
-    # (pointers to each one's own memory, padding) are not compared
+    # bytes that differ between fresh solvers (pointers to each one's own memory, padding)
     samples = [_conf_bytes(s) for s in fresh[1:]] + [_conf_bytes(cms.Solver()) for _ in range(8)]
     noise = {i for other in samples for i, (a, b) in enumerate(zip(base, other)) if a != b}
     noisy = {i // 8 for i in noise}
 
-    def diff(x: bytes, y: bytes) -> list[int]:
-        return [i for i, (a, b) in enumerate(zip(x, y)) if a != b and i not in noise]
+    def conf(name: str, text: str | None) -> bytes:
+        return _conf_bytes(cms.Solver(options={} if text is None else {name: text}))
 
-    def conf(name: str, text: str) -> bytes:
-        return _conf_bytes(cms.Solver(options={name: text}))
+    def diff(name: str, x: str | None, y: str | None) -> list[int]:
+        # the bytes where setting name to x and to y differ, three times over
+        found = None
+        for _ in range(3):
+            here = {i for i, (a, b) in enumerate(zip(conf(name, x), conf(name, y))) if a != b and i not in noise}
+            found = here if found is None else found & here
+        return sorted(found or ())
+
+    def string_at(raw: bytes, at: int) -> str | None:
+        ptr = ctypes.c_void_p.from_buffer_copy(raw, at).value
+        size = ctypes.c_size_t.from_buffer_copy(raw, at + 8).value
+        if not ptr or size > 65536:
+            return None
+        return ctypes.string_at(ptr, size).decode("utf-8", "replace")
 
     out: dict[str, Any] = {}
     for name in cms.get_option_names():
         kind, lower, upper, choices = kind_and_range(name)
         if kind == "choice":
-            same = [m for m in choices if not diff(base, conf(name, m))]
-            if len(same) != 1:
-                raise OptionTableError(f"{name}: {len(same)} values leave the configuration unchanged")
+            field = sorted({i for m in choices[1:] for i in diff(name, choices[0], m)})
+            same = [m for m in choices if all(conf(name, m)[i] == base[i] for i in field)]
+            if not field or len(same) != 1:
+                raise OptionTableError(f"{name}: {len(same)} of its values leave its member as a fresh solver's")
             out[name] = same[0]
             continue
         if kind == "string":
-            # std::string is {char *data, size_t size, ...}; the data pointer differs between
-            # solvers (noise), the size between strings of different lengths
-            where = diff(conf(name, "x" * 40), conf(name, "y" * 41))
-            at = (where[0] - where[0] % 8 - 8) if where else -1
-            if at < 0 or at // 8 not in noisy:
-                raise OptionTableError(f"{name}: found no std::string member that setting it changes")
-            ptr = ctypes.c_void_p.from_buffer_copy(base, at).value
-            size = ctypes.c_size_t.from_buffer_copy(base, at + 8).value
-            if not ptr or size > 65536:
-                raise OptionTableError(f"{name}: the member found does not look like a std::string")
-            value: Any = ctypes.string_at(ptr, size).decode()
+            # std::string is {char *data, size_t size, ...}: the size differs between strings of
+            # different lengths; the data pointer before it; the text must read back
+            value = None
+            for i in diff(name, "x" * 40, "y" * 41):
+                at = i - i % 8 - 8
+                if at >= 0 and at // 8 in noisy:
+                    s = cms.Solver(options={name: "x" * 40})
+                    if string_at(_conf_bytes(s), at) == "x" * 40:
+                        value = string_at(base, at)
+                        break
+            if value is None:
+                raise OptionTableError(f"{name}: found no std::string member that reads back the text set")
+            out[name] = value
+            continue
+        if kind == "float":
+            a, b, width, ctype = "1.2345678901234567", "-987.6543210987654", 8, ctypes.c_double
         else:
-            if kind == "float":
-                a, b, width, ctype = "1.2345678901234567", "-987.6543210987654", 8, ctypes.c_double
-            else:
-                lo, hi = int(lower), int(upper)  # type: ignore[arg-type]
-                a, b = str(lo), str(min(hi, 0x0101010101010101))
-                width = 8 if hi >= 2**32 or lo < -(2**31) else 4
-                ctype = {(True, 8): ctypes.c_int64, (True, 4): ctypes.c_int32, (False, 8): ctypes.c_uint64,
-                         (False, 4): ctypes.c_uint32}[(kind == "int", width)]
-                if hi >= 2 and not diff(conf(name, "1"), conf(name, "2")):
-                    a, b, width, ctype = "0", "1", 1, ctypes.c_bool  # a C++ bool: non-zero is true
-            where = diff(conf(name, a), conf(name, b))
-            if not where:
-                raise OptionTableError(f"{name}: setting it changes no byte of the configuration")
-            at = where[0] - where[0] % width
-            value = ctype.from_buffer_copy(base, at).value
-            if width == 1:
-                value = int(value)
-        if diff(base, conf(name, _text(value))):
-            raise OptionTableError(f"{name}: the value read, {value!r}, is not the solver's default")
+            lo, hi = int(lower), int(upper)  # type: ignore[arg-type]
+            a, b = str(lo), str(min(hi, 0x0101010101010101))
+            width = 8 if hi >= 2**32 or lo < -(2**31) else 4
+            ctype = {(True, 8): ctypes.c_int64, (True, 4): ctypes.c_int32, (False, 8): ctypes.c_uint64,
+                     (False, 4): ctypes.c_uint32}[(kind == "int", width)]
+            if hi >= 2 and not diff(name, "1", "2"):
+                a, b, width, ctype = "0", "1", 1, ctypes.c_bool  # a C++ bool: non-zero is true
+        parse = float if kind == "float" else int
+        value = None
+        for i in diff(name, a, b):
+            at = i - i % width
+            got = [parse(ctype.from_buffer_copy(conf(name, t), at).value) for t in (a, b)]
+            if got == [parse(a), parse(b)]:
+                value = parse(ctype.from_buffer_copy(base, at).value)
+                break
+        if value is None:
+            raise OptionTableError(f"{name}: found no {width}-byte member that holds the values set")
         out[name] = value
     return out
 
@@ -292,9 +319,10 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Print every option's default as JSON (the child process of :func:`option_table`)."""
     try:
         print(json.dumps(_read_defaults()))
     except OptionTableError as exc:
         print(f"asc: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        raise SystemExit(2) from None
