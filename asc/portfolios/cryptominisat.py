@@ -26,7 +26,9 @@ nor the defaults. So the table here is read from that binary in three parts:
   build can only make the read fail (:class:`OptionTableError`),
   never crash ``asc``.
 
-Options that are not search parameters (:data:`NOT_SEARCH`) are refused: ``seed`` is
+On top of the binary's ranges, switches and modes take only their documented values
+(:data:`DOCUMENTED_RANGES`: ``restart`` 0 or 1, ``target`` 0 to 2). Options that are
+not search parameters (:data:`NOT_SEARCH`) are refused: ``seed`` is
 the wrapper's own (the run's seed), ``nonstop`` changes when the library returns
 rather than how it searches, and ``schedule``/``preschedule`` are free-form scripts of
 simplification steps that ``set_option`` accepts unchecked, whatever they say.
@@ -50,6 +52,17 @@ BACKEND = "cryptosat"
 #: Options that are not search parameters: the run's seed, library control, unchecked scripts.
 NOT_SEARCH = frozenset({"seed", "nonstop", "schedule", "preschedule"})
 
+#: Switches and modes whose values CryptoMiniSat documents in its option help ("Enable
+#: restarts", "Decide on target phases. 0 = never, 1 = stable phases only, 2 = always")
+#: while its parser takes any ``int``: a value outside would run as something no help
+#: text describes, so it is refused as out of range.
+DOCUMENTED_RANGES: dict[str, tuple[int, int]] = {
+    **{name: (0, 1) for name in ("restart", "stabilize", "reduce", "sls", "rephase", "lucky", "transred",
+                                 "intree", "schedsimp", "presimp", "nonstop", "occsimp", "bva", "varelim", "xor",
+                                 "distill", "sweep", "autodisablegauss", "scc")},
+    "target": (0, 2),
+}
+
 #: The polarity modes ``set_option("polar", ...)`` accepts (CryptoMiniSat's ``parse_polarity``).
 POLAR_MODES = ("true", "false", "rnd", "auto", "weight")
 
@@ -66,8 +79,9 @@ class CmsOption:
     """One settable option of CryptoMiniSat.
 
     ``kind`` is ``int`` (signed), ``unsigned``, ``float``, ``string`` or ``choice``
-    (``polar``); ``lower``/``upper`` are what ``set_option`` accepts (None for strings
-    and choices); ``choices`` the accepted words of a ``choice``.
+    (``polar``); ``lower``/``upper`` are what ``set_option`` accepts, narrowed to the
+    documented values of :data:`DOCUMENTED_RANGES` (None for strings and choices);
+    ``choices`` the accepted words of a ``choice``.
     """
 
     name: str
@@ -161,7 +175,8 @@ def check_value(name: str, value: object) -> str | None:
     """Why ``name = value`` is not a valid CryptoMiniSat search setting (None when it is).
 
     The one rule for the loader's space check and the wrapper: a search option of this
-    build, and a value of its kind within what ``set_option`` accepts.
+    build, and a value of its kind within what ``set_option`` accepts and, for the
+    switches and modes of :data:`DOCUMENTED_RANGES`, within their documented values.
     """
     ver = version()
     if name in NOT_SEARCH:
@@ -170,6 +185,7 @@ def check_value(name: str, value: object) -> str | None:
         kind, lower, upper, choices = kind_and_range(name)
     except OptionTableError as exc:
         return str(exc)
+    lower, upper = DOCUMENTED_RANGES.get(name, (lower, upper))
     opt = CmsOption(name, kind, None, lower, upper, choices)
     if kind == "choice":
         ok = isinstance(value, str) and value in choices
@@ -211,6 +227,7 @@ def option_table() -> dict[str, CmsOption]:
     table = {}
     for name in names:
         kind, lower, upper, choices = kind_and_range(name)
+        lower, upper = DOCUMENTED_RANGES.get(name, (lower, upper))
         table[name] = CmsOption(name, kind, defaults[name], lower, upper, choices)
     return table
 

@@ -11,7 +11,7 @@ import pytest
 
 from asc.errors import InputError
 from asc.portfolios import load_portfolio
-from asc.portfolios.cryptominisat import NOT_SEARCH, accepts, check_value, option_table
+from asc.portfolios.cryptominisat import DOCUMENTED_RANGES, NOT_SEARCH, accepts, check_value, option_table
 from asc.portfolios.loader import parse_portfolio
 
 pycryptosat = pytest.importorskip("pycryptosat")
@@ -33,13 +33,17 @@ def test_the_option_table_is_the_extensions():
     assert (table["confbtwsimp"].kind, table["confbtwsimp"].upper) == ("unsigned", 2**64 - 1)
     assert table["polar"].choices == ("true", "false", "rnd", "auto", "weight") and table["polar"].default == "auto"
     assert table["branchstr"].kind == "string" and "vsids" in table["branchstr"].default
-    # every default read is a value set_option takes, and the ranges are set_option's own
+    # every default read is a value set_option takes, and the ranges are set_option's own, narrowed
+    # only for the documented switches and modes (which the parser would take as any int)
     for opt in table.values():
         text = repr(opt.default) if isinstance(opt.default, float) else str(opt.default)
         assert accepts(opt.name, text), opt
-        if opt.kind in ("int", "unsigned"):
+        if opt.name in DOCUMENTED_RANGES:
+            assert opt.lower <= opt.default <= opt.upper and accepts(opt.name, str(opt.upper + 1)), opt
+        elif opt.kind in ("int", "unsigned"):
             assert accepts(opt.name, str(opt.upper)) and not accepts(opt.name, str(opt.upper + 1)), opt
             assert accepts(opt.name, str(opt.lower)) and not accepts(opt.name, str(opt.lower - 1)), opt
+    assert (table["restart"].lower, table["restart"].upper, table["target"].upper) == (0, 1, 2)
 
 
 def test_a_default_read_is_confirmed_by_the_solvers_behaviour():
@@ -86,6 +90,7 @@ def make_cms_text(params: str) -> str:
     ('polar = { type = "categorical", choices = ["auto", "pos"], default = "auto" }', "'weight'; got 'pos'"),
     ('polar = { type = "categorical", choices = [1, 0], default = 1 }', "expected a categorical of strings"),
     ('restart = { type = "float", lower = 0.0, upper = 1.0, default = 1.0 }', "expected type = \"integer\""),
+    ('target = { type = "categorical", choices = [1, 0, 3], default = 1 }', "integers in [0, 2]; got 3"),
     ('confbtwsimp = { type = "integer", lower = 100, upper = 90000, default = 5000 }',
      "the default must be CryptoMiniSat 5.17.0's, 40000"),
     ('nonstop = { type = "categorical", choices = [0, 1], default = 0 }', "not a search option"),
@@ -104,6 +109,7 @@ def wrapper(instance: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_the_wrapper_refuses_what_set_option_would_reject_or_the_table_does_not_allow():
     for bad, needle in [("--maxxorsize=13", "[0, 12]; got 13"), ("--bogus=1", "no option 'bogus'"),
+                        ("--restart=7", "[0, 1]; got 7"),
                         ("--polar=pos", "got 'pos'"), ("--mult=abc", "takes a number; got 'abc'"),
                         ("--nonstop=1", "not a search option")]:
         res = wrapper(SAT, bad)
