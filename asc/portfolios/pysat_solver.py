@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         order = list(range(formula.nclauses))
         rng.shuffle(order)  # type: ignore[union-attr]
     if _is_cms(args.solver):
-        answer, model = _solve_cms(formula, options, args.seed, order)
+        try:
+            answer, model = _solve_cms(formula, options, args.seed, order)
+        except ImportError as exc:  # one line: the runner records it as the CRASH message
+            print(f"asc: error: CryptoMiniSat needs pycryptosat ({exc}); pip install pycryptosat", file=sys.stderr)
+            return 2
     else:
         answer, model = _solve_pysat(name, formula, options, args.phase, order, rng)
     if answer is None:
