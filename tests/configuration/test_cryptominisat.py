@@ -130,6 +130,9 @@ def test_the_wrapper_answers_with_a_checked_model_and_takes_options_and_seeds():
         assert all(any(lit in model for lit in flat[offs[i]:offs[i + 1]]) for i in range(f.nclauses))
     unsat = wrapper(UNSAT, "--occsimp=0")
     assert unsat.returncode == 20 and "s UNSATISFIABLE" in unsat.stdout
+    # silent (verbosity 0: nothing but the answer) and reproducible from the run's seed
+    runs = [wrapper(SAT, "--seed", "7").stdout.splitlines()[1:] for _ in range(2)]
+    assert runs[0] == runs[1] and all(line[:2] in ("s ", "v ") for line in runs[0])
 
 
 def test_cryptominisat_is_randomized_so_configuration_repeats_seeds():
