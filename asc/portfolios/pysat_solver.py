@@ -37,6 +37,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
 from pysat.solvers import Solver, SolverNames  # noqa: E402
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     return 10
 
 
-def _clauses(formula: Any, order: list[int] | None) -> Any:
+def _clauses(formula: Any, order: list[int] | None) -> Iterator[list[list[int]]]:
     """The clauses as lists, chunk by chunk (never the whole formula as Python lists), or in ``order``."""
     lits, offs = formula.literals, formula.offsets
     if order is not None:
@@ -153,8 +154,14 @@ def _solve_cms(formula: Any, options: dict[str, Any], seed: int, order: list[int
     settings = {k: str(v) for k, v in options.items()}
     settings["seed"] = str(seed % 2**32)
     solver = pycryptosat.Solver(verbose=0, threads=1, options=settings)
-    for chunk in _clauses(formula, order):
-        solver.add_clauses(chunk)
+    if order is None:
+        import numpy as np
+
+        # one flat buffer of zero-terminated clauses: pycryptosat reads it without Python lists
+        solver.add_clauses(np.ascontiguousarray(np.insert(formula.literals, offs[1:], 0), dtype=np.int32))
+    else:
+        for chunk in _clauses(formula, order):
+            solver.add_clauses(chunk)
     sat, solution = solver.solve()
     if not sat:
         return False, None
