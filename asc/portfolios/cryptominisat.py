@@ -63,6 +63,11 @@ DOCUMENTED_RANGES: dict[str, tuple[int, int]] = {
     "target": (0, 2),
 }
 
+#: The branching heuristics ``branchstr`` may join with ``+`` (the default is ``vmtf+vsids``).
+#: ``set_option`` takes any string there, and the solver silently branches at random on a
+#: word it does not know (its log says ``adjusting to: rand``), so only these are allowed.
+BRANCH_WORDS = ("vsids", "vmtf")
+
 #: The polarity modes ``set_option("polar", ...)`` accepts (CryptoMiniSat's ``parse_polarity``).
 POLAR_MODES = ("true", "false", "rnd", "auto", "weight")
 
@@ -189,6 +194,11 @@ def check_value(name: str, value: object) -> str | None:
     opt = CmsOption(name, kind, None, lower, upper, choices)
     if kind == "choice":
         ok = isinstance(value, str) and value in choices
+    elif kind == "string" and name == "branchstr":
+        ok = isinstance(value, str) and all(word in BRANCH_WORDS for word in value.split("+"))
+        if not ok:
+            return (f"{ver} option 'branchstr' takes {' or '.join(BRANCH_WORDS)}, or several joined by '+' "
+                    f"(another word makes it branch at random); got {value!r}")
     elif kind == "string":
         ok = isinstance(value, str)
     elif kind == "float":

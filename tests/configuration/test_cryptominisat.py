@@ -68,6 +68,28 @@ def test_a_default_read_is_confirmed_by_the_solvers_behaviour():
     assert model(restart="0", stabilize="0") != reference
 
 
+def branching_log(branchstr: str) -> str:
+    """CryptoMiniSat's log (verbosity 1, printed by the C library) of a solve with ``branchstr``."""
+    script = ("import sys, pycryptosat\n"
+              "from asc.instances import read_cnf\n"
+              "f = read_cnf(sys.argv[1], engine='numpy')\n"
+              "flat, o = f.literals.tolist(), f.offsets.tolist()\n"
+              "s = pycryptosat.Solver(verbose=1, options={'branchstr': sys.argv[2], 'seed': '1'})\n"
+              "s.add_clauses([flat[o[i]:o[i + 1]] for i in range(f.nclauses)])\n"
+              "s.solve()\n")
+    return subprocess.run([sys.executable, "-c", script, str(SAT), branchstr],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT).stdout
+
+
+def test_branchstr_takes_only_the_words_the_solver_knows():
+    # set_option takes any string; the solver then branches at random, and says so only in its log
+    assert "adjusting to: rand" in branching_log("abc")
+    for value in load_portfolio(SPACE)["cryptominisat5-space"].config_space()["branchstr"].choices:
+        assert "adjusting to: rand" not in branching_log(value), value
+    assert check_value("branchstr", "vsids+vmtf") is None
+    assert "got 'vsids+rand'" in check_value("branchstr", "vsids+rand")
+
+
 def test_the_curated_space_matches_the_solvers_table():
     algo = load_portfolio(SPACE)["cryptominisat5-space"]
     table = option_table()
@@ -91,6 +113,7 @@ def make_cms_text(params: str) -> str:
     ('polar = { type = "categorical", choices = [1, 0], default = 1 }', "expected a categorical of strings"),
     ('restart = { type = "float", lower = 0.0, upper = 1.0, default = 1.0 }', "expected type = \"integer\""),
     ('target = { type = "categorical", choices = [1, 0, 3], default = 1 }', "integers in [0, 2]; got 3"),
+    ('branchstr = { type = "categorical", choices = ["vmtf+vsids", "abc"], default = "vmtf+vsids" }', "got 'abc'"),
     ('confbtwsimp = { type = "integer", lower = 100, upper = 90000, default = 5000 }',
      "the default must be CryptoMiniSat 5.17.0's, 40000"),
     ('nonstop = { type = "categorical", choices = [0, 1], default = 0 }', "not a search option"),
