@@ -74,9 +74,9 @@ def branching_log(branchstr: str) -> str:
               "from asc.instances import read_cnf\n"
               "f = read_cnf(sys.argv[1], engine='numpy')\n"
               "flat, o = f.literals.tolist(), f.offsets.tolist()\n"
-              "s = pycryptosat.Solver(verbose=1, options={'branchstr': sys.argv[2], 'seed': '1'})\n"
+              "s = pycryptosat.Solver(verbose=1, confl_limit=3000, options={'branchstr': sys.argv[2], 'seed': '1'})\n"
               "s.add_clauses([flat[o[i]:o[i + 1]] for i in range(f.nclauses)])\n"
-              "s.solve()\n")
+              "try:\n    s.solve()\nexcept Exception:\n    pass\n")  # the first branching change is at 1000
     return subprocess.run([sys.executable, "-c", script, str(SAT), branchstr],
                           capture_output=True, text=True, timeout=300, cwd=ROOT).stdout
 
