@@ -27,7 +27,8 @@ nor the defaults. So the table here is read from that binary in three parts:
   never crash ``asc``.
 
 On top of the binary's ranges, switches and modes take only their documented values
-(:data:`DOCUMENTED_RANGES`: ``restart`` 0 or 1, ``target`` 0 to 2). Options that are
+(:data:`DOCUMENTED_RANGES`: ``restart`` 0 or 1, ``target`` 0 to 2), and ``branchstr``
+only the branching words the solver knows (:data:`BRANCH_WORDS`). Options that are
 not search parameters (:data:`NOT_SEARCH`) are refused: ``seed`` is
 the wrapper's own (the run's seed), ``nonstop`` changes when the library returns
 rather than how it searches, and ``schedule``/``preschedule`` are free-form scripts of
