@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shuffle", choices=("no", "yes"), default="no")
     args, rest = parser.parse_known_args(argv)
     options = _solver_options(args.solver, rest, parser)
+    if isinstance(options, dict) and _is_cms(args.solver) and args.phase != "solver":
+        options = "CryptoMiniSat sets no phases through pycryptosat; --phase may only be solver (see its polar option)"
     if isinstance(options, str):
         print(f"asc: error: {options}", file=sys.stderr)  # one line: the runner records it as the CRASH message
         return 2

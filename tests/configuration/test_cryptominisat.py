@@ -134,7 +134,7 @@ def test_the_wrapper_refuses_what_set_option_would_reject_or_the_table_does_not_
     for bad, needle in [("--maxxorsize=13", "[0, 12]; got 13"), ("--bogus=1", "no option 'bogus'"),
                         ("--restart=7", "[0, 1]; got 7"),
                         ("--polar=pos", "got 'pos'"), ("--mult=abc", "takes a number; got 'abc'"),
-                        ("--nonstop=1", "not a search option")]:
+                        ("--nonstop=1", "not a search option"), ("--phase=pos", "sets no phases")]:
         res = wrapper(SAT, bad)
         assert res.returncode == 2 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
         assert "s SATISFIABLE" not in res.stdout
