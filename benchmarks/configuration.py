@@ -26,6 +26,9 @@ Families (generated with cnfgen, seeded, into ``--work``):
   space) stays fast: at n = 650 the default times out at 5 s on part of the family.
 * ``rand3-n250-minisat``: the same instances, MiniSat 2.2 through python-sat with the
   wrapper's ``phase`` parameter only: a one-parameter space, a floor to compare with.
+* ``h2-nN-cms``: the planted family of size N, CryptoMiniSat 5 through pycryptosat
+  (``portfolios/cryptominisat5-space.toml``), for a second solver on the family where
+  CaDiCaL's configuration paid.
 
 Usage::
 
@@ -104,7 +107,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--budgets", default="300,900,1800", help="seconds of search, comma-separated")
     ap.add_argument("--families", default="rand3-n250,rand3-n250-minisat,h2-n650",
-                    help="comma-separated; h2-nN for any N (planted family of that size)")
+                    help="comma-separated; h2-nN for any N (planted family of that size), h2-nN-cms with CryptoMiniSat")
     ap.add_argument("--train", type=int, default=20)
     ap.add_argument("--test", type=int, default=20)
     ap.add_argument("--cutoff", type=float, default=5.0)
@@ -118,11 +121,15 @@ def main() -> int:
     (work / "minisat.toml").write_text(MINISAT)
     cadical = (ROOT / "portfolios" / "cadical195-space.toml", "cadical195-space")
     families = {"rand3-n250": (*cadical, *rand), "rand3-n250-minisat": (work / "minisat.toml", "minisat22-phase", *rand)}
+    cms = (ROOT / "portfolios" / "cryptominisat5-space.toml", "cryptominisat5-space")
     for family in args.families.split(","):
         if family.startswith("h2-n"):
-            n = int(family[4:])
-            families[family] = (*cadical, generate_planted(work / family / "train", n, range(1, 1 + args.train)),
-                                generate_planted(work / family / "test", n, range(1001, 1001 + args.test)))
+            size = family[4:].removesuffix("-cms")
+            n = int(size)
+            files = work / f"h2-n{size}"  # the CryptoMiniSat family shares the CaDiCaL family's instances
+            families[family] = (*(cms if family.endswith("-cms") else cadical),
+                                generate_planted(files / "train", n, range(1, 1 + args.train)),
+                                generate_planted(files / "test", n, range(1001, 1001 + args.test)))
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     print(f"# configuration benchmark: cutoff {args.cutoff:g} s, {args.train} training / {args.test} test instances, "
           f"jobs {args.jobs}, load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")

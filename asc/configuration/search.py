@@ -118,11 +118,16 @@ def is_deterministic(algorithm: Algorithm) -> bool:
     The rule: a command line without ``{seed}`` cannot use one; a python-sat backend
     uses its seed only for ``phase = random`` or ``shuffle = yes`` (see
     :mod:`asc.portfolios.pysat_solver`), so it is randomized when its space offers
-    either. Anything else that takes ``{seed}`` is taken to be randomized.
+    either; CryptoMiniSat takes the run's seed as its own ``seed`` option and is
+    randomized always (one seed solves a random 3-SAT formula with no conflict, the
+    next needs 180,000). Anything else that takes ``{seed}`` is taken to be randomized.
     """
     from asc.portfolios.algorithm import placeholders
+    from asc.portfolios.cryptominisat import BACKEND as CMS_BACKEND
 
     used = {n for tok in algorithm.command for n in placeholders(tok)}
+    if algorithm.kind == "pysat" and algorithm.backend == CMS_BACKEND:
+        return False
     if algorithm.kind == "pysat":
         names = {p.name: p for p in algorithm.space}
         random_phase = "phase" in names and "random" in names["phase"].choices

@@ -7,6 +7,8 @@ the ``runs`` package (space Y), which imports this package, never the other way 
 - :mod:`asc.portfolios.algorithm`     :class:`Algorithm` (a command-line template, optionally configured)
 - :mod:`asc.portfolios.loader`        :func:`load_portfolio` reads ``portfolios/*.toml``
 - :mod:`asc.portfolios.pysat_solver`  python-sat backends as SAT-competition style command lines
+- :mod:`asc.portfolios.cadical`       CaDiCaL's option table, read from python-sat's binary
+- :mod:`asc.portfolios.cryptominisat` CryptoMiniSat's option table, read from the pycryptosat extension
 - :mod:`asc.portfolios.space`         parameter spaces as ConfigSpace objects (imported on demand)
 """
 

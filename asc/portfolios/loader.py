@@ -84,6 +84,7 @@ from typing import Any
 
 from asc.errors import InputError
 from asc.portfolios.cadical import CADICAL_NAMESPACES
+from asc.portfolios.cryptominisat import BACKEND as CMS_BACKEND
 from asc.portfolios.algorithm import (DEFAULT_PARAM_FORMAT, QUOTE, RESERVED, Algorithm, Parameter, placeholders,
                                       shell_scripts, unquoted_placeholders)
 
@@ -91,8 +92,9 @@ from asc.portfolios.algorithm import (DEFAULT_PARAM_FORMAT, QUOTE, RESERVED, Alg
 PYSAT_PARAMETERS = frozenset({"phase", "shuffle"})
 
 #: Backends whose python-sat interface raises NotImplementedError on set_phases
-#: (python-sat 1.9.dev17): a ``phase`` parameter other than "solver" cannot work there.
-NO_PHASES = frozenset({"cadical103", "kissat404"})
+#: (python-sat 1.9.dev17), and CryptoMiniSat (run through pycryptosat, which has no
+#: phase setting): a ``phase`` parameter other than "solver" cannot work there.
+NO_PHASES = frozenset({"cadical103", "kissat404", "cryptosat"})
 
 _ALGO_KEYS = {"name", "pysat", "command", "base", "description", "parameters", "configuration", "param_format"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -427,11 +429,16 @@ def _build(name: str, raw: dict[str, dict[str, Any]], built: dict[str, Algorithm
         for p in space:
             if p.name not in PYSAT_PARAMETERS:
                 _cadical_parameter(p, algo.backend, fail)
-    elif algo.kind == "pysat":
+    elif algo.kind == "pysat" and algo.backend == CMS_BACKEND:
+        for p in space:
+            if p.name not in PYSAT_PARAMETERS:
+                _cms_parameter(p, fail)
+    if algo.kind == "pysat" and algo.backend not in CADICAL_NAMESPACES and algo.backend != CMS_BACKEND:
         extra = sorted(p.name for p in space if p.name not in PYSAT_PARAMETERS)
         if extra:
             fail(f"python-sat backends take the parameters {', '.join(sorted(PYSAT_PARAMETERS))}; got {extra[0]!r}",
                  extra[0])
+    if algo.kind == "pysat":
         phase = [p for p in space if p.name == "phase"]
         if algo.backend in NO_PHASES and phase and set(map(str, phase[0].choices)) != {"solver"}:
             fail(f"python-sat backend {algo.backend} cannot set phases; the phase parameter may only be \"solver\"",
@@ -489,6 +496,44 @@ def _cadical_parameter(p: Parameter, backend: str, fail: Any) -> None:
         fail(f"parameter {p.name!r}: {version}'s {p.name} takes {allowed}; got {bad[0]!r}", p.name)
     if p.default != opt.default:
         fail(f"parameter {p.name!r}: the default must be {version}'s, {opt.default}; got {p.default!r} (set a "
+             "different starting configuration in [algorithm.configuration])", p.name)
+
+
+def _cms_parameter(p: Parameter, fail: Any) -> None:
+    """Check a CryptoMiniSat parameter against its option table (see :mod:`asc.portfolios.cryptominisat`).
+
+    ``set_option`` checks only that a value parses as the option's C type, so a switch
+    set to 7 or a schedule of nonsense would run silently; here the name must be one
+    of its search options, every value of the parameter (its choices, or its bounds)
+    of the option's kind and within what ``set_option`` accepts, and the default the
+    solver's own default as read from the binary (a different starting point goes in
+    ``[algorithm.configuration]``).
+    """
+    from asc.portfolios.cryptominisat import NOT_SEARCH, OptionTableError, check_value, option_table, version
+
+    try:
+        table = option_table()
+        ver = version()
+    except (OptionTableError, OSError) as exc:
+        fail(f"parameter {p.name!r}: cannot read CryptoMiniSat's option table to check it: {exc}", p.name)
+    opt = table.get(p.name)
+    if opt is None or p.name in NOT_SEARCH:
+        why = "is not a search option" if opt is not None else "is not an option"
+        fail(f"parameter {p.name!r} {why} of {ver} (pycryptosat); expected one of its search options: "
+             f"{', '.join(n for n in table if n not in NOT_SEARCH)}", p.name)
+    allowed = opt.allowed()
+    numeric = opt.kind in ("int", "unsigned", "float")
+    if numeric != (p.type != "categorical" or all(isinstance(v, (int, float)) for v in p.choices)) or \
+            (p.type == "float" and opt.kind != "float"):
+        fail(f"parameter {p.name!r}: {ver}'s {p.name} takes {allowed}; expected "
+             + ("a categorical of strings" if not numeric else
+                "type = \"integer\" or a categorical of integers" if opt.kind != "float" else "a number"), p.name)
+    values = list(p.choices) if p.type == "categorical" else [p.lower, p.upper]
+    bad = [v for v in values if check_value(p.name, v) is not None]
+    if bad:
+        fail(f"parameter {p.name!r}: {ver}'s {p.name} takes {allowed}; got {bad[0]!r}", p.name)
+    if p.default != opt.default:
+        fail(f"parameter {p.name!r}: the default must be {ver}'s, {opt.default!r}; got {p.default!r} (set a "
              "different starting configuration in [algorithm.configuration])", p.name)
 
 

@@ -5,6 +5,7 @@ Usage::
     python -m asc.portfolios.pysat_solver INSTANCE --solver NAME [--seed S]
                                           [--phase solver|pos|neg|random] [--shuffle no|yes]
                                           [--OPTION=INT ...]   (cadical195: CaDiCaL's options)
+                                          [--OPTION=VALUE ...] (cryptosat: CryptoMiniSat's options)
 
 Prints ``s SATISFIABLE`` with the model on ``v`` lines (exit 10), ``s UNSATISFIABLE``
 (exit 20) or ``s UNKNOWN`` (exit 0). The first line, ``c asc-startup cpu=C wall=W``,
@@ -15,6 +16,12 @@ timed from reading its input, like a compiled solver.
 python-sat backends take no random seed. ``--seed`` drives ``--phase random`` and
 ``--shuffle yes`` (the clause order is permuted), so seeds matter exactly when a
 configuration asks for randomness; with the defaults the run is deterministic.
+
+CryptoMiniSat (``cryptosat``, alias ``cryptominisat5``) runs through ``pycryptosat``
+directly, not python-sat's class, which can set no option: one thread, verbosity 0,
+its options set before any clause, and ``--seed`` as its own ``seed`` option, so a run
+is reproducible from its seed and different seeds are different runs (CryptoMiniSat
+is randomized: :func:`asc.configuration.search.is_deterministic` says so).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 from pysat.solvers import Solver, SolverNames  # noqa: E402
 
@@ -59,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shuffle", choices=("no", "yes"), default="no")
     args, rest = parser.parse_known_args(argv)
     options = _solver_options(args.solver, rest, parser)
+    if isinstance(options, dict) and _is_cms(args.solver) and args.phase != "solver":
+        options = "CryptoMiniSat sets no phases through pycryptosat; --phase may only be solver (see its polar option)"
     if isinstance(options, str):
         print(f"asc: error: {options}", file=sys.stderr)  # one line: the runner records it as the CRASH message
         return 2
@@ -83,38 +94,22 @@ def main(argv: list[str] | None = None) -> int:
         # one line on stderr: the runner records it as the CRASH message
         print(f"asc: error: {exc}", file=sys.stderr)
         return 2
-    lits, offs = formula.literals, formula.offsets
+    rng = order = None
     if args.shuffle == "yes" or args.phase == "random":
         import random
 
         rng = random.Random(args.seed)
-    with Solver(name=name) as solver:
-        if options:
-            solver.solver.configure(options)  # before any clause: CaDiCaL takes options only then
-        if formula.nclauses and (offs[1:] == offs[:-1]).any():
-            answer = False  # some backends reject the empty clause: it is UNSAT by definition
-        else:
-            if args.shuffle == "yes":
-                order = list(range(formula.nclauses))
-                rng.shuffle(order)
-                flat, o = lits.tolist(), offs.tolist()
-                solver.append_formula([flat[o[i]:o[i + 1]] for i in order])
-            else:
-                # chunk by chunk, so the formula is never held whole as Python lists
-                for a in range(0, formula.nclauses, 50000):
-                    b = min(a + 50000, formula.nclauses)
-                    flat, o = lits[offs[a]:offs[b]].tolist(), (offs[a:b + 1] - offs[a]).tolist()
-                    solver.append_formula([flat[o[i]:o[i + 1]] for i in range(b - a)])
-            if args.phase != "solver" and formula.nvars:
-                if args.phase == "pos":
-                    phases = range(1, formula.nvars + 1)
-                elif args.phase == "neg":
-                    phases = (-v for v in range(1, formula.nvars + 1))
-                else:
-                    phases = (v if rng.random() < 0.5 else -v for v in range(1, formula.nvars + 1))
-                solver.set_phases(list(phases))
-            answer = solver.solve()
-        model = solver.get_model() if answer else None
+    if args.shuffle == "yes":
+        order = list(range(formula.nclauses))
+        rng.shuffle(order)  # type: ignore[union-attr]
+    if _is_cms(args.solver):
+        try:
+            answer, model = _solve_cms(formula, options, args.seed, order)
+        except ImportError as exc:  # one line: the runner records it as the CRASH message
+            print(f"asc: error: CryptoMiniSat needs pycryptosat ({exc}); pip install pycryptosat", file=sys.stderr)
+            return 2
+    else:
+        answer, model = _solve_pysat(name, formula, options, args.phase, order, rng)
     if answer is None:
         out.write("s UNKNOWN\n")
         return 0
@@ -135,34 +130,129 @@ def main(argv: list[str] | None = None) -> int:
     return 10
 
 
-def _solver_options(solver: str, rest: list[str], parser: argparse.ArgumentParser) -> dict[str, int] | str:
-    """CaDiCaL options given as ``--name=value`` (backends of :data:`asc.portfolios.cadical.CADICAL_NAMESPACES`).
+def _clauses(formula: Any, order: list[int] | None) -> Iterator[list[list[int]]]:
+    """The clauses as lists, chunk by chunk (never the whole formula as Python lists), or in ``order``."""
+    lits, offs = formula.literals, formula.offsets
+    if order is not None:
+        flat, o = lits.tolist(), offs.tolist()
+        yield [flat[o[i]:o[i + 1]] for i in order]
+        return
+    for a in range(0, formula.nclauses, 50000):
+        b = min(a + 50000, formula.nclauses)
+        flat, o = lits[offs[a]:offs[b]].tolist(), (offs[a:b + 1] - offs[a]).tolist()
+        yield [flat[o[i]:o[i + 1]] for i in range(b - a)]
+
+
+def _solve_cms(formula: Any, options: dict[str, Any], seed: int, order: list[int] | None) -> tuple[bool | None, Any]:
+    """CryptoMiniSat through pycryptosat: one thread, silent, seeded, options before any clause.
+
+    Returns ``(answer, model)``: True with the model as signed literals, False, or None.
+    """
+    import pycryptosat
+
+    offs = formula.offsets
+    if formula.nclauses and (offs[1:] == offs[:-1]).any():
+        return False, None  # the empty clause: UNSAT by definition
+    settings = {k: str(v) for k, v in options.items()}
+    settings["seed"] = str(seed % 2**32)
+    solver = pycryptosat.Solver(verbose=0, threads=1, options=settings)
+    if order is None:
+        import numpy as np
+
+        # one flat buffer of zero-terminated clauses: pycryptosat reads it without Python lists
+        solver.add_clauses(np.ascontiguousarray(np.insert(formula.literals, offs[1:], 0), dtype=np.int32))
+    else:
+        for chunk in _clauses(formula, order):
+            solver.add_clauses(chunk)
+    sat, solution = solver.solve()
+    if not sat:
+        return False, None
+    return True, [v if solution[v] else -v for v in range(1, len(solution)) if solution[v] is not None]
+
+
+def _solve_pysat(name: str, formula: Any, options: dict[str, Any], phase: str, order: list[int] | None,
+                 rng: Any) -> tuple[bool | None, Any]:
+    """A python-sat backend: ``(answer, model)`` as :func:`_solve_cms`."""
+    offs = formula.offsets
+    with Solver(name=name) as solver:
+        if options:
+            solver.solver.configure(options)  # before any clause: CaDiCaL takes options only then
+        if formula.nclauses and (offs[1:] == offs[:-1]).any():
+            answer = False  # some backends reject the empty clause: it is UNSAT by definition
+        else:
+            for chunk in _clauses(formula, order):
+                solver.append_formula(chunk)
+            if phase != "solver" and formula.nvars:
+                if phase == "pos":
+                    phases = range(1, formula.nvars + 1)
+                elif phase == "neg":
+                    phases = (-v for v in range(1, formula.nvars + 1))
+                else:
+                    phases = (v if rng.random() < 0.5 else -v for v in range(1, formula.nvars + 1))
+                solver.set_phases(list(phases))
+            answer = solver.solve()
+        model = solver.get_model() if answer else None
+    return answer, model
+
+
+def _is_cms(solver: str) -> bool:
+    """Whether ``solver`` names CryptoMiniSat (python-sat's ``cryptosat`` or one of its aliases)."""
+    return solver == "cryptosat" or solver in getattr(SolverNames, "cryptosat", ())
+
+
+def _solver_options(solver: str, rest: list[str], parser: argparse.ArgumentParser) -> dict[str, Any] | str:
+    """Solver options given as ``--name=value``: CaDiCaL's (backends of
+    :data:`asc.portfolios.cadical.CADICAL_NAMESPACES`) or CryptoMiniSat's.
 
     Each is checked against the solver's own option table, because python-sat's
-    ``configure`` ignores unknown names and CaDiCaL clamps values out of range silently;
-    a bad one is returned as its one-line error (the run ends with exit 2: a crash).
-    Other backends take no options: anything left over is a usage error, as before.
+    ``configure`` ignores unknown names and CaDiCaL clamps values out of range silently,
+    and CryptoMiniSat's ``set_option`` checks only the C type; a bad one is returned as
+    its one-line error (the run ends with exit 2: a crash). Other backends take no
+    options: anything left over is a usage error, as before.
     """
     if not rest:
         return {}
     from asc.portfolios.cadical import CADICAL_NAMESPACES, check_value
 
-    if solver not in CADICAL_NAMESPACES:
+    cms = _is_cms(solver)
+    if solver not in CADICAL_NAMESPACES and not cms:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    options: dict[str, int] = {}
+    options: dict[str, Any] = {}
     for arg in rest:
         name, eq, text = arg.removeprefix("--").partition("=")
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
         if not (arg.startswith("--") and eq):
             return f"expected --name=value; got {arg!r}"
-        problem = check_value(solver, name, value)
+        if cms:
+            from asc.portfolios import cryptominisat
+
+            try:
+                value = _cms_value(name, text)
+                problem = cryptominisat.check_value(name, value)
+            except cryptominisat.OptionTableError as exc:
+                problem = str(exc)
+        else:
+            try:
+                value = int(text)
+            except ValueError:
+                value = None
+            problem = check_value(solver, name, value)
         if problem:
             return problem
-        options[name] = value  # type: ignore[assignment]
+        options[name] = value
     return options
+
+
+def _cms_value(name: str, text: str) -> Any:
+    """``text`` as a value of CryptoMiniSat option ``name``'s kind (the text itself when it does not parse)."""
+    from asc.portfolios.cryptominisat import NOT_SEARCH, kind_and_range
+
+    if name in NOT_SEARCH:
+        return text
+    kind = kind_and_range(name)[0]
+    try:
+        return int(text) if kind in ("int", "unsigned") else float(text) if kind == "float" else text
+    except ValueError:
+        return text
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def test_default_portfolio_has_the_working_pysat_solvers():
     p = load_portfolio(ROOT / "portfolios" / "pysat.toml")
     assert p.name == "pysat"
     assert {"cadical195", "glucose4", "kissat404", "lingeling", "minisat22", "minisatgh", "maplesat"} <= set(p.names)
-    assert "cryptosat" not in p.names  # needs pycryptosat, not installed
+    assert "cryptosat" not in p.names  # CryptoMiniSat has its own portfolio (cryptominisat5-space.toml)
     assert all(a.kind == "pysat" and a.backend in PYSAT_SOLVERS and a.configuration == "" for a in p)
     assert len(set(p.names)) == len(p)
 
