@@ -152,6 +152,8 @@ CALIBRATED: dict[str, tuple[int, ...]] = {
     "ptn": (6200, 6400, 6600, 6800, 7000), "count3": (13, 16), "cliquecolor": (12, 13, 14, 15, 16, 18),
     "bphp": (12, 13, 14, 15),
 }
+#: Instances per family in the pruning sample (sample.txt), on which all 20 python-sat backends run.
+SAMPLE_PER_FAMILY = 3
 #: Seeds per (family, size) of a seeded family in the pool; the calibration probes seeds 1 and 2.
 POOL_SEEDS = tuple(range(1, 26))
 CALIBRATION_SEEDS = (1, 2)
@@ -563,6 +565,26 @@ SHARED_DEFAULT_GUESS = 2.0
 SLOWDOWN = 4.0
 
 
+def expected_probe_time(probes: dict[tuple[str, str], list[float]], family: str, n: int) -> float:
+    """Expected screener CPU-s at size ``n`` of a family, from its calibration probes.
+
+    The mean of the probes at ``n`` (an unsolved probe counts the cutoff); between two probed
+    sizes, the geometric interpolation of their means (runtimes grow about exponentially with
+    the size); above the largest probed size or without probes, the cutoff. At most the cutoff.
+    """
+    sized = sorted((int(k[1]), sum(v) / len(v)) for k, v in probes.items() if k[0] == family)
+    exact = [t for m, t in sized if m == n]
+    if exact:
+        return min(CUTOFF, exact[0])
+    below = [(m, t) for m, t in sized if m < n]
+    above = [(m, t) for m, t in sized if m > n]
+    if not below or not above:
+        return CUTOFF if not above else min(CUTOFF, above[0][1])
+    (m0, t0), (m1, t1) = below[-1], above[0]
+    w = (n - m0) / (m1 - m0)
+    return min(CUTOFF, math.exp((1 - w) * math.log(max(t0, 1e-3)) + w * math.log(max(t1, 1e-3))))
+
+
 def screener_times(db: Path = PRESCREEN_DB) -> dict[str, float]:
     """Instance name -> kissat404's CPU-s in the pre-screen (the cutoff when unsolved); empty before it ran."""
     if not db.is_file():
@@ -574,9 +596,8 @@ def screener_times(db: Path = PRESCREEN_DB) -> dict[str, float]:
 def estimate(stage: str = "all", jobs: int = 2, algorithms: int | None = None) -> str:
     """How long the stages will take (wall-clock hours on ``jobs`` cores), and from what.
 
-    Pre-screen: a generated candidate costs the mean of its (family, size) probes in
-    calibration.csv (an unsolved probe counts the full cutoff; a size never probed, the cutoff);
-    a shared file :data:`SHARED_GUESS`. The sample and the campaign: per run, kissat404's
+    Pre-screen: a generated candidate costs :func:`expected_probe_time`; a shared file
+    :data:`SHARED_GUESS`. The sample and the campaign: per run, kissat404's
     pre-screen time times :data:`SLOWDOWN`, at most the cutoff (before the pre-screen, 30 s).
     """
     probes: dict[tuple[str, str], list[float]] = {}
@@ -586,10 +607,7 @@ def estimate(stage: str = "all", jobs: int = 2, algorithms: int | None = None) -
     lines = []
     if stage in ("all", "prescreen"):
         gen = members()
-        screen = 0.0
-        for fam, n, _ in gen:
-            times = probes.get((fam.name, str(n)))
-            screen += min(CUTOFF, sum(times) / len(times)) if times else CUTOFF
+        screen = sum(expected_probe_time(probes, fam.name, n) for fam, n, _ in gen)
         shared = _shared_rows() if SHARED_SRC.is_dir() else []
         screen += sum(SHARED_GUESS.get(r["family"], SHARED_DEFAULT_GUESS) for r in shared)
         lines.append(f"prescreen: {len(gen)} generated + {len(shared)} shared candidates, kissat404 at {CUTOFF:g} s: "
@@ -608,12 +626,20 @@ def estimate(stage: str = "all", jobs: int = 2, algorithms: int | None = None) -
                          f"{cpu / jobs / 3600:.1f} h on {jobs} jobs ({cpu / 3600:.1f} CPU-h; per run "
                          f"{SLOWDOWN:g} x kissat404's time, at most the cutoff)")
         else:
-            n_inst = 80 if name == "sample" else 300
+            n_inst = SAMPLE_PER_FAMILY * _pool_families() if name == "sample" else 300
             cpu = n_alg * n_inst * 30.0
             lines.append(f"{name}: {n_alg} algorithms x about {n_inst} instances at {CUTOFF:g} s: about "
                          f"{cpu / jobs / 3600:.1f} h on {jobs} jobs (guess: 30 CPU-s per run until the "
                          f"pre-screen has run)")
     return "\n".join(lines)
+
+
+def _pool_families() -> int:
+    """Families in the pool's manifest (those of :data:`FAMILIES` and :data:`SHARED_FAMILIES` before it exists)."""
+    if MANIFEST.is_file():
+        with MANIFEST.open(newline="") as fh:
+            return len({r["family"] for r in csv.DictReader(fh)})
+    return len(FAMILIES) + len(SHARED_FAMILIES)
 
 
 def _portfolio_size() -> int:
@@ -662,7 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--db", type=Path, default=PRESCREEN_DB, help="pre-screen run store")
     s.add_argument("--cap", type=int, default=SelectionRule.cap, help="most instances per family")
     s.add_argument("--seed", type=int, default=0, help="seed of the order within a family")
-    s.add_argument("--sample-per-family", type=int, default=5, help="instances per family in sample.txt")
+    s.add_argument("--sample-per-family", type=int, default=SAMPLE_PER_FAMILY,
+                   help=f"instances per family in sample.txt (default {SAMPLE_PER_FAMILY})")
     e = sub.add_parser("estimate", help="how long the pre-screen and the campaign will take")
     e.add_argument("--stage", choices=("all", "prescreen", "sample", "collect"), default="all")
     e.add_argument("--jobs", type=int, default=2)

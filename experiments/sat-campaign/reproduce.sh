@@ -75,8 +75,8 @@ for stage in "${STAGES[@]}"; do
                 --jobs "$JOBS" --db "$HERE/runs.sqlite" ;;
         features)
             # one process: feature costs are charged to selectors, so they are measured alone
-            grep -v '^#' "$HERE/instances.txt" | sed "s|^|$HERE/|" | xargs asc features --no-progress \
-                -o "$HERE/features.csv" ;;
+            mapfile -t FILES < <(grep -v '^#' "$HERE/instances.txt" | sed "s|^|$HERE/|")
+            asc features --no-progress -o "$HERE/features.csv" "${FILES[@]}" ;;
         export)
             asc runs summary --db "$HERE/runs.sqlite" --instances > "$HERE/summary.txt"
             asc runs export --db "$HERE/runs.sqlite" --csv "$HERE/runs.csv" \

@@ -111,3 +111,30 @@ def test_real_store(run_cli, tmp_path):
     # the same store gives the same answer
     again = json.loads(run_cli("portfolio", "prune", db, "--margin", "0", "--format", "json").out)
     assert again["chosen"] == data["chosen"] and again["curve"] == data["curve"]
+
+
+def test_subset_keeps_comments_and_refuses_a_dropped_base(tmp_path):
+    from asc.errors import UsageError
+    from asc.portfolios.subset import subset_text
+
+    source = tmp_path / "src.toml"
+    source.write_text('# the whole portfolio\nname = "src"\n\n[[algorithm]]\nname = "a"\npysat = "minisat22"\n\n'
+                      '# b: glucose with a phase\n[[algorithm]]\nname = "b"\nbase = "glucose4"\n'
+                      '[algorithm.parameters]\nphase = { type = "categorical", choices = ["solver", "neg"] }\n'
+                      '[algorithm.configuration]\nphase = "neg"\n\n'
+                      '[[algorithm]]\nname = "c"\nbase = "b"\n[algorithm.configuration]\nphase = "solver"\n')
+    text = subset_text(source, ["b", "a"], "small", ["chosen by a test"])
+    assert text.startswith("# chosen by a test\nname = \"small\"") and "# b: glucose with a phase" in text
+    assert "# the whole portfolio" not in text
+    small = load_portfolio_text(text)
+    assert small.names == ["b", "a"] and small["b"] == load_portfolio(source)["b"]
+    with pytest.raises(UsageError, match="based on 'b'"):
+        subset_text(source, ["c"], "x")
+    with pytest.raises(UsageError, match="not in portfolio"):
+        subset_text(source, ["zz"], "x")
+
+
+def load_portfolio_text(text):
+    from asc.portfolios.loader import parse_portfolio
+
+    return parse_portfolio(text)

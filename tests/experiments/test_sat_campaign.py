@@ -146,3 +146,22 @@ def test_selection_rule_on_a_real_store(campaign, run_cli, tmp_path):
     assert len(paths) == sum(bool(r["selected"]) for r in rows)
     assert all((tmp_path / p).is_file() for p in paths)  # a list `asc collect --instances` takes
     json.dumps(rows)  # plain data
+
+
+def test_expected_probe_time_interpolates_and_caps(campaign):
+    probes = {("f", "10"): [1.0, 3.0], ("f", "20"): [8.0], ("f", "30"): [60.0, 60.0], ("g", "5"): [0.5]}
+    assert campaign.expected_probe_time(probes, "f", 10) == 2.0  # the mean at a probed size
+    assert campaign.expected_probe_time(probes, "f", 15) == pytest.approx(4.0)  # geometric: sqrt(2 * 8)
+    assert campaign.expected_probe_time(probes, "f", 40) == campaign.CUTOFF  # above every probe
+    assert campaign.expected_probe_time(probes, "f", 5) == 2.0  # below: the smallest probed size's
+    assert campaign.expected_probe_time(probes, "h", 5) == campaign.CUTOFF  # never probed
+
+
+def test_sample_takes_hard_ones_first(campaign, tmp_path):
+    rows = campaign.select_instances(screen([
+        ("a/e0", "a", "SAT", 0.5), ("a/t0", "a", "TIMEOUT", 61.0), ("a/h0", "a", "SAT", 2.0),
+        ("a/h1", "a", "UNSAT", 3.0), ("b/e0", "b", "SAT", 0.1),
+    ]), campaign.SelectionRule(cap=10))
+    chosen = campaign.write_sample(rows, 2, target=tmp_path / "sample.txt")
+    assert sorted(chosen[:2]) == ["a/h0", "a/h1"] and chosen[2:] == ["b/e0"]
+    assert (tmp_path / "sample.txt").read_text().splitlines()[1:] == [f"instances/{c}" for c in chosen]
