@@ -117,6 +117,8 @@ def load_costs(path: str | Path, par: float = 10.0, measure: str = "cpu_time") -
     ------
     InputError
         The path is neither an ASlib folder nor a readable run store.
+    UsageError
+        The runs measure solution quality, not runtime.
     """
     from asc.aslib import read_scenario
 
@@ -125,10 +127,13 @@ def load_costs(path: str | Path, par: float = 10.0, measure: str = "cpu_time") -
         return costs_from_scenario(read_scenario(path), par=par, source=str(path))
     if not path.is_file():
         raise InputError("expected a run store (.sqlite) or an ASlib scenario folder; not found", path)
-    from asc.runs.export import to_scenario
+    from asc.runs.export import is_quality_store, to_scenario
     from asc.runs.store import RunStore
 
     with RunStore(path) as store:
+        if is_quality_store(store):  # before the export would compute QSAR meta-features for nothing
+            raise UsageError(f"{path}: pruning needs runtime runs (PAR-k of the virtual best); this store holds "
+                             "quality runs (QSAR)")
         scenario = to_scenario(store, scenario_id=path.stem, measure=measure)
     return costs_from_scenario(scenario, par=par, source=str(path))
 

@@ -138,3 +138,8 @@ def load_portfolio_text(text):
     from asc.portfolios.loader import parse_portfolio
 
     return parse_portfolio(text)
+
+
+def test_quality_scenario_is_refused(run_cli, shared_dir):
+    res = run_cli("portfolio", "prune", shared_dir / "aslib" / "OPENML-WEKA-2017")
+    assert res.code == 2 and one_line(res) and "runtime scenario" in res.err, res.err
