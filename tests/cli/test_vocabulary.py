@@ -179,6 +179,7 @@ def command_line(name: str, inputs: dict) -> list:
         "features": ["features", SMALL],
         "portfolio show": ["portfolio", "show", inputs["portfolio"]],
         "portfolio check": ["portfolio", "check", inputs["portfolio"]],
+        "portfolio prune": ["portfolio", "prune", inputs["scenario"]],
         # a second run of the same campaign: nothing left to run, the report in each format
         "collect": ["collect", "--portfolio", inputs["portfolio"], "--instances", inputs["instances"],
                     "--cutoff-time", "10",
@@ -194,7 +195,7 @@ def command_line(name: str, inputs: dict) -> list:
 
 
 FORMATTED = ["select", "evaluate", "report", "aslib info", "aslib validate", "features", "portfolio show",
-             "portfolio check", "collect", "runs summary", "configure", "experiment evaluate"]
+             "portfolio check", "portfolio prune", "collect", "runs summary", "configure", "experiment evaluate"]
 
 
 def test_the_list_covers_every_command_with_a_format():
