@@ -20,8 +20,9 @@ time is what other load disturbs least), best of ``--repeat`` runs for the reade
 * whole processes against gbdc (``--whole-only`` for just these): ``asc features`` with
   Pre+Basic+KLB and with all four groups against gbdc's ``extract_base_features``, on a
   3-clause file (start-up) and random 3-CNF at 1e5, 3e5 and 1e6 variables, CPU and peak
-  RSS ratios printed, and the first ``asc select`` after a fresh install (an empty
-  ``NUMBA_CACHE_DIR``).
+  RSS ratios printed, each with the ahead-of-time compiled kernels and with Numba's
+  (``ASC_KERNELS=jit``), and the first ``asc select`` after a fresh install (an empty
+  ``NUMBA_CACHE_DIR``) and ``asc select`` on a bundled kclique file, both ways.
 
 Numba compilation is excluded from every figure (kernels are loaded before timing)
 and reported separately: compiling from scratch in a subprocess with an empty cache,
@@ -280,48 +281,71 @@ CPU_TARGET = {100_000: 1.5, 300_000: 1.0, 1_000_000: 1.0}
 def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = WHOLE_SIZES) -> None:
     """Whole-process CPU and peak RSS of ``asc features`` against gbdc, paired runs, ratios printed.
 
-    Each tool runs as its own process on the same file, asc and gbdc alternating, best
-    (least) CPU of ``repeat`` pairs and the largest peak RSS: what a user pays, start-up,
-    reading and teardown included, Numba's kernels loaded from the cache (one untimed
-    run first). Also: start-up on a 3-clause file, the full default extraction (all
-    four groups) against Pre+Basic+KLB, and the first ``asc select`` after a fresh
-    install (an empty ``NUMBA_CACHE_DIR``: every kernel it needs compiles).
+    Each tool runs as its own process on the same file, the three alternating: asc with
+    the ahead-of-time compiled kernels (``asc._cnf_kernels``, when built), asc with the
+    Numba kernels (``ASC_KERNELS=jit``, loaded from Numba's cache: one untimed run
+    first) and gbdc; best (least) CPU of ``repeat`` rounds and the largest peak RSS:
+    what a user pays, start-up, reading and teardown included. Also: start-up on a
+    3-clause file, the full default extraction (all four groups) against
+    Pre+Basic+KLB, and the first ``asc select`` after a fresh install (an empty
+    ``NUMBA_CACHE_DIR``: with the Numba kernels every kernel it needs compiles).
     """
     try:
         import gbdc  # noqa: F401
     except ImportError:
         print("gbdc is not installed (pip install gbdc, the 'bench' extra): whole-process comparison skipped")
         return
+    jit_env = dict(os.environ, ASC_KERNELS="jit")
+    probe = "from asc.instances import _jit; print(_jit.compiled_module() is not None)"
+    compiled = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
+    modes = [("compiled", None), ("numba", jit_env)] if compiled else [("numba", jit_env)]
+    if not compiled:
+        print("\nasc._cnf_kernels is not built (python -m asc._build_kernels): Numba kernels only")
     tiny = cache / "three-clauses.cnf"
     tiny.write_text("p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
-    child([*ASC, str(tiny)])  # kernels into the cache, untimed
+    child([*ASC, str(tiny)], env=jit_env)  # Numba's kernels into its cache, untimed
     print("\nwhole process (CPU-s user+sys, peak RSS MB; best CPU of "
-          f"{repeat} paired runs, kernels loaded from Numba's cache)")
-    head = (f"{'input':<22} {'asc P+B+K s':>11} {'gbdc s':>7} {'CPU x':>6} {'target':>6} {'asc MB':>7} "
-            f"{'gbdc MB':>7} {'RSS x':>6} {'all 4 s':>8} {'all/PBK':>7} {'all MB':>7}")
+          f"{repeat} rounds, asc's kernels compiled ahead of time or Numba's loaded from its cache, and gbdc, "
+          "alternating)")
+    head = (f"{'input':<22} {'kernels':<9} {'asc P+B+K s':>11} {'gbdc s':>7} {'CPU x':>6} {'target':>6} "
+            f"{'asc MB':>7} {'gbdc MB':>7} {'RSS x':>6} {'all 4 s':>8} {'all/PBK':>7} {'all MB':>7}")
     print(head)
     print("-" * len(head))
     rows = [("3-clause file", tiny, None)] + [(f"rand3 n={n:.0e}", random_3cnf(n, cache), n) for n in sizes]
     for name, path, n in rows:
-        ours, theirs, full = [], [], []
+        ours: dict[str, list] = {m: [] for m, _ in modes}
+        full: dict[str, list] = {m: [] for m, _ in modes}
+        theirs = []
         for _ in range(repeat):
-            ours.append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"]))
+            for mode, env in modes:
+                ours[mode].append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"], env=env))
             theirs.append(child([*GBDC, str(path)]))
-            full.append(child([*ASC, str(path)]))
-        a_cpu, g_cpu, f_cpu = (min(r[0] for r in x) for x in (ours, theirs, full))
-        a_rss, g_rss, f_rss = (max(r[2] for r in x) for x in (ours, theirs, full))
+            for mode, env in modes:
+                full[mode].append(child([*ASC, str(path)], env=env))
+        g_cpu, g_rss = min(r[0] for r in theirs), max(r[2] for r in theirs)
         target = f"{CPU_TARGET[n]:.1f}" if n in CPU_TARGET else "-"
-        print(f"{name:<22} {a_cpu:11.2f} {g_cpu:7.2f} {a_cpu / g_cpu:6.2f} {target:>6} {a_rss / 1e6:7.0f} "
-              f"{g_rss / 1e6:7.0f} {a_rss / g_rss:6.2f} {f_cpu:8.2f} {f_cpu / a_cpu:7.2f} {f_rss / 1e6:7.0f}",
-              flush=True)
+        for mode, _ in modes:
+            a_cpu, f_cpu = min(r[0] for r in ours[mode]), min(r[0] for r in full[mode])
+            a_rss, f_rss = max(r[2] for r in ours[mode]), max(r[2] for r in full[mode])
+            print(f"{name:<22} {mode:<9} {a_cpu:11.2f} {g_cpu:7.2f} {a_cpu / g_cpu:6.2f} {target:>6} "
+                  f"{a_rss / 1e6:7.0f} {g_rss / 1e6:7.0f} {a_rss / g_rss:6.2f} {f_cpu:8.2f} {f_cpu / a_cpu:7.2f} "
+                  f"{f_rss / 1e6:7.0f}", flush=True)
     print("targets: CPU x <= target; RSS x <= 2; on n=1e6 all four groups < 1000 MB and all/PBK <= 3; "
           "the 3-clause file (all four groups) < 0.5 CPU-s")
-    with tempfile.TemporaryDirectory() as empty:
-        env = dict(os.environ, NUMBA_CACHE_DIR=empty)
-        cpu_s, wall, rss = child([sys.executable, "-m", "asc", "select", str(tiny)], env=env)
-    print(f"first asc select after a fresh install (empty NUMBA_CACHE_DIR, every kernel it needs compiles): "
-          f"{wall:.1f} s wall, {cpu_s:.1f} CPU-s, {rss / 1e6:.0f} MB (target < 10 s on 2 cores; "
-          f"{os.cpu_count()} cores here, load {os.getloadavg()[0]:.1f})")
+    tiny_select = [sys.executable, "-m", "asc", "select", str(tiny)]
+    for mode, env in modes:
+        with tempfile.TemporaryDirectory() as empty:
+            cpu_s, wall, rss = child(tiny_select, env=dict(env or os.environ, NUMBA_CACHE_DIR=empty))
+        print(f"first asc select after a fresh install, {mode} kernels (empty NUMBA_CACHE_DIR"
+              f"{': every kernel it needs compiles' if mode == 'numba' else ''}): {wall:.1f} s wall, "
+              f"{cpu_s:.1f} CPU-s, {rss / 1e6:.0f} MB (target < 10 s on 2 cores; {os.cpu_count()} cores here, "
+              f"load {os.getloadavg()[0]:.1f})")
+    kclique = ROOT / "instances" / "generated" / "kclique4-gnp100-0.15-s3.cnf.xz"
+    if kclique.exists():
+        for mode, env in modes:
+            runs = [child([sys.executable, "-m", "asc", "select", str(kclique)], env=env) for _ in range(repeat)]
+            print(f"asc select {kclique.name}, {mode} kernels: {min(r[0] for r in runs):.2f} CPU-s, "
+                  f"{max(r[2] for r in runs) / 1e6:.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:

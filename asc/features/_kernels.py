@@ -20,7 +20,7 @@ Conventions shared by all kernels:
 from __future__ import annotations
 
 import numpy as np
-from asc.instances._jit import njit
+from asc.instances._jit import njit, use_compiled
 
 RESERVED = -512.0
 EPSILON = 1e-10  # SATzilla's global.h; used where it compares doubles
@@ -661,3 +661,32 @@ def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles, 
             noise[u] = s2 / ((d + 1.0) * (d + 1.0) * r) * (d - r) / (d - 1.0)
         else:
             noise[u] = 0.0
+
+
+#: The kernels compiled ahead of time into ``asc._cnf_kernels`` (:mod:`asc._build_kernels`), with
+#: the argument types :mod:`asc.features.satzilla` passes (any other call runs the Numba kernel:
+#: :func:`asc.instances._jit.use_compiled`). The helpers they call are compiled into them.
+AOT_SIGNATURES = {
+    "normalise_clauses": "(i4[::1], i8[::1])",
+    "normalise_into": "(i4[::1], i8[::1], i8, i8, i4[::1], i8[::1], i8, i8)",
+    "occurrence_count": "(i4[::1], i8[::1], i8, i8, i8[::1])",
+    "occurrence_fill": "(i4[::1], i8[::1], i8, i8, i8[::1], i4[::1])",
+    "unit_propagate": "(i4[::1], i8[::1], i8, i8[::1], i4[::1])",
+    "reduced_formula": "(i4[::1], i8[::1], i1[::1], u1[::1])",
+    "stats": "(f8[::1],)",
+    "entropy_binned": "(f8[::1], i8, i8)",
+    "entropy_counts": "(f8[::1], i8)",
+    "clause_counts": "(i4[::1], i8[::1], i8, i8, i8[::1], i8[::1], i8[::1], i8[::1], i8[::1])",
+    "variable_work": "(i8[::1], i8[::1], i4[::1], i8[::1])",
+    "variable_graph_degrees": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "clause_graph_degrees": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "neighbourhood_scan": "(i4[::1], i8[::1], i8[::1], i8[::1])",
+    "oriented_work": "(i8[::1], i4[::1], i8[::1], i8[::1])",
+    "clause_graph_oriented": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i4[::1], i8[::1], i4[::1])",
+    "count_triangles": "(i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "clause_graph_bits": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, u8[:, ::1])",
+    "count_triangles_rows": "(u8[:, ::1], i8, i8, i8[::1])",
+    "sample_triangles_rows": "(u8[:, ::1], i8[::1], i8, i8, i8, i8, i4[::1], f8[::1], f8[::1])",
+}
+
+use_compiled(globals(), AOT_SIGNATURES)
