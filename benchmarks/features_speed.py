@@ -257,13 +257,13 @@ def dense_report(sizes: tuple[int, ...], exact_up_to: int) -> None:
           "mean within 1% of exact")
 
 
-def child(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
+def child(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, peak RSS bytes) of one whole child process running ``cmd``."""
     # Through /usr/bin/time, a small process: the peak RSS the kernel reports for a
     # child counts the memory of the process it was forked from (this one's, large).
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         done = subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *cmd],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): "
                                f"{done.stderr.decode(errors='replace').strip()[-300:]}")
@@ -278,10 +278,11 @@ WHOLE_SIZES = (100_000, 300_000, 1_000_000)
 CPU_TARGET = {100_000: 1.5, 300_000: 1.0, 1_000_000: 1.0}
 
 
-def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = WHOLE_SIZES) -> None:
+def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = WHOLE_SIZES,
+                         baseline: str | None = None) -> None:
     """Whole-process CPU and peak RSS of ``asc features`` against gbdc, paired runs, ratios printed.
 
-    Each tool runs as its own process on the same file, the three alternating: asc with
+    Each tool runs as its own process on the same file, alternating: asc with
     the ahead-of-time compiled kernels (``asc._cnf_kernels``, when built), asc with the
     Numba kernels (``ASC_KERNELS=jit``, loaded from Numba's cache: one untimed run
     first) and gbdc; best (least) CPU of ``repeat`` rounds and the largest peak RSS:
@@ -289,6 +290,9 @@ def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = 
     3-clause file, the full default extraction (all four groups) against
     Pre+Basic+KLB, and the first ``asc select`` after a fresh install (an empty
     ``NUMBA_CACHE_DIR``: with the Numba kernels every kernel it needs compiles).
+    ``baseline``: the ``asc`` source folder of another checkout (``git worktree add``
+    or ``git archive``), measured as a fourth tool in the same rounds (its own
+    kernels, from its own Numba cache), for before/after figures from one run.
     """
     try:
         import gbdc  # noqa: F401
@@ -296,13 +300,21 @@ def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = 
         print("gbdc is not installed (pip install gbdc, the 'bench' extra): whole-process comparison skipped")
         return
     jit_env = dict(os.environ, ASC_KERNELS="jit")
+    (cache / "three-clauses.cnf").write_text("p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
     probe = "from asc.instances import _jit; print(_jit.compiled_module() is not None)"
     compiled = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
-    modes = [("compiled", None), ("numba", jit_env)] if compiled else [("numba", jit_env)]
+    # (name, environment, working directory): a checkout's own folder must not shadow another's
+    modes: list[tuple[str, dict | None, str | None]] = [("numba", jit_env, None)]
+    if compiled:
+        modes.insert(0, ("compiled", None, None))
+    if baseline is not None:
+        base_env = dict(os.environ, PYTHONPATH=str(Path(baseline).resolve()))
+        base_env.pop("ASC_KERNELS", None)
+        modes.append(("baseline", base_env, tempfile.gettempdir()))
+        child([*ASC, str(cache / "three-clauses.cnf")], env=base_env, cwd=tempfile.gettempdir())
     if not compiled:
         print("\nasc._cnf_kernels is not built (python -m asc._build_kernels): Numba kernels only")
     tiny = cache / "three-clauses.cnf"
-    tiny.write_text("p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
     child([*ASC, str(tiny)], env=jit_env)  # Numba's kernels into its cache, untimed
     print("\nwhole process (CPU-s user+sys, peak RSS MB; best CPU of "
           f"{repeat} rounds, asc's kernels compiled ahead of time or Numba's loaded from its cache, and gbdc, "
@@ -313,18 +325,18 @@ def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = 
     print("-" * len(head))
     rows = [("3-clause file", tiny, None)] + [(f"rand3 n={n:.0e}", random_3cnf(n, cache), n) for n in sizes]
     for name, path, n in rows:
-        ours: dict[str, list] = {m: [] for m, _ in modes}
-        full: dict[str, list] = {m: [] for m, _ in modes}
+        ours: dict[str, list] = {m: [] for m, _, _ in modes}
+        full: dict[str, list] = {m: [] for m, _, _ in modes}
         theirs = []
         for _ in range(repeat):
-            for mode, env in modes:
-                ours[mode].append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"], env=env))
+            for mode, env, cwd in modes:
+                ours[mode].append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"], env=env, cwd=cwd))
             theirs.append(child([*GBDC, str(path)]))
-            for mode, env in modes:
-                full[mode].append(child([*ASC, str(path)], env=env))
+            for mode, env, cwd in modes:
+                full[mode].append(child([*ASC, str(path)], env=env, cwd=cwd))
         g_cpu, g_rss = min(r[0] for r in theirs), max(r[2] for r in theirs)
         target = f"{CPU_TARGET[n]:.1f}" if n in CPU_TARGET else "-"
-        for mode, _ in modes:
+        for mode, _, _ in modes:
             a_cpu, f_cpu = min(r[0] for r in ours[mode]), min(r[0] for r in full[mode])
             a_rss, f_rss = max(r[2] for r in ours[mode]), max(r[2] for r in full[mode])
             print(f"{name:<22} {mode:<9} {a_cpu:11.2f} {g_cpu:7.2f} {a_cpu / g_cpu:6.2f} {target:>6} "
@@ -333,17 +345,17 @@ def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = 
     print("targets: CPU x <= target; RSS x <= 2; on n=1e6 all four groups < 1000 MB and all/PBK <= 3; "
           "the 3-clause file (all four groups) < 0.5 CPU-s")
     tiny_select = [sys.executable, "-m", "asc", "select", str(tiny)]
-    for mode, env in modes:
+    for mode, env, cwd in modes:
         with tempfile.TemporaryDirectory() as empty:
-            cpu_s, wall, rss = child(tiny_select, env=dict(env or os.environ, NUMBA_CACHE_DIR=empty))
+            cpu_s, wall, rss = child(tiny_select, env=dict(env or os.environ, NUMBA_CACHE_DIR=empty), cwd=cwd)
         print(f"first asc select after a fresh install, {mode} kernels (empty NUMBA_CACHE_DIR"
-              f"{': every kernel it needs compiles' if mode == 'numba' else ''}): {wall:.1f} s wall, "
+              f"{'' if mode == 'compiled' else ': every kernel it needs compiles'}): {wall:.1f} s wall, "
               f"{cpu_s:.1f} CPU-s, {rss / 1e6:.0f} MB (target < 10 s on 2 cores; {os.cpu_count()} cores here, "
               f"load {os.getloadavg()[0]:.1f})")
     kclique = ROOT / "instances" / "generated" / "kclique4-gnp100-0.15-s3.cnf.xz"
     if kclique.exists():
-        for mode, env in modes:
-            runs = [child([sys.executable, "-m", "asc", "select", str(kclique)], env=env) for _ in range(repeat)]
+        for mode, env, cwd in modes:
+            runs = [child([sys.executable, "-m", "asc", "select", str(kclique)], env=env, cwd=cwd) for _ in range(repeat)]
             print(f"asc select {kclique.name}, {mode} kernels: {min(r[0] for r in runs):.2f} CPU-s, "
                   f"{max(r[2] for r in runs) / 1e6:.0f} MB")
 
@@ -358,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dense-only", action="store_true", help="only the dense clause-graph runs")
     parser.add_argument("--whole-only", action="store_true",
                         help="only the whole-process runs against gbdc (start-up, 1e5-1e6 variables, first select)")
+    parser.add_argument("--baseline", default=None,
+                        help="the folder holding another checkout's asc package (its PYTHONPATH), measured "
+                             "alongside in the whole-process runs (before/after in one run)")
     parser.add_argument("--dense-exact-up-to", type=int, default=8000,
                         help="clauses up to which the exact (old) CG runs as a reference (default 8000; "
                              "26300 takes about 100 CPU-s and 3 GB)")
@@ -370,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     if args.whole_only:
-        whole_process_report(cache, args.repeat)
+        whole_process_report(cache, args.repeat, baseline=args.baseline)
         return 0
     from pysat.formula import CNF as PySATCNF
 
@@ -464,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"wall, speed-up {one / two:.2f}x (target about 2x; {os.cpu_count()} cores here)")
     if compute is not None:
         dense_report(dense_sizes, args.dense_exact_up_to)
-        whole_process_report(cache, args.repeat, WHOLE_SIZES[:1] if args.quick else WHOLE_SIZES)
+        whole_process_report(cache, args.repeat, WHOLE_SIZES[:1] if args.quick else WHOLE_SIZES, args.baseline)
     if len(ladder_fit) >= 2:
         lits = np.log([r[0] for r in ladder_fit])
         # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.
