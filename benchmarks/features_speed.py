@@ -20,8 +20,9 @@ time is what other load disturbs least), best of ``--repeat`` runs for the reade
 * whole processes against gbdc (``--whole-only`` for just these): ``asc features`` with
   Pre+Basic+KLB and with all four groups against gbdc's ``extract_base_features``, on a
   3-clause file (start-up) and random 3-CNF at 1e5, 3e5 and 1e6 variables, CPU and peak
-  RSS ratios printed, and the first ``asc select`` after a fresh install (an empty
-  ``NUMBA_CACHE_DIR``).
+  RSS ratios printed, each with the ahead-of-time compiled kernels and with Numba's
+  (``ASC_KERNELS=jit``), and the first ``asc select`` after a fresh install (an empty
+  ``NUMBA_CACHE_DIR``) and ``asc select`` on a bundled kclique file, both ways.
 
 Numba compilation is excluded from every figure (kernels are loaded before timing)
 and reported separately: compiling from scratch in a subprocess with an empty cache,
@@ -256,13 +257,13 @@ def dense_report(sizes: tuple[int, ...], exact_up_to: int) -> None:
           "mean within 1% of exact")
 
 
-def child(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
+def child(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, peak RSS bytes) of one whole child process running ``cmd``."""
     # Through /usr/bin/time, a small process: the peak RSS the kernel reports for a
     # child counts the memory of the process it was forked from (this one's, large).
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         done = subprocess.run(["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *cmd],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): "
                                f"{done.stderr.decode(errors='replace').strip()[-300:]}")
@@ -277,51 +278,86 @@ WHOLE_SIZES = (100_000, 300_000, 1_000_000)
 CPU_TARGET = {100_000: 1.5, 300_000: 1.0, 1_000_000: 1.0}
 
 
-def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = WHOLE_SIZES) -> None:
+def whole_process_report(cache: Path, repeat: int = 3, sizes: tuple[int, ...] = WHOLE_SIZES,
+                         baseline: str | None = None) -> None:
     """Whole-process CPU and peak RSS of ``asc features`` against gbdc, paired runs, ratios printed.
 
-    Each tool runs as its own process on the same file, asc and gbdc alternating, best
-    (least) CPU of ``repeat`` pairs and the largest peak RSS: what a user pays, start-up,
-    reading and teardown included, Numba's kernels loaded from the cache (one untimed
-    run first). Also: start-up on a 3-clause file, the full default extraction (all
-    four groups) against Pre+Basic+KLB, and the first ``asc select`` after a fresh
-    install (an empty ``NUMBA_CACHE_DIR``: every kernel it needs compiles).
+    Each tool runs as its own process on the same file, alternating: asc with
+    the ahead-of-time compiled kernels (``asc._cnf_kernels``, when built), asc with the
+    Numba kernels (``ASC_KERNELS=jit``, loaded from Numba's cache: one untimed run
+    first) and gbdc; best (least) CPU of ``repeat`` rounds and the largest peak RSS:
+    what a user pays, start-up, reading and teardown included. Also: start-up on a
+    3-clause file, the full default extraction (all four groups) against
+    Pre+Basic+KLB, and the first ``asc select`` after a fresh install (an empty
+    ``NUMBA_CACHE_DIR``: with the Numba kernels every kernel it needs compiles).
+    ``baseline``: the ``asc`` source folder of another checkout (``git worktree add``
+    or ``git archive``), measured as a fourth tool in the same rounds (its own
+    kernels, from its own Numba cache), for before/after figures from one run.
     """
     try:
         import gbdc  # noqa: F401
     except ImportError:
         print("gbdc is not installed (pip install gbdc, the 'bench' extra): whole-process comparison skipped")
         return
+    jit_env = dict(os.environ, ASC_KERNELS="jit")
+    (cache / "three-clauses.cnf").write_text("p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
+    probe = "from asc.instances import _jit; print(_jit.compiled_module() is not None)"
+    compiled = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
+    # (name, environment, working directory): a checkout's own folder must not shadow another's
+    modes: list[tuple[str, dict | None, str | None]] = [("numba", jit_env, None)]
+    if compiled:
+        modes.insert(0, ("compiled", None, None))
+    if baseline is not None:
+        base_env = dict(os.environ, PYTHONPATH=str(Path(baseline).resolve()))
+        base_env.pop("ASC_KERNELS", None)
+        modes.append(("baseline", base_env, tempfile.gettempdir()))
+        child([*ASC, str(cache / "three-clauses.cnf")], env=base_env, cwd=tempfile.gettempdir())
+    if not compiled:
+        print("\nasc._cnf_kernels is not built (python -m asc._build_kernels): Numba kernels only")
     tiny = cache / "three-clauses.cnf"
-    tiny.write_text("p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n")
-    child([*ASC, str(tiny)])  # kernels into the cache, untimed
+    child([*ASC, str(tiny)], env=jit_env)  # Numba's kernels into its cache, untimed
     print("\nwhole process (CPU-s user+sys, peak RSS MB; best CPU of "
-          f"{repeat} paired runs, kernels loaded from Numba's cache)")
-    head = (f"{'input':<22} {'asc P+B+K s':>11} {'gbdc s':>7} {'CPU x':>6} {'target':>6} {'asc MB':>7} "
-            f"{'gbdc MB':>7} {'RSS x':>6} {'all 4 s':>8} {'all/PBK':>7} {'all MB':>7}")
+          f"{repeat} rounds, asc's kernels compiled ahead of time or Numba's loaded from its cache, and gbdc, "
+          "alternating)")
+    head = (f"{'input':<22} {'kernels':<9} {'asc P+B+K s':>11} {'gbdc s':>7} {'CPU x':>6} {'target':>6} "
+            f"{'asc MB':>7} {'gbdc MB':>7} {'RSS x':>6} {'all 4 s':>8} {'all/PBK':>7} {'all MB':>7}")
     print(head)
     print("-" * len(head))
     rows = [("3-clause file", tiny, None)] + [(f"rand3 n={n:.0e}", random_3cnf(n, cache), n) for n in sizes]
     for name, path, n in rows:
-        ours, theirs, full = [], [], []
+        ours: dict[str, list] = {m: [] for m, _, _ in modes}
+        full: dict[str, list] = {m: [] for m, _, _ in modes}
+        theirs = []
         for _ in range(repeat):
-            ours.append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"]))
+            for mode, env, cwd in modes:
+                ours[mode].append(child([*ASC, str(path), "--steps", "Pre,Basic,KLB"], env=env, cwd=cwd))
             theirs.append(child([*GBDC, str(path)]))
-            full.append(child([*ASC, str(path)]))
-        a_cpu, g_cpu, f_cpu = (min(r[0] for r in x) for x in (ours, theirs, full))
-        a_rss, g_rss, f_rss = (max(r[2] for r in x) for x in (ours, theirs, full))
+            for mode, env, cwd in modes:
+                full[mode].append(child([*ASC, str(path)], env=env, cwd=cwd))
+        g_cpu, g_rss = min(r[0] for r in theirs), max(r[2] for r in theirs)
         target = f"{CPU_TARGET[n]:.1f}" if n in CPU_TARGET else "-"
-        print(f"{name:<22} {a_cpu:11.2f} {g_cpu:7.2f} {a_cpu / g_cpu:6.2f} {target:>6} {a_rss / 1e6:7.0f} "
-              f"{g_rss / 1e6:7.0f} {a_rss / g_rss:6.2f} {f_cpu:8.2f} {f_cpu / a_cpu:7.2f} {f_rss / 1e6:7.0f}",
-              flush=True)
+        for mode, _, _ in modes:
+            a_cpu, f_cpu = min(r[0] for r in ours[mode]), min(r[0] for r in full[mode])
+            a_rss, f_rss = max(r[2] for r in ours[mode]), max(r[2] for r in full[mode])
+            print(f"{name:<22} {mode:<9} {a_cpu:11.2f} {g_cpu:7.2f} {a_cpu / g_cpu:6.2f} {target:>6} "
+                  f"{a_rss / 1e6:7.0f} {g_rss / 1e6:7.0f} {a_rss / g_rss:6.2f} {f_cpu:8.2f} {f_cpu / a_cpu:7.2f} "
+                  f"{f_rss / 1e6:7.0f}", flush=True)
     print("targets: CPU x <= target; RSS x <= 2; on n=1e6 all four groups < 1000 MB and all/PBK <= 3; "
           "the 3-clause file (all four groups) < 0.5 CPU-s")
-    with tempfile.TemporaryDirectory() as empty:
-        env = dict(os.environ, NUMBA_CACHE_DIR=empty)
-        cpu_s, wall, rss = child([sys.executable, "-m", "asc", "select", str(tiny)], env=env)
-    print(f"first asc select after a fresh install (empty NUMBA_CACHE_DIR, every kernel it needs compiles): "
-          f"{wall:.1f} s wall, {cpu_s:.1f} CPU-s, {rss / 1e6:.0f} MB (target < 10 s on 2 cores; "
-          f"{os.cpu_count()} cores here, load {os.getloadavg()[0]:.1f})")
+    tiny_select = [sys.executable, "-m", "asc", "select", str(tiny)]
+    for mode, env, cwd in modes:
+        with tempfile.TemporaryDirectory() as empty:
+            cpu_s, wall, rss = child(tiny_select, env=dict(env or os.environ, NUMBA_CACHE_DIR=empty), cwd=cwd)
+        print(f"first asc select after a fresh install, {mode} kernels (empty NUMBA_CACHE_DIR"
+              f"{'' if mode == 'compiled' else ': every kernel it needs compiles'}): {wall:.1f} s wall, "
+              f"{cpu_s:.1f} CPU-s, {rss / 1e6:.0f} MB (target < 10 s on 2 cores; {os.cpu_count()} cores here, "
+              f"load {os.getloadavg()[0]:.1f})")
+    kclique = ROOT / "instances" / "generated" / "kclique4-gnp100-0.15-s3.cnf.xz"
+    if kclique.exists():
+        for mode, env, cwd in modes:
+            runs = [child([sys.executable, "-m", "asc", "select", str(kclique)], env=env, cwd=cwd) for _ in range(repeat)]
+            print(f"asc select {kclique.name}, {mode} kernels: {min(r[0] for r in runs):.2f} CPU-s, "
+                  f"{max(r[2] for r in runs) / 1e6:.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dense-only", action="store_true", help="only the dense clause-graph runs")
     parser.add_argument("--whole-only", action="store_true",
                         help="only the whole-process runs against gbdc (start-up, 1e5-1e6 variables, first select)")
+    parser.add_argument("--baseline", default=None,
+                        help="the folder holding another checkout's asc package (its PYTHONPATH), measured "
+                             "alongside in the whole-process runs (before/after in one run)")
     parser.add_argument("--dense-exact-up-to", type=int, default=8000,
                         help="clauses up to which the exact (old) CG runs as a reference (default 8000; "
                              "26300 takes about 100 CPU-s and 3 GB)")
@@ -346,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     if args.whole_only:
-        whole_process_report(cache, args.repeat)
+        whole_process_report(cache, args.repeat, baseline=args.baseline)
         return 0
     from pysat.formula import CNF as PySATCNF
 
@@ -440,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"wall, speed-up {one / two:.2f}x (target about 2x; {os.cpu_count()} cores here)")
     if compute is not None:
         dense_report(dense_sizes, args.dense_exact_up_to)
-        whole_process_report(cache, args.repeat, WHOLE_SIZES[:1] if args.quick else WHOLE_SIZES)
+        whole_process_report(cache, args.repeat, WHOLE_SIZES[:1] if args.quick else WHOLE_SIZES, args.baseline)
     if len(ladder_fit) >= 2:
         lits = np.log([r[0] for r in ladder_fit])
         # Tiny instances are dominated by fixed costs: fit on those above 0.1 M literals when we can.

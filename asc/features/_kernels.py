@@ -20,7 +20,7 @@ Conventions shared by all kernels:
 from __future__ import annotations
 
 import numpy as np
-from asc.instances._jit import njit
+from asc.instances._jit import njit, use_compiled
 
 RESERVED = -512.0
 EPSILON = 1e-10  # SATzilla's global.h; used where it compares doubles
@@ -64,6 +64,39 @@ def _sift_down(keys, root, end):
         keys[root] = keys[child]
         root = child
     keys[root] = v
+
+
+@njit(cache=True)
+def first_to_normalise(literals, offsets, lo, hi):
+    """The first clause of lo..hi-1 that :func:`normalise_into` would change beyond its order, or -1.
+
+    That is a clause with a variable twice (a repeated literal or a tautology). When
+    there is none (most formulas), the normalised formula is the file's, up to the
+    order of the literals inside each clause, which no feature depends on; the driver
+    then uses the file's arrays and does not copy the formula.
+    """
+    keys = np.empty(0, dtype=np.int64)
+    for c in range(lo, hi):
+        start = offsets[c]
+        k = offsets[c + 1] - start
+        if k < 2:
+            continue
+        if k <= 4:  # short clauses (most): compare the pairs
+            for i in range(1, k):
+                vi = abs(np.int64(literals[start + i]))
+                for j in range(i):
+                    if abs(np.int64(literals[start + j])) == vi:
+                        return c
+            continue
+        if keys.size < k:
+            keys = np.empty(max(k, 2 * keys.size), dtype=np.int64)
+        for i in range(k):
+            keys[i] = abs(np.int64(literals[start + i]))
+        _heap_sort(keys, k)
+        for i in range(1, k):
+            if keys[i] == keys[i - 1]:
+                return c
+    return -1
 
 
 @njit(cache=True)
@@ -210,10 +243,12 @@ def unit_propagate(lits, offs, nvars, occ_offsets, occ):
     nclauses = offs.size - 1
     var_state = np.full(nvars + 1, UNASSIGNED, dtype=np.int8)
     clause_active = np.ones(nclauses, dtype=np.uint8)
-    clause_len = np.empty(nclauses, dtype=np.int64)
-    active_with_var = np.zeros(nvars + 1, dtype=np.int64)
+    # int32: a clause's length, a variable's clause count and a clause index all fit (the
+    # occurrence lists hold clause indices as int32 already); half the memory of int64.
+    clause_len = np.empty(nclauses, dtype=np.int32)
+    active_with_var = np.zeros(nvars + 1, dtype=np.int32)
     # Every clause is pushed at most twice (read as unit, shortened to unit).
-    stack = np.empty(2 * nclauses + 1, dtype=np.int64)
+    stack = np.empty(2 * nclauses + 1, dtype=np.int32)
     top = 0
     for c in range(nclauses):
         clause_len[c] = offs[c + 1] - offs[c]
@@ -392,6 +427,100 @@ def clause_counts(rlits, roffs, lo, hi, clause_size, clause_pos, var_occ, var_po
             for i in range(roffs[c], roffs[c + 1]):
                 var_horn[abs(rlits[i])] += 1
     return n_horn
+
+
+@njit(cache=True)
+def _clause_value(size, pos, nv, kind, c):
+    """Clause c's value of a Basic statistic, with the exact float operations of the NumPy version.
+
+    ``kind`` 0: ``2 |0.5 - pos/size|`` (RESERVED for an empty clause), SATzilla's
+    POSNEG_RATIO_CLAUSE; 1: ``size / nv``, VCG_CLAUSE; 2: ``size``, for its entropy.
+    """
+    if kind == 0:
+        if size[c] == 0:
+            return RESERVED
+        return abs(0.5 - np.float64(pos[c]) / np.float64(size[c])) * 2.0
+    if kind == 1:
+        return np.float64(size[c]) / np.float64(nv)
+    return np.float64(size[c])
+
+
+@njit(cache=True)
+def clause_stats(size, pos, nv, kind):
+    """:func:`stats` of the per-clause values ``kind`` (:func:`_clause_value`), no array of them made.
+
+    The same sequential sums in the same order as :func:`stats` over the array, so the
+    same bits; Basic's two float arrays per clause (20 MB at 3e5 variables) are not
+    needed. ``nv`` > 0 for ``kind`` 1 (the driver keeps NumPy for ``nv == 0``).
+    """
+    total = 0.0
+    n = 0
+    lo = float(1 << 30)
+    hi = 0.0
+    for c in range(size.size):
+        x = _clause_value(size, pos, nv, kind, c)
+        if x == RESERVED:
+            continue
+        total += x
+        n += 1
+        lo = lo if lo < x else x
+        hi = hi if hi > x else x
+    if n == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    mean = total / n
+    acc = 0.0
+    for c in range(size.size):
+        x = _clause_value(size, pos, nv, kind, c)
+        if x == RESERVED:
+            continue
+        acc += (x - mean) * (x - mean)
+    sd = np.sqrt(acc / n)
+    cv = 0.0 if (abs(mean) < EPSILON and sd < EPSILON) else sd / mean
+    return mean, sd, cv, lo, hi
+
+
+@njit(cache=True)
+def clause_balance_entropy(size, pos):
+    """:func:`entropy_binned` (100 bins over [0, 1]) of POSNEG_RATIO_CLAUSE, no array made."""
+    bins = 100
+    counts = np.zeros(bins + 1, dtype=np.int64)
+    width = float(1) / float(bins)
+    n = 0
+    for c in range(size.size):
+        x = _clause_value(size, pos, 1, 0, c)
+        if x == RESERVED:
+            continue
+        idx = np.floor(x / width)
+        if idx > bins:
+            b = bins
+        elif idx < 0:
+            b = 0
+        else:
+            b = int(idx)
+        counts[b] += 1
+        n += 1
+    h = 0.0
+    for b in range(bins + 1):
+        if counts[b]:
+            p = counts[b] / n
+            h += p * np.log(p)
+    return -h
+
+
+@njit(cache=True)
+def clause_size_entropy(size, nvals):
+    """:func:`entropy_counts` of the clause sizes (values 0..nvals-1), no float array made."""
+    counts = np.zeros(nvals, dtype=np.int64)
+    n = 0
+    for c in range(size.size):
+        counts[int(np.float64(size[c]))] += 1
+        n += 1
+    h = 0.0
+    for b in range(nvals):
+        if counts[b]:
+            p = counts[b] / n
+            h += p * np.log(p)
+    return -h
 
 
 # -- KLB: variable graph ------------------------------------------------------------
@@ -661,3 +790,36 @@ def sample_triangles_rows(bits, degree, lo, hi, samples, seed, nbuf, triangles, 
             noise[u] = s2 / ((d + 1.0) * (d + 1.0) * r) * (d - r) / (d - 1.0)
         else:
             noise[u] = 0.0
+
+
+#: The kernels compiled ahead of time into ``asc._cnf_kernels`` (:mod:`asc._build_kernels`), with
+#: the argument types :mod:`asc.features.satzilla` passes (any other call runs the Numba kernel:
+#: :func:`asc.instances._jit.use_compiled`). The helpers they call are compiled into them.
+AOT_SIGNATURES = {
+    "first_to_normalise": "(i4[::1], i8[::1], i8, i8)",
+    "normalise_clauses": "(i4[::1], i8[::1])",
+    "normalise_into": "(i4[::1], i8[::1], i8, i8, i4[::1], i8[::1], i8, i8)",
+    "occurrence_count": "(i4[::1], i8[::1], i8, i8, i8[::1])",
+    "occurrence_fill": "(i4[::1], i8[::1], i8, i8, i8[::1], i4[::1])",
+    "unit_propagate": "(i4[::1], i8[::1], i8, i8[::1], i4[::1])",
+    "reduced_formula": "(i4[::1], i8[::1], i1[::1], u1[::1])",
+    "stats": "(f8[::1],)",
+    "entropy_binned": "(f8[::1], i8, i8)",
+    "entropy_counts": "(f8[::1], i8)",
+    "clause_stats": "(i4[::1], i4[::1], i8, i8)",
+    "clause_balance_entropy": "(i4[::1], i4[::1])",
+    "clause_size_entropy": "(i4[::1], i8)",
+    "clause_counts": "(i4[::1], i8[::1], i8, i8, i4[::1], i4[::1], i8[::1], i8[::1], i8[::1])",
+    "variable_work": "(i8[::1], i8[::1], i4[::1], i8[::1])",
+    "variable_graph_degrees": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "clause_graph_degrees": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "neighbourhood_scan": "(i4[::1], i8[::1], i8[::1], i8[::1])",
+    "oriented_work": "(i8[::1], i4[::1], i8[::1], i8[::1])",
+    "clause_graph_oriented": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, i4[::1], i4[::1], i8[::1], i4[::1])",
+    "count_triangles": "(i8[::1], i4[::1], i8, i8, i4[::1], i8[::1])",
+    "clause_graph_bits": "(i4[::1], i8[::1], i8[::1], i4[::1], i8, i8, u8[:, ::1])",
+    "count_triangles_rows": "(u8[:, ::1], i8, i8, i8[::1])",
+    "sample_triangles_rows": "(u8[:, ::1], i8[::1], i8, i8, i8, i8, i4[::1], f8[::1], f8[::1])",
+}
+
+use_compiled(globals(), AOT_SIGNATURES)

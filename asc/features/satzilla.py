@@ -228,10 +228,14 @@ class _Reduced:
         return self.occ_offsets, self.occ
 
     def clause_counts(self, clock: _Clock | None = None) -> tuple:
-        """(clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn), computed once, in clock-checked ranges."""
+        """(clause_size, clause_pos, var_occ, var_pos, var_horn, n_horn), computed once, in clock-checked ranges.
+
+        ``_basic`` drops the two per-clause arrays when done (``None`` from then on).
+        """
         if self.counts is None:
             n = self.roffs.size - 1
-            size, pos = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+            # int32: a clause's length fits, at half the memory of int64 (two arrays per clause)
+            size, pos = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
             occ, vpos, horn = (np.zeros(self.nvars + 1, dtype=np.int64) for _ in range(3))
             n_horn = 0
             for lo, hi in _clause_chunks(self.roffs):
@@ -291,18 +295,58 @@ def _chunks(work: np.ndarray, unit: int = _CHUNK_WORK) -> list[tuple[int, int]]:
 # -- the four groups ----------------------------------------------------------------
 
 
-def _clause_chunks(offs: np.ndarray) -> list[tuple[int, int]]:
-    """Clause ranges of about ``_CHUNK_WORK`` literals each (work of the linear kernels)."""
-    return _chunks(np.diff(offs) + 1, _CHUNK_WORK)
+def _clause_chunks(offs: np.ndarray, unit: int | None = None) -> list[tuple[int, int]]:
+    """Clause ranges of about ``_CHUNK_WORK`` literals each (work of the linear kernels).
+
+    The ranges of :func:`_chunks` over the work ``size + 1`` per clause, found without
+    making that array: the work of clauses ``0..c-1`` is ``offs[c] - offs[0] + c``,
+    increasing in ``c``, so each cut is a bisection on ``offs`` (a per-clause temporary
+    and its float cumulative sum were 30 MB at 3e5 variables, Pre's and Basic's peak).
+    """
+    unit = _CHUNK_WORK if unit is None else unit
+    n = offs.size - 1
+    if n <= 0:
+        return []
+    base = int(offs[0])
+    total = int(offs[n]) - base + n
+    if total <= unit:
+        return [(0, n)]
+    bounds = [0]
+    for target in range(unit, total, unit):
+        lo, hi = 0, n  # the last c with work(0..c-1) <= target
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if int(offs[mid]) - base + mid <= target:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo > bounds[-1]:
+            bounds.append(lo)
+    if bounds[-1] != n:
+        bounds.append(n)
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _normalise(cnf: CNF, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
     """:func:`K.normalise_into` over clause ranges into one pair of arrays, the clock checked between.
 
-    The arrays are trimmed (a copy) only when clauses or literals were dropped: most
-    formulas have no tautology and no repeated literal, and then the formula is never
-    held twice here.
+    Most formulas have no tautology and no repeated literal: then the file's own arrays
+    are returned (:func:`K.first_to_normalise` finds none), not a copy sorted clause by
+    clause, since no feature depends on the order of the literals inside a clause
+    (unit propagation, occurrence lists and every statistic see a clause as a set).
+    The formula is then held once during Pre instead of twice (25 MB at 3e5 variables).
+    Otherwise the arrays are trimmed (a copy) only when clauses or literals were dropped.
     """
+    lits, offsets = cnf.literals, cnf.offsets
+    if (lits.dtype == np.int32 and offsets.dtype == np.int64 and lits.flags.c_contiguous
+            and offsets.flags.c_contiguous and offsets.size > 0 and offsets[0] == 0 and offsets[-1] == lits.size):
+        for lo, hi in _clause_chunks(offsets):
+            first = int(K.first_to_normalise(lits, offsets, lo, hi))
+            clock.check()
+            if first >= 0:
+                break
+        else:
+            return lits, offsets
     ncl = cnf.offsets.size - 1
     out = np.empty(int(cnf.offsets[-1] - cnf.offsets[0]), dtype=np.int32)
     offs = np.empty(ncl + 1, dtype=np.int64)
@@ -402,26 +446,32 @@ def _pre(cnf: CNF, clock: _Clock) -> tuple[dict[str, float], _Reduced, str | Non
 def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
     size, pos, *_ = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
-    # In place, one float array per clause at a time (not the five temporaries of the
-    # expression): on 4 million clauses that is 35 MB at the peak instead of 170 MB.
-    sizef = size.astype(np.float64)
-    balance = pos.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(balance, sizef, out=balance)  # pos / (pos + neg)
-        np.subtract(0.5, balance, out=balance)
-        np.abs(balance, out=balance)
-        balance *= 2.0
-    balance[size == 0] = K.RESERVED
     values: dict[str, float] = {"vars_clauses_ratio": math.nan if nv == 0 else _ratio(nv, nc)}
-    _write_stats(values, "POSNEG_RATIO_CLAUSE", balance)
-    values["POSNEG_RATIO_CLAUSE_entropy"] = float(K.entropy_binned(balance, 100, 1))
-    del balance
-    size_entropy = float(K.entropy_counts(sizef, nv + 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sizef /= np.float64(nv)  # the clause side of the variable-clause graph
-    _write_stats(values, "VCG_CLAUSE", sizef)
-    del sizef
-    values["VCG_CLAUSE_entropy"] = size_entropy
+    if nv > 0:
+        # Straight from the clause counts (kernels with NumPy's float operations, so the
+        # same bits): no float array per clause, 20 MB at the peak at 3e5 variables.
+        _write_stats(values, "POSNEG_RATIO_CLAUSE", None, K.clause_stats(size, pos, nv, 0))
+        values["POSNEG_RATIO_CLAUSE_entropy"] = float(K.clause_balance_entropy(size, pos))
+        _write_stats(values, "VCG_CLAUSE", None, K.clause_stats(size, pos, nv, 1))
+        values["VCG_CLAUSE_entropy"] = float(K.clause_size_entropy(size, nv + 1))
+    else:  # no active variable (only empty clauses, or none): size / nv is 0/0, NumPy's NaN
+        sizef = size.astype(np.float64)
+        balance = pos.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(balance, sizef, out=balance)  # pos / (pos + neg)
+            np.subtract(0.5, balance, out=balance)
+            np.abs(balance, out=balance)
+            balance *= 2.0
+        balance[size == 0] = K.RESERVED
+        _write_stats(values, "POSNEG_RATIO_CLAUSE", balance)
+        values["POSNEG_RATIO_CLAUSE_entropy"] = float(K.entropy_binned(balance, 100, 1))
+        del balance
+        size_entropy = float(K.entropy_counts(sizef, nv + 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sizef /= np.float64(nv)  # the clause side of the variable-clause graph
+        _write_stats(values, "VCG_CLAUSE", sizef)
+        del sizef
+        values["VCG_CLAUSE_entropy"] = size_entropy
     if nv == 0:
         values["UNARY"] = values["BINARYp"] = values["TRINARYp"] = math.nan
     else:
@@ -431,12 +481,15 @@ def _basic(r: _Reduced, clock: _Clock) -> dict[str, float]:
         values["UNARY"] = _ratio(unary, nc)
         values["BINARYp"] = _ratio(unary + binary, nc)
         values["TRINARYp"] = _ratio(unary + binary + ternary, nc)
+    # Basic is the last user of the per-clause counts (KLB needs the per-variable ones):
+    # not held through KLB's peak (10 MB at 3e5 variables).
+    r.counts = (None, None, *r.counts[2:])
     clock.check()
     return values
 
 
 def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
-    size, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts(clock)
+    _, _, var_occ, var_pos, var_horn, n_horn = r.clause_counts(clock)
     nv, nc = r.n_active_vars, r.n_active_clauses
     occ_offsets, occ = r.occurrences(clock)
     # Only active variables count (SATzilla: unassigned and occurring).
@@ -447,33 +500,52 @@ def _klb(r: _Reduced, clock: _Clock) -> dict[str, float]:
     # Work of variable v: the total size of its clauses.
     work = np.empty(r.nvars + 1, dtype=np.int64)
     K.variable_work(r.roffs, occ_offsets, occ, work)
-    work = np.where(active, work + 1, 1)
+    work += 1
+    work[~active] = 1
     for lo, hi in _chunks(work[1:]):
         K.variable_graph_degrees(r.rlits, r.roffs, occ_offsets, occ, lo + 1, hi + 1, stamp, degree)
         clock.check()
+    del work, stamp
 
     # SATzilla's window: statistics over variables 1..nv (see the module docstring).
+    # One float array at a time, in place (not the ten temporaries of the expressions:
+    # 25 MB at 3e5 variables, KLB's peak), with the same float operations in the same
+    # order, so the same values; RESERVED where a variable is not active.
     window = slice(1, r.window_end(nv) + 1)
-    act = active[window]
+    inactive = ~active[window]
+    values: dict[str, float] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         occ_w = var_occ[window].astype(np.float64)
+        x = np.divide(occ_w, nc)
+        x[inactive] = K.RESERVED
+        _write_stats(values, "VCG_VAR", x)
+        np.copyto(x, occ_w)
+        x[inactive] = K.RESERVED
+        values["VCG_VAR_entropy"] = float(K.entropy_counts(x, nc + 1))
         pos_w = var_pos[window].astype(np.float64)
-        vcg = np.where(act, occ_w / nc, K.RESERVED)
-        balance = np.where(act, 2.0 * np.abs(0.5 - pos_w / (pos_w + (occ_w - pos_w))), K.RESERVED)
-        horn = np.where(act, var_horn[window] / np.float64(nc), K.RESERVED)
-        vg = np.where(act, degree[window] / np.float64(nc), K.RESERVED)
-    values: dict[str, float] = {}
-    _write_stats(values, "VCG_VAR", vcg)
-    values["VCG_VAR_entropy"] = float(K.entropy_counts(np.where(act, occ_w, K.RESERVED), nc + 1))
-    mean, sd, _, lo, hi = K.stats(balance)
-    values.update({"POSNEG_RATIO_VAR_mean": mean, "POSNEG_RATIO_VAR_stdev": sd,
-                   "POSNEG_RATIO_VAR_min": lo, "POSNEG_RATIO_VAR_max": hi})
-    values["POSNEG_RATIO_VAR_entropy"] = float(K.entropy_binned(balance, 100, 1))
-    _write_stats(values, "HORNY_VAR", horn)
-    values["HORNY_VAR_entropy"] = float(
-        K.entropy_counts(np.where(act, var_horn[window].astype(np.float64), K.RESERVED), nc + 1))
+        np.subtract(occ_w, pos_w, out=x)  # 2 |0.5 - pos / (pos + (occ - pos))|
+        np.add(pos_w, x, out=x)
+        np.divide(pos_w, x, out=x)
+        np.subtract(0.5, x, out=x)
+        np.abs(x, out=x)
+        np.multiply(2.0, x, out=x)
+        x[inactive] = K.RESERVED
+        del occ_w, pos_w
+        mean, sd, _, lo, hi = K.stats(x)
+        values.update({"POSNEG_RATIO_VAR_mean": mean, "POSNEG_RATIO_VAR_stdev": sd,
+                       "POSNEG_RATIO_VAR_min": lo, "POSNEG_RATIO_VAR_max": hi})
+        values["POSNEG_RATIO_VAR_entropy"] = float(K.entropy_binned(x, 100, 1))
+        np.divide(var_horn[window], np.float64(nc), out=x)
+        x[inactive] = K.RESERVED
+        _write_stats(values, "HORNY_VAR", x)
+        np.copyto(x, var_horn[window], casting="unsafe")
+        x[inactive] = K.RESERVED
+        values["HORNY_VAR_entropy"] = float(K.entropy_counts(x, nc + 1))
     values["horn_clauses_fraction"] = math.nan if nv == 0 else _ratio(n_horn, nc)
-    _write_stats(values, "VG", vg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(degree[window], np.float64(nc), out=x)
+    x[inactive] = K.RESERVED
+    _write_stats(values, "VG", x)
     clock.check()
     return {k: float(v) for k, v in values.items()}
 
@@ -645,8 +717,11 @@ def _cg_triangles_edge_list(r: _Reduced, clock: _Clock, memory_budget: int, degr
     return triangles
 
 
-def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray) -> None:
-    mean, _, cv, lo, hi = K.stats(np.ascontiguousarray(array, dtype=np.float64))
+def _write_stats(values: dict[str, float], prefix: str, array: np.ndarray | None,
+                 computed: tuple | None = None) -> None:
+    """The mean, coefficient of variation, min and max of ``array`` (or the :func:`K.stats` tuple ``computed``)."""
+    mean, _, cv, lo, hi = computed if computed is not None else K.stats(np.ascontiguousarray(array,
+                                                                                          dtype=np.float64))
     values[f"{prefix}_mean"] = float(mean)
     values[f"{prefix}_coeff_variation"] = float(cv)
     values[f"{prefix}_min"] = float(lo)

@@ -8,7 +8,7 @@ a file:line message. Keeping them free of strings keeps them fast and cacheable.
 from __future__ import annotations
 
 import numpy as np
-from asc.instances._jit import njit
+from asc.instances._jit import njit, use_compiled
 
 # Error codes returned by the kernels (0 = fine), shared with the NumPy engine.
 from asc.instances._dimacs_codes import (  # noqa: E402,F401
@@ -210,3 +210,15 @@ def render_clauses(literals: np.ndarray, offsets: np.ndarray, first: int, out: n
                 pos += 1
         c += 1
     return c, pos
+
+
+#: The kernels compiled ahead of time into ``asc._cnf_kernels`` (:mod:`asc._build_kernels`), with
+#: the argument types :mod:`asc.instances.cnf` and :mod:`asc.instances.hashing` pass (any other
+#: call runs the Numba kernel: :func:`asc.instances._jit.use_compiled`).
+AOT_SIGNATURES = {
+    "find_header": "(u1[::1],)",
+    "scan_body": "(u1[::1], i8, i8, b1, i4[::1], i8[::1], i8, i8, i8, i8)",
+    "render_clauses": "(i4[::1], i8[::1], i8, u1[::1])",
+}
+
+use_compiled(globals(), AOT_SIGNATURES)

@@ -320,3 +320,15 @@ def test_pre_in_clock_checked_chunks_gives_the_one_call_result(monkeypatch):
     assert len(satzilla._clause_chunks(cnf.offsets)) > 20
     chunked = compute_features(cnf).values
     assert chunked == whole
+
+
+def test_clause_ranges_are_found_without_a_per_clause_array():
+    # _clause_chunks bisects offs instead of summing a per-clause work array (30 MB at
+    # 3e5 variables): the ranges must be exactly those of the summed array's cuts
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        sizes = rng.integers(0, 9, size=int(rng.integers(0, 60)))  # empty clauses too
+        start = int(rng.integers(0, 5))
+        offs = (start + np.concatenate(([0], np.cumsum(sizes)))).astype(np.int64)
+        unit = int(rng.integers(1, 40))
+        assert satzilla._clause_chunks(offs, unit) == satzilla._chunks(np.diff(offs) + 1, unit)

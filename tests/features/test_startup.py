@@ -6,6 +6,7 @@ that make start-up cheap and costs honest, each of which can be broken by an edi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,13 +15,19 @@ import numpy as np
 import pytest
 
 
-def _python(code: str) -> str:
-    """Run ``code`` in a fresh interpreter (this one has every kernel loaded) and return its stdout."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True)
+def _python(code: str, jit: bool = False) -> str:
+    """Run ``code`` in a fresh interpreter (this one has every kernel loaded) and return its stdout.
+
+    ``jit``: with the Numba kernels even where the compiled ones are built (``ASC_KERNELS=jit``).
+    """
+    env = dict(os.environ, ASC_KERNELS="jit") if jit else None
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True,
+                          env=env)
     return done.stdout
 
 
 def test_warm_up_loads_only_the_kernels_of_the_steps_asked_for() -> None:
+    # (the Numba kernels: the compiled ones have nothing to load)
     out = _python(
         "from asc.features import _kernels as K\n"
         "from asc.features.satzilla import warm_up\n"
@@ -28,19 +35,20 @@ def test_warm_up_loads_only_the_kernels_of_the_steps_asked_for() -> None:
         "print(len(K.unit_propagate.overloads), len(K.clause_graph_degrees.overloads),"
         " len(K.variable_graph_degrees.overloads))\n"
         "warm_up(('Pre', 'CG'))\n"
-        "print(len(K.clause_graph_degrees.overloads), len(K.variable_graph_degrees.overloads))\n")
+        "print(len(K.clause_graph_degrees.overloads), len(K.variable_graph_degrees.overloads))\n", jit=True)
     first, second = out.split("\n")[:2]
     assert first.split() == ["1", "0", "0"]  # Pre's kernel, not CG's nor KLB's
     assert second.split() == ["1", "0"]  # CG's now, still not KLB's
 
 
-def test_loading_the_kernels_does_not_import_scipy() -> None:
+@pytest.mark.parametrize("jit", [True, False])
+def test_loading_the_kernels_does_not_import_scipy(jit) -> None:
     # Numba's BLAS probe imports scipy.linalg (0.2 CPU-s); no kernel of asc needs it
     out = _python(
         "import sys\n"
         "from asc.features.satzilla import warm_up\n"
         "warm_up()\n"
-        "print('scipy.linalg' in sys.modules, 'psutil' in sys.modules)\n")
+        "print('scipy.linalg' in sys.modules, 'psutil' in sys.modules)\n", jit=jit)
     assert out.split() == ["False", "False"]
 
 
