@@ -102,6 +102,14 @@ def par_factor(text: str) -> float:
 
 
 
+def fraction(text: str) -> float:
+    """A non-negative, finite relative amount (``0.05`` is 5%): a margin, a tolerance."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number (0.05 for 5%), got {text!r}")
+    return value
+
+
 def seed(text: str) -> int:
     """A seed: a whole number from 0 to :data:`MAX_SEED`."""
     try:

@@ -23,7 +23,7 @@ from typing import Any
 def add_parser(subparsers: Any) -> None:
     """Register ``asc portfolio show`` and ``asc portfolio check``."""
     from asc.cli.options import (add_cutoff_time_option, add_format_option, add_jobs_option, add_mem_limit_option,
-                                 at_least, par_factor)
+                                 at_least, fraction, par_factor)
 
     p = subparsers.add_parser("portfolio", help="show or check a portfolio file", description=__doc__)
     sub = p.add_subparsers(dest="portfolio_command", metavar="ACTION")
@@ -53,7 +53,7 @@ def add_parser(subparsers: Any) -> None:
                     "algorithms' own PAR-k, then their names.")
     r.add_argument("source", metavar="RUNS", help="run store (.sqlite, from `asc collect`) or runtime ASlib "
                    "scenario folder")
-    r.add_argument("--margin", type=_fraction, default=None,
+    r.add_argument("--margin", type=fraction, default=None,
                    help="largest relative PAR-k above the whole portfolio's VBS (default 0.05 when --size is not "
                         "given)")
     r.add_argument("--size", type=at_least(1), default=None,
@@ -70,19 +70,6 @@ def add_parser(subparsers: Any) -> None:
                    "(needs --portfolio)")
     add_format_option(r)
     r.set_defaults(func=run_prune)
-
-
-def _fraction(text: str) -> float:
-    """A non-negative finite number (a relative margin: 0.05 is 5%)."""
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a non-negative number (0.05 for 5%), got {text!r}")
-    return value
 
 
 def run_show(args: argparse.Namespace) -> int:
