@@ -200,6 +200,7 @@ def test_a_second_interrupt_abandons_the_runs_in_flight_at_once(asc_exe, tmp_pat
     from pathlib import Path
 
     import psutil
+    from child_signals import sigint_as_on_a_terminal
 
     family = Path(__file__).resolve().parents[1] / "runs" / "fault_solvers" / "family.py"
     cnf = tmp_path / "one.cnf"
@@ -213,7 +214,8 @@ def test_a_second_interrupt_abandons_the_runs_in_flight_at_once(asc_exe, tmp_pat
     # the runs never end by themselves within the test: 60 s of CPU, 310 s of wall clock
     cmd = [*asc_exe, "collect", "--portfolio", str(portfolio), "--instances", str(cnf), "--cutoff-time", "60",
            "--mem-limit", "512", "--jobs", "2", "--db", str(db), "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_on_a_terminal)
 
     def pids() -> list[int]:
         return [int(x) for p in pidfiles if p.exists() for x in p.read_text().split()]

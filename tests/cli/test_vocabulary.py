@@ -349,10 +349,13 @@ def test_validate_findings_are_exit_1_and_an_unreadable_folder_exit_2(run_cli, t
 
 def test_ctrl_c_is_exit_130_in_one_line(asc_exe, tmp_path):
     """SIGINT while a command waits for its input: 130, 'asc: interrupted', no traceback."""
+    from child_signals import sigint_as_on_a_terminal
+
     fifo = tmp_path / "slow.cnf"
     os.mkfifo(fifo)
     proc = subprocess.Popen([*asc_exe, "features", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=sigint_as_on_a_terminal)
     deadline = time.monotonic() + 120
     writer = None
     while writer is None:  # the FIFO opens for writing once asc has opened it to read
