@@ -349,6 +349,28 @@ def stats(values):
 
 
 @njit(cache=True)
+def _bin_of(x, width, bins):
+    """SATzilla's bin of ``x``: ``floor(x / width)`` clamped to [0, bins]."""
+    idx = np.floor(x / width)
+    if idx > bins:
+        return bins
+    if idx < 0:
+        return 0
+    return int(idx)
+
+
+@njit(cache=True)
+def _histogram_entropy(counts, n):
+    """Entropy (natural logarithm) of a histogram of ``n`` values; empty bins contribute nothing."""
+    h = 0.0
+    for b in range(counts.size):
+        if counts[b]:
+            p = counts[b] / n
+            h += p * np.log(p)
+    return -h
+
+
+@njit(cache=True)
 def entropy_binned(values, bins, maxval):
     """Entropy of ``values`` in ``bins`` equal-width bins over [0, maxval] (plus one for maxval).
 
@@ -362,21 +384,9 @@ def entropy_binned(values, bins, maxval):
         x = values[i]
         if x == RESERVED:
             continue
-        idx = np.floor(x / width)
-        if idx > bins:
-            b = bins
-        elif idx < 0:
-            b = 0
-        else:
-            b = int(idx)
-        counts[b] += 1
+        counts[_bin_of(x, width, bins)] += 1
         n += 1
-    h = 0.0
-    for b in range(bins + 1):
-        if counts[b]:
-            p = counts[b] / n
-            h += p * np.log(p)
-    return -h
+    return _histogram_entropy(counts, n)
 
 
 @njit(cache=True)
@@ -390,12 +400,7 @@ def entropy_counts(values, nvals):
             continue
         counts[int(x)] += 1
         n += 1
-    h = 0.0
-    for b in range(nvals):
-        if counts[b]:
-            p = counts[b] / n
-            h += p * np.log(p)
-    return -h
+    return _histogram_entropy(counts, n)
 
 
 # -- Basic --------------------------------------------------------------------------
@@ -490,21 +495,9 @@ def clause_balance_entropy(size, pos):
         x = _clause_value(size, pos, 1, 0, c)
         if x == RESERVED:
             continue
-        idx = np.floor(x / width)
-        if idx > bins:
-            b = bins
-        elif idx < 0:
-            b = 0
-        else:
-            b = int(idx)
-        counts[b] += 1
+        counts[_bin_of(x, width, bins)] += 1
         n += 1
-    h = 0.0
-    for b in range(bins + 1):
-        if counts[b]:
-            p = counts[b] / n
-            h += p * np.log(p)
-    return -h
+    return _histogram_entropy(counts, n)
 
 
 @njit(cache=True)
@@ -515,12 +508,7 @@ def clause_size_entropy(size, nvals):
     for c in range(size.size):
         counts[int(np.float64(size[c]))] += 1
         n += 1
-    h = 0.0
-    for b in range(nvals):
-        if counts[b]:
-            p = counts[b] / n
-            h += p * np.log(p)
-    return -h
+    return _histogram_entropy(counts, n)
 
 
 # -- KLB: variable graph ------------------------------------------------------------
