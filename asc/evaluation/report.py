@@ -196,19 +196,15 @@ def _read_manifest(path: Path) -> dict[str, str]:
 
 def _manifests_above(files: Sequence[str]) -> dict[str, str]:
     """Families of the ``MANIFEST.csv`` files beside the instance files or in folders above them."""
+    from asc.instances.discovery import manifests_above
+
     table: dict[str, str] = {}
-    seen: set[Path] = set()
-    for folder in {Path(p).resolve().parent for p in files}:
-        for d in (folder, *folder.parents):
-            m = d / "MANIFEST.csv"
-            if m in seen or not m.is_file():
-                continue
-            seen.add(m)
-            try:
-                for name, family in _read_manifest(m).items():
-                    table.setdefault(name, family)
-            except InputError:
-                continue  # a manifest without families (or unreadable) names none
+    for m in manifests_above(files):
+        try:
+            for name, family in _read_manifest(m).items():
+                table.setdefault(name, family)
+        except InputError:
+            continue  # a manifest without families (or unreadable) names none
     return table
 
 

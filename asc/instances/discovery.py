@@ -14,6 +14,7 @@ call :func:`find_instance_files`, so a file one command finds the others find to
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from asc.errors import InputError
@@ -94,3 +95,25 @@ def discover(paths: list[str]) -> list[tuple[str, Path]]:
     for iid, _ in found:
         counts[iid] = counts.get(iid, 0) + 1
     return [(str(p) if counts[iid] > 1 else iid, p) for iid, p in found]
+
+
+def manifests_above(files: Sequence[str | os.PathLike]) -> list[Path]:
+    """The ``MANIFEST.csv`` files beside the given instance files or in any folder above them.
+
+    A manifest describes the instances of its folder tree (``instances/MANIFEST.csv``
+    names ``generated/x.cnf.xz``), so the expected answers of ``asc collect`` and the
+    families of ``asc report`` are looked up the same way: every folder from each file's
+    own up to the root, each manifest once, in a fixed order (the files' folders sorted,
+    each walked upwards), so that readers keeping the first value they find decide the
+    same way on every run.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for folder in sorted({Path(p).resolve().parent for p in files}):
+        for d in (folder, *folder.parents):
+            m = d / "MANIFEST.csv"
+            if m not in seen and m.is_file():
+                seen.add(m)
+                found.append(m)
+    return found
+

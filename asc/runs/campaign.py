@@ -123,22 +123,18 @@ def _read_list(path: Path) -> list[Path]:
 
 def _manifest_answers(files: Sequence[Path]) -> dict[Path, str]:
     """Expected answers from MANIFEST.csv files found in the instances' folders or their parents."""
+    from asc.instances.discovery import manifests_above
+
     answers: dict[Path, str] = {}
-    seen: set[Path] = set()
-    for folder in {p.resolve().parent for p in files}:
-        for d in (folder, *folder.parents):
-            m = d / "MANIFEST.csv"
-            if m in seen or not m.is_file():
-                continue
-            seen.add(m)
-            try:
-                with m.open(newline="", encoding="utf-8") as fh:
-                    for row in csv.DictReader(fh):
-                        answer = (row.get("expected") or row.get("known_status") or "").strip().upper()
-                        if row.get("file") and answer in SOLVED:
-                            answers.setdefault((d / row["file"]).resolve(), answer)
-            except (OSError, csv.Error, UnicodeDecodeError) as exc:
-                log.warning("ignoring unreadable manifest %s: %s", m, exc)
+    for m in manifests_above(files):
+        try:
+            with m.open(newline="", encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    answer = (row.get("expected") or row.get("known_status") or "").strip().upper()
+                    if row.get("file") and answer in SOLVED:
+                        answers.setdefault((m.parent / row["file"]).resolve(), answer)
+        except (OSError, csv.Error, UnicodeDecodeError) as exc:
+            log.warning("ignoring unreadable manifest %s: %s", m, exc)
     return answers
 
 
