@@ -65,7 +65,8 @@ def read_simple(path: str) -> Formula | None:
     """The formula of ``path`` when python-sat's strict parser reads it as the project's reader would.
 
     python-sat's C parser (``pyformula``) takes one clause per line ending with 0 and
-    raises on anything else; its result is accepted only when the header is there and
+    raises on anything else (SATLIB's ``%`` end marker is cut off first, as the
+    project's reader stops there); its result is accepted only when the header is there and
     its counts hold (as many clauses, no variable beyond the count), the cases where
     :func:`asc.instances.read_cnf` reads the same clauses and warns about nothing.
     None otherwise: the full path then reads the file and says what is wrong with it.
@@ -80,6 +81,12 @@ def read_simple(path: str) -> Formula | None:
         from asc.instances.compression import read_bytes
 
         data = read_bytes(path)
+        end = data.find(b"\n%")
+        if end >= 0 or b"%" in data:
+            # SATLIB's end marker: the reader stops at a % that opens a line (the only %)
+            if end < 0 or data.find(b"%") != end + 1:
+                return None
+            data = data[:end + 1]
         header = _HEADER.search(data)
         if header is None:
             return None

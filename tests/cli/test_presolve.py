@@ -177,9 +177,32 @@ def test_a_file_the_strict_parser_does_not_take_goes_the_full_way(tmp_path):
     good = tmp_path / "good.cnf"
     good.write_text("c x\np cnf 3 2\n1 2 0\n-3 0\n")
     assert read_simple(str(good)).clauses == [[1, 2], [-3]]
+    satlib = tmp_path / "satlib.cnf"
+    satlib.write_text("c x\np cnf 3 2\n1 2 0\n-3 0\n%\n0\n\n")
+    assert read_simple(str(satlib)).clauses == [[1, 2], [-3]]
     for text in ("p cnf 3 3\n1 2 0\n-3 0\n", "p cnf 2 2\n1 2 0\n-3 0\n", "p cnf 3 2\n1 2 0 -3 0\n",
-                 "1 2 0\n", "p cnf 3 2\n1 2 0\n-3 0\n%\n0\n"):
+                 "1 2 0\n", "p cnf 3 2\n1 2 0\n-3 %0\n%\n0\n"):
         bad = tmp_path / "bad.cnf"
         bad.write_text(text)
         assert read_simple(str(bad)) is None, text
     assert read_simple(str(tmp_path / "missing.cnf")) is None
+
+
+def test_the_fast_reader_reads_every_bundled_file_it_takes_as_the_project_reader_does():
+    import warnings
+
+    from asc.cli.presolve import read_simple
+    from asc.instances import read_cnf
+
+    taken = 0
+    for path in sorted((ROOT / "instances").rglob("*.cnf*")):
+        fast = read_simple(str(path))
+        if fast is None:
+            continue
+        taken += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            full = read_cnf(path)
+        assert (fast.nvars, fast.nclauses) == (full.nvars, full.nclauses), path
+        assert [x for c in fast.clauses for x in c] == full.literals.tolist(), path
+    assert taken >= 60
