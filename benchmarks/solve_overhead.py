@@ -45,6 +45,7 @@ import argparse
 import csv
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -143,6 +144,14 @@ def main() -> None:
                         help="replace the learned schedule (diagnostic: the fast path's own cost)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="asc-solve-overhead-"))
+    try:
+        run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, tmp: Path) -> None:
+    """Measure every command on every instance and print the table (``tmp``: model, bytecode)."""
     model = args.model or train(tmp, args.schedule)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(PYTHONPYCACHEPREFIX=str(tmp / "pycache"), OPENBLAS_NUM_THREADS="1")
