@@ -63,8 +63,26 @@ def exit_codes_epilog() -> str:
         for code, text in EXIT_CODES.items())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every registered subcommand."""
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, when it surely names one (None for help, a version or no command)."""
+    for arg in argv:
+        if arg in ("-h", "--help", "--version"):
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand, or only with ``only``.
+
+    A command line that names a command is parsed by a parser holding that command
+    alone: each command's module is imported to add its parser, and importing all of
+    them costs more start-up than an easy ``asc solve`` costs in all (see
+    :mod:`asc.cli.presolve`). What the user sees does not change: the command's own
+    options, help and errors are the same, and a line that names no known command
+    gets the whole parser (its help, its list of commands).
+    """
     parser = OneLineParser(
         prog="asc",
         description="Algorithm selection and configuration for combinatorial solvers.",
@@ -75,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"asc.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -97,7 +115,7 @@ def _silence_stdout() -> None:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     _command[0] = args.command
     logging.basicConfig(

@@ -1,8 +1,10 @@
 """``asc solve``: select an algorithm for a CNF instance and run it, as a SAT solver would.
 
 Steps: the model's pre-solving schedule (if it learned one) runs first, each slot
-with its own CPU limit; then the features are computed and the model chooses (or
-falls back to its backup solver, see :mod:`asc.models.deploy`); the chosen
+with its own CPU limit, before the model is loaded when it can (:mod:`asc.cli.presolve`:
+each slot a forked child of this process on the formula read once, so that an easy
+instance costs little more than its solver); then the features are computed and the
+model chooses (or falls back to its backup solver, see :mod:`asc.models.deploy`); the chosen
 algorithm (or, for a selector that schedules per instance such as SUNNY, each slot
 of the instance's schedule in turn) runs through the harness's runner (:func:`asc.runs.runner.execute`): its
 own process tree under CPU, wall-clock and memory limits, its output parsed. If it
@@ -165,12 +167,9 @@ def run_plan(plan: Any, attempt: Any, remaining: Any, limited: bool) -> tuple[in
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from asc.cli.select import check_model_steps, check_step_timeout, load_model_arg, model_path_arg, read_instance
-    from asc.errors import InputError, UsageError
-    from asc.runs.status import RunStatus
-    from asc.models.deploy import select_instance
+    from asc.cli.presolve import fast_presolve
+    from asc.cli.select import check_step_timeout
+    from asc.errors import UsageError
 
     if args.cutoff_time is not None and args.cutoff_time <= 0:
         raise UsageError(f"--cutoff-time must be positive, got {args.cutoff_time:g}")
@@ -189,6 +188,20 @@ def run(args: argparse.Namespace) -> int:
     def remaining() -> float:
         return budget - used()
 
+    # the pre-solving schedule before anything heavy is loaded (asc.cli.presolve): an
+    # easy instance is answered there; otherwise its slots are not run again below
+    early = fast_presolve(args, budget, lambda extra: time.process_time() - start_cpu + extra)
+    if early.code is not None:
+        return early.code
+    solver_cpu = early.solver_cpu
+
+    import numpy as np
+
+    from asc.cli.select import check_model_steps, load_model_arg, model_path_arg, read_instance
+    from asc.errors import InputError
+    from asc.models.deploy import select_instance
+    from asc.runs.status import RunStatus
+
     model = load_model_arg(args.model)
     portfolio = None
     if args.portfolio:
@@ -197,8 +210,9 @@ def run(args: argparse.Namespace) -> int:
         portfolio = load_portfolio(args.portfolio)
     cnf = read_instance(args.instance)
     check_model_steps(model, cnf, args.model)
-    comment(f"asc solve: model {model_path_arg(args.model)} ({model.info.selector} trained on "
-            f"{model.info.scenario}), {cnf.nvars} variables, {cnf.nclauses} clauses")
+    if not early.announced:
+        comment(f"asc solve: model {model_path_arg(args.model)} ({model.info.selector} trained on "
+                f"{model.info.scenario}), {cnf.nvars} variables, {cnf.nclauses} clauses")
 
     def attempt(name: str, cutoff: float, why: str) -> tuple[int, Any, Any] | None:
         """Run one algorithm; the exit code to finish with if it decided the instance, else None."""
@@ -228,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
     outcome = None
     # the schedule is the same for every instance: asked of a decision on no instance
     for name, seconds in model.selector.decide(np.empty((0, len(model.info.features)))).schedule:
+        if name in early.tried:
+            continue  # run by the fast path, without an answer
         left = remaining()
         if left <= 0:
             break

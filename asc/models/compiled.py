@@ -40,10 +40,8 @@ from asc.selectors import scoring
 
 log = logging.getLogger(__name__)
 
-#: Version 2: every selector's node records its backup solver.
-COMPILED_VERSION = 2
-PREFIX = "asc-compiled/"
-RECIPE = PREFIX + "recipe.json"
+# the compiled part's layout is stated where model files are read without NumPy
+from asc.models.files import COMPILED_VERSION, PREFIX, RECIPE  # noqa: E402,F401
 
 
 class _NotCompilable(Exception):

@@ -50,6 +50,11 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 TRUSTED_PREFIXES = ("asc.selectors.", "sklearn.", "numpy.", "scipy.")
 #: File name of the default model inside the ``asc.models`` package folder.
 DEFAULT_MODEL_NAME = "default.skops"
+#: The compiled part (:mod:`asc.models.compiled`): its members' folder, its recipe, and
+#: its version (2: every selector's node records its backup solver).
+COMPILED_VERSION = 2
+PREFIX = "asc-compiled/"
+RECIPE = PREFIX + "recipe.json"
 
 
 @dataclass(frozen=True)
@@ -382,3 +387,50 @@ def check_selector_fits_info(path: Path, info: ModelInfo, selector: Any) -> None
     if n_features != len(info.features):
         raise ModelError(f"{path}: not a readable model file (the selector takes {n_features} features, the "
                          f"model names {len(info.features)})")
+
+
+def read_schedule(path: str | Path) -> tuple[ModelInfo, list[tuple[str, float]]] | None:
+    """A model's info and its pre-solving schedule, read without loading the model.
+
+    The schedule is the same for every instance and needs neither NumPy, scikit-learn
+    nor the arrays: ``asc solve`` runs it before anything else (:mod:`asc.cli.presolve`),
+    so that an easy instance costs little more than its solver. The file is checked as
+    :func:`asc.models.compiled.load_predictor` checks it (every member's checksum, the
+    container header, the info's fields), so a damaged file fails here with the same
+    one-line error. The schedule comes from the compiled recipe (the one the full
+    loader predicts with).
+
+    Returns
+    -------
+    (ModelInfo, list of (algorithm, seconds)) or None
+        None when the file has no compiled recipe of this version, or its selector is
+        not a pre-solving pipeline: the caller then loads the model as usual.
+
+    Raises
+    ------
+    ModelError
+        Missing, truncated, corrupted or foreign file, or malformed info.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    _check_archive(path)
+    with zipfile.ZipFile(path) as archive:
+        header = read_header(path, archive)
+        if RECIPE not in archive.namelist():
+            return None
+        try:
+            recipe = json.loads(archive.read(RECIPE))
+        except (ValueError, RecursionError, zipfile.BadZipFile):
+            return None  # the full loader says what is wrong with it
+    info = info_from_dict(path, header.get("info"))
+    node = recipe.get("selector") if isinstance(recipe, dict) and recipe.get("version") == COMPILED_VERSION else None
+    if not isinstance(node, dict) or node.get("kind") != "pipeline":
+        return None
+    try:
+        schedule = [(str(a), float(t)) for a, t in node.get("schedule", [])]
+    except (TypeError, ValueError):
+        return None
+    if any(a not in info.algorithms or not (math.isfinite(t) and t > 0) for a, t in schedule):
+        return None
+    return info, schedule

@@ -42,9 +42,7 @@ from typing import Any  # noqa: E402
 
 from pysat.solvers import Solver, SolverNames  # noqa: E402
 
-# imported before the start-up line (numpy with it): start-up, not solving
 from asc.errors import InputError  # noqa: E402
-from asc.instances import CNFHeaderWarning, read_cnf  # noqa: E402
 
 
 def _startup_wall() -> float:
@@ -74,8 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"asc: error: {options}", file=sys.stderr)  # one line: the runner records it as the CRASH message
         return 2
 
-    aliases = getattr(SolverNames, args.solver, None)
-    name = aliases[0] if isinstance(aliases, tuple) else args.solver
+    # imported before the start-up line (numpy with it): start-up, not solving (imported
+    # here, not at the top, so that asc solve's pre-solving path can use this module
+    # without numpy)
+    from asc.instances import CNFHeaderWarning, read_cnf
+
+    name = backend_name(args.solver)
     out = sys.stdout
     out.write(f"c asc-startup cpu={time.process_time():.6f} wall={_startup_wall():.6f}\n")
     out.flush()
@@ -109,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"asc: error: CryptoMiniSat needs pycryptosat ({exc}); pip install pycryptosat", file=sys.stderr)
             return 2
     else:
-        answer, model = _solve_pysat(name, formula, options, args.phase, order, rng)
+        offs = formula.offsets
+        empty = bool(formula.nclauses and (offs[1:] == offs[:-1]).any())
+        answer, model = solve_pysat(name, _clauses(formula, order), formula.nvars, empty, options, args.phase, rng)
     if answer is None:
         out.write("s UNKNOWN\n")
         return 0
@@ -118,10 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()
         return 20
     out.write("s SATISFIABLE\n")
-    model = list(model or [])
-    # backends may omit variables that occur in no clause; any value satisfies them
-    seen = {abs(x) for x in model}
-    model += [-v for v in range(1, formula.nvars + 1) if v not in seen]
+    model = complete_model(model, formula.nvars)
     step = 20
     for i in range(0, len(model), step):
         out.write("v " + " ".join(map(str, model[i:i + step])) + "\n")
@@ -170,25 +171,62 @@ def _solve_cms(formula: Any, options: dict[str, Any], seed: int, order: list[int
     return True, [v if solution[v] else -v for v in range(1, len(solution)) if solution[v] is not None]
 
 
-def _solve_pysat(name: str, formula: Any, options: dict[str, Any], phase: str, order: list[int] | None,
-                 rng: Any) -> tuple[bool | None, Any]:
-    """A python-sat backend: ``(answer, model)`` as :func:`_solve_cms`."""
-    offs = formula.offsets
+def backend_name(solver: str) -> str:
+    """python-sat's own name of a solver name or alias (``kissat404`` for ``kissat``...)."""
+    aliases = getattr(SolverNames, solver, None)
+    return aliases[0] if isinstance(aliases, tuple) else solver
+
+
+def complete_model(model: Any, nvars: int) -> list[int]:
+    """A backend's model with every variable up to ``nvars`` assigned.
+
+    Backends may omit variables that occur in no clause; any value satisfies them, so
+    they are set false, and the printed model assigns every variable of the header.
+    """
+    model = list(model or [])
+    seen = {abs(x) for x in model}
+    model += [-v for v in range(1, nvars + 1) if v not in seen]
+    return model
+
+
+def solve_pysat(name: str, chunks: Any, nvars: int, empty: bool, options: dict[str, Any] | None = None,
+                phase: str = "solver", rng: Any = None) -> tuple[bool | None, Any]:
+    """A python-sat backend on clauses given as lists: ``(answer, model)`` as :func:`_solve_cms`.
+
+    The one place a python-sat backend (other than CryptoMiniSat) is driven: this
+    wrapper's runs and ``asc solve``'s forked pre-solving slots
+    (:mod:`asc.cli.presolve`) give the same solver the same clauses in the same way.
+
+    Parameters
+    ----------
+    name
+        python-sat's name of the backend (:func:`backend_name`).
+    chunks
+        Iterable of lists of clauses (each a list of nonzero ints), in order.
+    nvars
+        Variables of the formula (the header's count), for ``phase``.
+    empty
+        Whether the formula has the empty clause: UNSAT by definition, and some
+        backends reject it, so no clause is given then.
+    options, phase, rng
+        CaDiCaL's options (set before any clause), the initial phases
+        (``solver``, ``pos``, ``neg``, ``random`` drawn from ``rng``).
+    """
     with Solver(name=name) as solver:
         if options:
             solver.solver.configure(options)  # before any clause: CaDiCaL takes options only then
-        if formula.nclauses and (offs[1:] == offs[:-1]).any():
-            answer = False  # some backends reject the empty clause: it is UNSAT by definition
+        if empty:
+            answer = False
         else:
-            for chunk in _clauses(formula, order):
+            for chunk in chunks:
                 solver.append_formula(chunk)
-            if phase != "solver" and formula.nvars:
+            if phase != "solver" and nvars:
                 if phase == "pos":
-                    phases = range(1, formula.nvars + 1)
+                    phases = range(1, nvars + 1)
                 elif phase == "neg":
-                    phases = (-v for v in range(1, formula.nvars + 1))
+                    phases = (-v for v in range(1, nvars + 1))
                 else:
-                    phases = (v if rng.random() < 0.5 else -v for v in range(1, formula.nvars + 1))
+                    phases = (v if rng.random() < 0.5 else -v for v in range(1, nvars + 1))
                 solver.set_phases(list(phases))
             answer = solver.solve()
         model = solver.get_model() if answer else None

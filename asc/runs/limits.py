@@ -45,6 +45,12 @@ Three layers, because each alone can be escaped:
   until its CPU limit). When the tree exceeds a limit it is killed: SIGTERM to the group and to
   every process seen in the tree, then SIGKILL to what is left after ``term_grace``.
 
+A run that needs no new program (a python-sat backend on a formula this process has
+already read: ``asc solve``'s pre-solving slots) can run in a forked child instead
+(:func:`run_forked`): the same OS limits (:func:`os_limit_values`, one home for both),
+a kernel CPU timer in place of the sampling monitor, the output limit on what it sends
+back, the wall-clock limit and the death signal; no new interpreter, no re-import.
+
 When the command ends (answer or not), any process it leaves behind (same process
 group or session, or seen in the tree) is killed with SIGKILL, so that no run leaks
 work into the next.
@@ -66,23 +72,29 @@ import math
 import os
 import resource
 import select
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import psutil
+if TYPE_CHECKING:  # imported where used: asc solve's pre-solving path starts without them
+    import subprocess
+
+    import psutil
 
 #: First and largest interval between two samples of the process tree (seconds).
 #: Short at first so that short runs are measured and stopped promptly; longer later so
 #: that monitoring costs little CPU on long runs.
 POLL_FIRST = 0.01
 POLL_MAX = 0.1
+
+#: Wall-clock limit of a run when none is given: WALL_FACTOR * cutoff + WALL_EXTRA
+#: seconds; generous, see :mod:`asc.runs.runner` for why.
+WALL_FACTOR = 5.0
+WALL_EXTRA = 10.0
 
 #: Default time between SIGTERM and SIGKILL when a limit is exceeded (seconds).
 TERM_GRACE = 1.0
@@ -149,32 +161,54 @@ class Measurement:
     spawn_error: str | None = None
 
 
-def os_limit_prefix(limits: Limits) -> list[str]:
-    """The ``sh -c 'ulimit ...; exec "$@"' asc-run`` prefix that sets the OS limits."""
-    steps = []
+def os_limit_values(limits: Limits) -> dict[str, tuple[int, int]]:
+    """The OS limits of a run: ``{"cpu": (soft, hard) seconds, "as": (soft, hard) bytes, "fsize": ...}``.
+
+    The one place these numbers are decided, for both ways a run starts: the shell
+    prefix of a command (:func:`os_limit_prefix`) and a forked child of this process
+    (:func:`run_forked`). ``RLIMIT_CPU`` counts whole seconds: soft = ceil(cutoff) + 1
+    (SIGXCPU), hard one second later (SIGKILL); it is the backstop, the monitor (or a
+    forked child's CPU timer) stops the run at the cutoff itself. ``RLIMIT_AS`` is the
+    memory limit (only with one). ``RLIMIT_FSIZE`` is the output limit. None exceeds
+    the hard limit this process runs under (clusters set them).
+    """
+    values: dict[str, tuple[int, int]] = {}
     soft_cpu = int(math.ceil(limits.cpu_time)) + 1
-    cpu_soft_max, cpu_hard_max = resource.getrlimit(resource.RLIMIT_CPU)
+    _, cpu_hard_max = resource.getrlimit(resource.RLIMIT_CPU)
     hard_cpu = soft_cpu + 1
     if cpu_hard_max != resource.RLIM_INFINITY:  # never ask for more than we are allowed (clusters)
         hard_cpu = min(hard_cpu, cpu_hard_max)
         soft_cpu = min(soft_cpu, hard_cpu)
-    # soft before hard: dash refuses a hard limit below the current soft one
-    steps += [f"ulimit -S -t {soft_cpu}", f"ulimit -H -t {hard_cpu}"]
+    values["cpu"] = (soft_cpu, hard_cpu)
     if limits.memory_mb:
-        kb = int(limits.memory_mb * 1024)
+        size = int(limits.memory_mb * 1024) * 1024
         _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
         if as_hard != resource.RLIM_INFINITY:
-            kb = min(kb, as_hard // 1024)
-        steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
-    # POSIX counts -f in 512-byte blocks (dash, and bash as sh)
-    blocks = int(math.ceil(limits.output_mb * 2**20 / 512))
+            size = min(size, as_hard // 1024 * 1024)
+        values["as"] = (size, size)
+    # in 512-byte blocks, as POSIX ulimit -f counts them (dash, and bash as sh)
+    size = int(math.ceil(limits.output_mb * 2**20 / 512)) * 512
     _, fsize_hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     if fsize_hard != resource.RLIM_INFINITY:
-        blocks = min(blocks, fsize_hard // 512)
+        size = min(size, fsize_hard // 512 * 512)
+    values["fsize"] = (size, size)
+    return values
+
+
+def os_limit_prefix(limits: Limits) -> list[str]:
+    """The ``sh -c 'ulimit ...; exec "$@"' asc-run`` prefix that sets the OS limits (:func:`os_limit_values`)."""
+    values = os_limit_values(limits)
+    # soft before hard: dash refuses a hard limit below the current soft one
+    steps = [f"ulimit -S -t {values['cpu'][0]}", f"ulimit -H -t {values['cpu'][1]}"]
+    if "as" in values:
+        kb = values["as"][0] // 1024
+        steps += [f"ulimit -S -v {kb}", f"ulimit -H -v {kb}"]
+    blocks = values["fsize"][0] // 512
     steps += [f"ulimit -S -f {blocks}", f"ulimit -H -f {blocks}"]
     # If this harness dies (even by SIGKILL), the kernel kills the run's root process
     # instead of leaving an orphan solver running; util-linux setpriv where available.
-    pdeath = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+    setpriv = _setpriv()
+    pdeath = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
     if pdeath:
         # A harness that dies before setpriv has set the death signal leaves the shell
         # orphaned (its parent is no longer this process): it then stops before the
@@ -185,13 +219,24 @@ def os_limit_prefix(limits: Limits) -> list[str]:
     return [*pdeath, "/bin/sh", "-c", script, "asc-run"]
 
 
-_SETPRIV = shutil.which("setpriv")
+_SETPRIV: list[str | None] = []
+
+
+def _setpriv() -> str | None:
+    """util-linux ``setpriv``'s path, or None; looked up once, at the first run."""
+    if not _SETPRIV:
+        import shutil
+
+        _SETPRIV.append(shutil.which("setpriv"))
+    return _SETPRIV[0]
 
 
 class _Tree:
     """Samples of a process tree rooted at ``root``: CPU, memory, and every process seen."""
 
     def __init__(self, root: int) -> None:
+        import psutil
+
         self.root = root
         self.procs: dict[int, psutil.Process] = {}
         self.last_cpu: dict[int, float] = {}
@@ -205,6 +250,8 @@ class _Tree:
             pass
 
     def sample(self) -> None:
+        import psutil
+
         root = self.procs.get(self.root)
         if root is None:
             return
@@ -238,6 +285,8 @@ class _Tree:
 
     def others_alive(self, pgid: int) -> list[psutil.Process]:
         """Live processes other than the root: seen in the tree, or in its process group or session."""
+        import psutil
+
         found: dict[int, psutil.Process] = {}
         for pid, p in self.procs.items():
             if pid != self.root and _alive(p):
@@ -259,6 +308,8 @@ class _Tree:
 
 
 def _alive(p: psutil.Process) -> bool:
+    import psutil
+
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
@@ -266,6 +317,8 @@ def _alive(p: psutil.Process) -> bool:
 
 
 def _signal(procs: list[psutil.Process], pgid: int, sig: int) -> None:
+    import psutil
+
     try:
         os.killpg(pgid, sig)
     except OSError:
@@ -308,6 +361,10 @@ def run_limited(
     -------
     Measurement
     """
+    import subprocess
+
+    import psutil
+
     full = os_limit_prefix(limits) + list(argv)
     started_at = time.time()
     t0 = time.monotonic()
@@ -546,6 +603,8 @@ class _Reaper:
             r, w = os.pipe()  # both close-on-exec: no solver inherits the write end
         except OSError:
             return None
+        import subprocess
+
         try:
             self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _REAPER_CODE], stdin=r,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -674,3 +733,155 @@ def _wait_gone(procs: list[psutil.Process], timeout: float) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end and any(_alive(p) for p in procs):
         time.sleep(0.005)
+
+
+#: Exit status of a forked child whose target raised (an exception is no answer).
+FORK_FAILED = 70
+
+
+def run_forked(target: Callable[[], bytes], limits: Limits) -> tuple[Measurement, bytes]:
+    """Run ``target`` in a forked child of this process under ``limits``; its result comes back by a pipe.
+
+    For a run that needs no new program: a python-sat backend solving a formula this
+    process has already read (``asc solve``'s pre-solving slots). Forking a warm
+    process costs a millisecond where a new interpreter costs 0.2 CPU-s (start-up,
+    imports, re-reading the instance). The rules are the runner's, applied in-process:
+
+    - OS limits from :func:`os_limit_values` (``RLIMIT_CPU``, ``RLIMIT_AS``,
+      ``RLIMIT_FSIZE``) are set in the child before ``target`` runs, and the child's
+      CPU timer (``ITIMER_PROF``, no handler: the kernel ends the child with SIGPROF)
+      stops it at exactly ``limits.cpu_time``, which the monitor of
+      :func:`run_limited` only approximates by sampling. ``target`` runs C code that
+      never returns to Python in between, so only a kernel signal can stop it.
+    - The result is read from the pipe up to ``limits.output_mb``; more is an output
+      limit (the child is killed). Nothing the child prints reaches this process's
+      stdout or stderr (both point at ``/dev/null`` in the child): the answer is what
+      ``target`` returns, never what a library writes.
+    - The wall-clock limit is enforced from here (SIGKILL). The child leads its own
+      session, dies with this process (``PR_SET_PDEATHSIG``, where ``prctl`` can be
+      called) and has ended, reaped, when this returns: it never outlives the call.
+
+    Parameters
+    ----------
+    target
+        Called in the child; what it returns is the result. It must not start
+        processes of its own (they are not monitored; the OS limits still hold).
+    limits
+        The run's limits (``term_grace`` is not used: a child that does not return
+        by its CPU or wall limit is stopped by a signal it cannot catch).
+
+    Returns
+    -------
+    (Measurement, bytes)
+        ``killed_for`` is ``"cpu"`` (SIGPROF or SIGXCPU), ``"wall"``, ``"memory"``
+        is never reported (a failed allocation ends the child, see ``returncode``),
+        ``"output"``; the bytes are the result (empty unless the child exited with 0).
+    """
+    values = os_limit_values(limits)
+    parent = os.getpid()
+    r, w = os.pipe()
+    started_at = time.time()
+    t0 = time.monotonic()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = FORK_FAILED
+        try:
+            os.close(r)
+            os.setsid()
+            _die_with_parent(parent)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            resource.setrlimit(resource.RLIMIT_CPU, values["cpu"])
+            if "as" in values:
+                resource.setrlimit(resource.RLIMIT_AS, values["as"])
+            resource.setrlimit(resource.RLIMIT_FSIZE, values["fsize"])
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
+            # a forked child's CPU times and timers start at zero: the timer counts this run only
+            signal.setitimer(signal.ITIMER_PROF, max(limits.cpu_time, 1e-3))
+            data = target()
+            with os.fdopen(w, "wb") as out:
+                out.write(data)
+            code = 0
+        except BaseException:  # noqa: BLE001 - the child reports by its exit status only
+            code = FORK_FAILED
+        finally:
+            os._exit(code)
+    os.close(w)
+    killed_for = overshoot = None
+    noticed = None
+    chunks: list[bytes] = []
+    size = 0
+    limit = limits.output_mb * 2**20
+    try:
+        while True:
+            left = limits.wall_time - (time.monotonic() - t0)
+            if left <= 0:
+                killed_for, overshoot = "wall", -left
+                break
+            ready, _, _ = select.select([r], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                killed_for, overshoot = "output", size / 2**20 - limits.output_mb
+                break
+        if killed_for is not None:
+            noticed = time.monotonic()
+            _kill_session(pid)
+        _, status, usage = os.wait4(pid, 0)
+    except BaseException:
+        _emergency_stop(pid)
+        raise
+    finally:
+        os.close(r)
+    _kill_session(pid)  # anything the child left in its session
+    t1 = time.monotonic()
+    code = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    # SIGPROF: the CPU timer (its own clock may read a little below the rusage one);
+    # SIGXCPU: the soft RLIMIT_CPU; SIGKILL at the limit: the hard one (as the runner judges)
+    if killed_for is None and (code in (-signal.SIGPROF, -signal.SIGXCPU) or
+                               (code == -signal.SIGKILL and cpu >= limits.cpu_time)):
+        killed_for, overshoot, noticed = "cpu", max(0.0, cpu - limits.cpu_time), t1
+    return Measurement(
+        returncode=code, cpu_time=cpu, wall_time=t1 - t0,
+        # ru_maxrss (KiB on Linux): a forked child's starts at this process's resident
+        # size when it forked, the pages they share counted
+        peak_rss_mb=usage.ru_maxrss / 1024, peak_vms_mb=0.0,
+        started_at=started_at, ended_at=time.time(), killed_for=killed_for,
+        kill_latency=None if noticed is None else t1 - noticed, overshoot=overshoot,
+        pids_seen=[pid],
+    ), (b"".join(chunks) if code == 0 and killed_for is None else b"")
+
+
+def _kill_session(pid: int) -> None:
+    """SIGKILL the session (and process group) ``pid`` leads, ignoring a group already gone."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when ``parent`` dies (``PR_SET_PDEATHSIG``), or end now if it has.
+
+    The prctl-then-getppid check of prctl(2): a parent that died before the call is
+    caught by the second test. Without ``prctl`` (not Linux), the child's CPU timer
+    still bounds what an orphan can do.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(FORK_FAILED)

@@ -61,9 +61,8 @@ from asc.runs.status import RunStatus
 if TYPE_CHECKING:
     from asc.portfolios import Algorithm
 
-#: Extra wall-clock allowance: wall limit = WALL_FACTOR * cutoff + WALL_EXTRA seconds.
-WALL_FACTOR = 5.0
-WALL_EXTRA = 10.0
+# wall limit = WALL_FACTOR * cutoff + WALL_EXTRA seconds (see the module docstring)
+from asc.runs.limits import WALL_EXTRA, WALL_FACTOR  # noqa: E402
 
 #: stderr phrases that mean an allocation failed (C, C++, Python, Java).
 _MEMORY_WORDS = (b"MemoryError", b"bad_alloc", b"out of memory", b"Out of memory", b"Cannot allocate memory",
