@@ -32,7 +32,6 @@ Recorded figures, with commits and commands: ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import inspect
 import statistics
 import time
 from collections import Counter
