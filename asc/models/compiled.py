@@ -556,15 +556,10 @@ def load_predictor(path: str | Path) -> Any:
         (every member's checksum is verified, compiled or not) or foreign files.
     """
     from asc import __version__
-    from asc.models.files import (SelectionModel, _check_archive, check_selector_fits_info, info_from_dict, load_model,
-                                  read_header)
+    from asc.models.files import SelectionModel, check_selector_fits_info, info_from_dict, load_model, open_checked
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    _check_archive(path)
-    with zipfile.ZipFile(path) as archive:
-        header = read_header(path, archive)
+    with open_checked(path) as (archive, header):
         names = archive.namelist()
         if RECIPE not in names:
             return load_model(path)
@@ -603,14 +598,10 @@ def predictor_digest(path: str | Path) -> str | None:
     """
     import hashlib
 
-    from asc.models.files import _check_archive
+    from asc.models.files import open_checked
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    _check_archive(path)
     digest = hashlib.sha256()
-    with zipfile.ZipFile(path) as archive:
+    with open_checked(path) as (archive, _):
         names = sorted(n for n in archive.namelist() if n.startswith(PREFIX))
         if RECIPE not in names:
             return None

@@ -22,6 +22,7 @@ a "retrain" message: no model of those layouts was ever released.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
@@ -29,6 +30,7 @@ import math
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from asc import __version__
@@ -294,6 +296,27 @@ def info_from_dict(path: Path, raw: Any) -> ModelInfo:
                         "steps": tuple(raw["steps"])})
 
 
+@contextlib.contextmanager
+def open_checked(path: str | Path) -> Iterator[tuple[zipfile.ZipFile, dict[str, Any]]]:
+    """The model file's archive, every member's checksum verified, and its container header.
+
+    The one way every reader (the full loader, the compiled predictor, the pre-solving
+    fast path, the digest) opens a model file, so that a missing, truncated, corrupted or
+    foreign file fails each of them with the same one-line error.
+
+    Raises
+    ------
+    ModelError
+        Missing, truncated, corrupted or foreign file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    _check_archive(path)
+    with zipfile.ZipFile(path) as archive:
+        yield archive, read_header(path, archive)
+
+
 def _check_archive(path: Path) -> None:
     """Refuse a file whose zip structure or member checksums are broken.
 
@@ -333,11 +356,7 @@ def load_model(path: str | Path) -> SelectionModel:
     import skops.io as sio
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    _check_archive(path)
-    with zipfile.ZipFile(path) as archive:
-        read_header(path, archive)
+    with open_checked(path) as (archive, _):
         if SKOPS_MEMBER not in archive.namelist():
             # a header alone (a file cut down or assembled by hand) is no model
             raise ModelError(f"{path}: not a complete model file (no {SKOPS_MEMBER} member holding the "
@@ -412,11 +431,7 @@ def read_schedule(path: str | Path) -> tuple[ModelInfo, list[tuple[str, float]]]
         Missing, truncated, corrupted or foreign file, or malformed info.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
-    _check_archive(path)
-    with zipfile.ZipFile(path) as archive:
-        header = read_header(path, archive)
+    with open_checked(path) as (archive, header):
         if RECIPE not in archive.namelist():
             return None
         try:
