@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from asc.instances import CNF, read_cnf
+from asc.runs.modelcheck import clash_message, falsified_message
 
 
 
@@ -120,7 +121,7 @@ def check_model(formula: CNF, model: np.ndarray) -> ModelCheck:
     value[pos] = 1
     if np.any(value[neg] == 1):
         v = int(neg[value[neg] == 1][0])
-        return ModelCheck(False, f"the model sets variable {v} both true and false")
+        return ModelCheck(False, clash_message(v))
     value[neg] = -1
     lits = formula.literals.astype(np.int64)
     true = value[np.abs(lits)] * np.sign(lits) > 0
@@ -131,9 +132,7 @@ def check_model(formula: CNF, model: np.ndarray) -> ModelCheck:
     if len(bad):
         i = int(bad[0])
         clause = formula.literals[formula.offsets[i]:formula.offsets[i + 1]].tolist()
-        return ModelCheck(False, f"the model falsifies {len(bad)} of {formula.nclauses} clauses, "
-                                 f"first clause {i + 1}: {clause[:10]}{' ...' if len(clause) > 10 else ''}",
-                          len(bad), i)
+        return ModelCheck(False, falsified_message(len(bad), formula.nclauses, i, clause), len(bad), i)
     return ModelCheck(True)
 
 

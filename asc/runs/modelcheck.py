@@ -13,6 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def clash_message(variable: int) -> str:
+    """What is wrong with a model that sets ``variable`` both ways (both checks say it alike)."""
+    return f"the model sets variable {variable} both true and false"
+
+
+def falsified_message(bad: int, nclauses: int, first: int, clause: Sequence[int]) -> str:
+    """What is wrong with a model that falsifies ``bad`` clauses, the ``first`` (0-based) being ``clause``."""
+    shown = list(clause[:10])
+    return (f"the model falsifies {bad} of {nclauses} clauses, first clause {first + 1}: "
+            f"{shown}{' ...' if len(clause) > 10 else ''}")
+
+
 def check_clauses(clauses: Sequence[Sequence[int]], model: Sequence[int]) -> str:
     """Why ``model`` (signed literals, 0 excluded) does not satisfy ``clauses``; "" when it does."""
     true = set(model)
@@ -20,13 +32,11 @@ def check_clauses(clauses: Sequence[Sequence[int]], model: Sequence[int]) -> str
         true.discard(0)
     clash = true.intersection([-x for x in true])
     if clash:
-        return f"the model sets variable {min(abs(x) for x in clash)} both true and false"
+        return clash_message(min(abs(x) for x in clash))
     if not any(map(true.isdisjoint, clauses)):  # the common case, at C speed
         return ""
     for i, clause in enumerate(clauses):
         if true.isdisjoint(clause):
             bad = sum(1 for c in clauses if true.isdisjoint(c))
-            shown = list(clause[:10])
-            return (f"the model falsifies {bad} of {len(clauses)} clauses, first clause {i + 1}: "
-                    f"{shown}{' ...' if len(clause) > 10 else ''}")
+            return falsified_message(bad, len(clauses), i, clause)
     return ""
